@@ -1,0 +1,222 @@
+/**
+ * Typed defaults per profile and experiment, each with its reason. `resolveConfig`
+ * applies command-line overrides; the resolved object is saved in `run.json` next to
+ * the results (as nanoGPT saves its config).
+ */
+import { UsageError } from "./data/errors.ts";
+import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
+
+/** Profiles of CONTRACT.md. */
+export const PROFILES = ["quick", "standard", "paper"] as const;
+export type Profile = typeof PROFILES[number];
+
+/** Experiments of CONTRACT.md, in the order `reproduce` runs them. */
+export const EXPERIMENTS = ["baseline", "siamese", "triplet", "mnist"] as const;
+export type ExperimentName = typeof EXPERIMENTS[number];
+
+/** Evaluation settings shared by every experiment so rows compare. */
+export interface EvaluationConfig {
+  /** Image side the models and the pixel baseline see (105 = as released, 35 = downsampled by 3). */
+  imageSize: number;
+  /** N values of the n-way curve. */
+  nWays: number[];
+  /** Trials per test alphabet for each N of the curve (10 alphabets). */
+  nWayTrialsPerAlphabet: number;
+  /** MNIST 10-way trials (mnist-400). */
+  mnistTrials: number;
+}
+
+/** The Siamese net with binary cross-entropy (paper sections 3-4). */
+export interface SiameseConfig {
+  tower: TowerSpec;
+  /** Characters per batch (P) and drawings per character (K): all pairs inside a batch are used. */
+  batchCharacters: number;
+  batchDrawings: number;
+  /** Training steps (batches). */
+  steps: number;
+  /** Validate (320 one-shot tasks on validation alphabets) every this many steps. */
+  validateEvery: number;
+  /** Stop when validation has not improved for this many validations. */
+  patience: number;
+  optimizer: "adam" | "sgd";
+  learningRate: number;
+  /** Per-layer L2 weight (section 3.1). */
+  l2: number;
+  /** Apply the affine distortions of section 3.2. */
+  distortions: boolean;
+  /** Wall-clock budget in seconds after which training stops (keeps profiles inside their budget). */
+  maxSeconds: number;
+}
+
+/** Triplet loss with hard-negative mining (FaceNet; batch-hard of Hermans et al.). */
+export interface TripletConfig {
+  tower: TowerSpec;
+  /** Embedding dimension (L2-normalised). */
+  embeddingDim: number;
+  batchCharacters: number;
+  batchDrawings: number;
+  steps: number;
+  validateEvery: number;
+  patience: number;
+  margin: number;
+  learningRate: number;
+  /** Miners to train, one model each. */
+  miners: ("batch-hard" | "semi-hard" | "batch-all" | "random")[];
+  distortions: boolean;
+  maxSeconds: number;
+}
+
+/** Everything one `reproduce` run needs. */
+export interface RunConfig {
+  profile: Profile;
+  seed: number;
+  evaluation: EvaluationConfig;
+  siamese: SiameseConfig;
+  triplet: TripletConfig;
+}
+
+const QUICK_TOWER: TowerSpec = {
+  ...STANDARD_35,
+  name: "quick",
+  inputSize: 35,
+  convs: [
+    { filters: 16, kernel: 3, pool: true },
+    { filters: 32, kernel: 3, pool: true },
+    { filters: 32, kernel: 3, pool: true },
+  ],
+  dense: 64,
+};
+
+const DEFAULTS: Record<Profile, RunConfig> = {
+  quick: {
+    profile: "quick",
+    seed: 1,
+    // 35x35 keeps every code path cheap; a tiny curve still exercises the n-way loop.
+    evaluation: { imageSize: 35, nWays: [2, 5, 10, 20], nWayTrialsPerAlphabet: 10, mnistTrials: 400 },
+    siamese: {
+      tower: QUICK_TOWER,
+      batchCharacters: 16,
+      batchDrawings: 4,
+      steps: 150,
+      validateEvery: 50,
+      patience: 5,
+      optimizer: "adam",
+      learningRate: 1e-3,
+      l2: 1e-4,
+      distortions: true,
+      maxSeconds: 90,
+    },
+    triplet: {
+      tower: { ...QUICK_TOWER, denseActivation: "linear" },
+      embeddingDim: 64,
+      batchCharacters: 16,
+      batchDrawings: 4,
+      steps: 150,
+      validateEvery: 50,
+      patience: 5,
+      margin: 0.2,
+      learningRate: 1e-3,
+      miners: ["batch-hard", "semi-hard"],
+      distortions: true,
+      maxSeconds: 60,
+    },
+  },
+  standard: {
+    profile: "standard",
+    seed: 1,
+    // The paper's reduced setting (section 4.4): Omniglot downsampled by 3.
+    evaluation: { imageSize: 35, nWays: Array.from({ length: 19 }, (_, i) => i + 2), nWayTrialsPerAlphabet: 40, mnistTrials: 400 },
+    siamese: {
+      tower: STANDARD_35,
+      batchCharacters: 16,
+      batchDrawings: 4,
+      steps: 20_000,
+      validateEvery: 250,
+      patience: 12,
+      optimizer: "adam",
+      learningRate: 1e-3,
+      l2: 1e-4,
+      distortions: true,
+      maxSeconds: 20 * 60,
+    },
+    triplet: {
+      tower: { ...STANDARD_35, denseActivation: "linear" },
+      embeddingDim: 128,
+      batchCharacters: 16,
+      batchDrawings: 4,
+      steps: 20_000,
+      validateEvery: 250,
+      patience: 12,
+      margin: 0.2,
+      learningRate: 1e-3,
+      miners: ["batch-hard", "semi-hard"],
+      distortions: true,
+      maxSeconds: 10 * 60,
+    },
+  },
+  paper: {
+    profile: "paper",
+    seed: 1,
+    evaluation: { imageSize: 105, nWays: Array.from({ length: 19 }, (_, i) => i + 2), nWayTrialsPerAlphabet: 40, mnistTrials: 400 },
+    siamese: {
+      tower: KOCH_105,
+      // Section 3.2: minibatch 128 pairs; 150k pairs x 200 epochs at most, patience 20.
+      batchCharacters: 32,
+      batchDrawings: 4,
+      steps: 200_000,
+      validateEvery: 1_000,
+      patience: 20,
+      optimizer: "sgd",
+      learningRate: 0.01,
+      l2: 2e-4,
+      distortions: true,
+      maxSeconds: 48 * 3600,
+    },
+    triplet: {
+      tower: { ...KOCH_105, denseActivation: "linear" },
+      embeddingDim: 128,
+      batchCharacters: 32,
+      batchDrawings: 4,
+      steps: 100_000,
+      validateEvery: 1_000,
+      patience: 20,
+      margin: 0.2,
+      learningRate: 1e-4,
+      miners: ["batch-hard", "semi-hard"],
+      distortions: true,
+      maxSeconds: 24 * 3600,
+    },
+  },
+};
+
+/** The defaults of `profile`, deep-copied. */
+export function profileConfig(profile: string): RunConfig {
+  if (!(PROFILES as readonly string[]).includes(profile)) {
+    throw new UsageError(`unknown profile "${profile}"; choose one of ${PROFILES.join(", ")}`);
+  }
+  return structuredClone(DEFAULTS[profile as Profile]);
+}
+
+/** Command-line overrides. */
+export interface ConfigOverrides {
+  seed?: number;
+}
+
+/** The profile's defaults with `overrides` applied. */
+export function resolveConfig(profile: string, overrides: ConfigOverrides = {}): RunConfig {
+  const config = profileConfig(profile);
+  if (overrides.seed !== undefined) config.seed = overrides.seed;
+  return config;
+}
+
+/** Parse `--only a,b` into experiment names. @throws {UsageError} on an unknown name. */
+export function parseOnly(only: string | undefined): ExperimentName[] {
+  if (only === undefined || only.trim() === "") return [...EXPERIMENTS];
+  const names = only.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(EXPERIMENTS as readonly string[]).includes(n)) {
+      throw new UsageError(`unknown experiment "${n}" in --only; choose from ${EXPERIMENTS.join(", ")}`);
+    }
+  }
+  return EXPERIMENTS.filter((e) => names.includes(e));
+}

@@ -1,0 +1,153 @@
+/**
+ * Grey-level image stacks as every model and baseline sees them: ink = 1, background = 0,
+ * values in [0, 1], row-major `[count, size, size]`. Omniglot (black ink on white) is
+ * inverted on decode and MNIST (white on black) is already ink = 1, so the two share a
+ * polarity and a model trained on one sees the other the same way up (paper section 4.4).
+ */
+
+/** A stack of square single-channel images. */
+export interface ImageSet {
+  /** Side length in pixels. */
+  readonly size: number;
+  /** Number of images. */
+  readonly count: number;
+  /** `[count, size, size]`, ink = 1. */
+  readonly pixels: Float32Array;
+}
+
+/** Side of an Omniglot image as released. */
+export const OMNIGLOT_SIZE = 105;
+/** Bytes of one bit-packed 105x105 image row (PNG layout: ceil(105 / 8)). */
+export const PACKED_ROW_BYTES = Math.ceil(OMNIGLOT_SIZE / 8);
+/** Bytes of one bit-packed 105x105 image. */
+export const PACKED_IMAGE_BYTES = PACKED_ROW_BYTES * OMNIGLOT_SIZE;
+
+/** A view of image `index` of `set` (no copy). */
+export function imageAt(set: ImageSet, index: number): Float32Array {
+  if (!(index >= 0 && index < set.count)) {
+    throw new RangeError(`imageAt: index ${index} outside [0, ${set.count})`);
+  }
+  const n = set.size * set.size;
+  return set.pixels.subarray(index * n, (index + 1) * n);
+}
+
+/** A new set holding the images at `indices`, in that order. */
+export function selectImages(set: ImageSet, indices: readonly number[]): ImageSet {
+  const n = set.size * set.size;
+  const pixels = new Float32Array(indices.length * n);
+  indices.forEach((src, dst) => pixels.set(imageAt(set, src), dst * n));
+  return { size: set.size, count: indices.length, pixels };
+}
+
+/**
+ * 1-D resampling weights from `src` to `dst` samples. Shrinking averages the source
+ * cells each output cell covers (area filter, exact for 105 -> 35); enlarging
+ * interpolates linearly (the paper upsamples MNIST 28 -> 35, section 4.4).
+ */
+function axisWeights(src: number, dst: number): { index: Int32Array; weight: Float32Array; taps: number } {
+  if (dst <= src) {
+    const scale = src / dst;
+    const taps = Math.ceil(scale) + 1;
+    const index = new Int32Array(dst * taps);
+    const weight = new Float32Array(dst * taps);
+    for (let o = 0; o < dst; o++) {
+      const lo = o * scale, hi = (o + 1) * scale;
+      let t = 0;
+      for (let i = Math.floor(lo); i < Math.min(src, Math.ceil(hi)); i++) {
+        const overlap = Math.min(hi, i + 1) - Math.max(lo, i);
+        if (overlap <= 0) continue;
+        index[o * taps + t] = i;
+        weight[o * taps + t] = overlap / scale;
+        t++;
+      }
+    }
+    return { index, weight, taps };
+  }
+  const taps = 2;
+  const index = new Int32Array(dst * taps);
+  const weight = new Float32Array(dst * taps);
+  for (let o = 0; o < dst; o++) {
+    // Pixel centres aligned (half-pixel convention).
+    const x = Math.min(src - 1, Math.max(0, (o + 0.5) * (src / dst) - 0.5));
+    const i0 = Math.floor(x), i1 = Math.min(src - 1, i0 + 1), f = x - i0;
+    index[o * 2] = i0;
+    weight[o * 2] = 1 - f;
+    index[o * 2 + 1] = i1;
+    weight[o * 2 + 1] = f;
+  }
+  return { index, weight, taps };
+}
+
+/** Resample one `[src, src]` image into `out` (`[dst, dst]`), separably. */
+export function resampleInto(
+  image: ArrayLike<number>,
+  src: number,
+  out: Float32Array,
+  dst: number,
+): void {
+  if (src === dst) {
+    for (let i = 0; i < dst * dst; i++) out[i] = image[i];
+    return;
+  }
+  const w = axisWeights(src, dst);
+  const rows = new Float32Array(dst * src); // [dst rows, src cols]
+  for (let o = 0; o < dst; o++) {
+    for (let c = 0; c < src; c++) {
+      let acc = 0;
+      for (let t = 0; t < w.taps; t++) {
+        const wt = w.weight[o * w.taps + t];
+        if (wt !== 0) acc += wt * image[w.index[o * w.taps + t] * src + c];
+      }
+      rows[o * src + c] = acc;
+    }
+  }
+  for (let r = 0; r < dst; r++) {
+    for (let o = 0; o < dst; o++) {
+      let acc = 0;
+      for (let t = 0; t < w.taps; t++) {
+        const wt = w.weight[o * w.taps + t];
+        if (wt !== 0) acc += wt * rows[r * src + w.index[o * w.taps + t]];
+      }
+      out[r * dst + o] = acc;
+    }
+  }
+}
+
+/** Resample every image of `set` to `size` x `size`. */
+export function resample(set: ImageSet, size: number): ImageSet {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`resample: size must be a positive integer, got ${size}`);
+  if (size === set.size) return set;
+  const n = size * size;
+  const pixels = new Float32Array(set.count * n);
+  for (let i = 0; i < set.count; i++) {
+    resampleInto(imageAt(set, i), set.size, pixels.subarray(i * n, (i + 1) * n), size);
+  }
+  return { size, count: set.count, pixels };
+}
+
+/**
+ * Unpack bit-packed 105x105 ink images (1 = ink, PNG row layout, `PACKED_ROW_BYTES` per
+ * row) into an `ImageSet` at `size`, resampling on the fly so the 105x105 floats of the
+ * whole data set never exist at once.
+ */
+export function unpackImages(packed: Uint8Array, count: number, size: number): ImageSet {
+  if (packed.length !== count * PACKED_IMAGE_BYTES) {
+    throw new RangeError(`unpackImages: expected ${count * PACKED_IMAGE_BYTES} bytes, got ${packed.length}`);
+  }
+  const S = OMNIGLOT_SIZE;
+  const full = new Float32Array(S * S);
+  const n = size * size;
+  const pixels = new Float32Array(count * n);
+  for (let i = 0; i < count; i++) {
+    const base = i * PACKED_IMAGE_BYTES;
+    const target = size === S ? pixels.subarray(i * n, (i + 1) * n) : full;
+    for (let y = 0; y < S; y++) {
+      const row = base + y * PACKED_ROW_BYTES;
+      for (let x = 0; x < S; x++) {
+        target[y * S + x] = (packed[row + (x >> 3)] >> (7 - (x & 7))) & 1;
+      }
+    }
+    if (size !== S) resampleInto(full, S, pixels.subarray(i * n, (i + 1) * n), size);
+  }
+  return { size, count, pixels };
+}

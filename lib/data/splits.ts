@@ -1,0 +1,42 @@
+/**
+ * The fixed alphabet split of CONTRACT.md, in one place. Training uses only
+ * `images_background`; validation and test partition `images_evaluation`, and the test
+ * alphabets are exactly those of Lake et al.'s 20 official runs.
+ */
+
+/** The 10 evaluation alphabets of the official runs: the one-shot test set. */
+export const TEST_ALPHABETS: readonly string[] = [
+  "Atlantean",
+  "Ge_ez",
+  "Glagolitic",
+  "Gurmukhi",
+  "Kannada",
+  "Malayalam",
+  "Manipuri",
+  "Old_Church_Slavonic_(Cyrillic)",
+  "Tengwar",
+  "Tibetan",
+];
+
+/** The other 10 evaluation alphabets: early stopping and threshold choice only. */
+export const VALIDATION_ALPHABETS: readonly string[] = [
+  "Angelic",
+  "Atemayar_Qelisayer",
+  "Aurek-Besh",
+  "Avesta",
+  "Keble",
+  "Mongolian",
+  "Oriya",
+  "Sylheti",
+  "Syriac_(Serto)",
+  "ULOG",
+];
+
+/** Expected shape of each release zip, verified on every load whatever the source. */
+export const EXPECTED = {
+  background: { alphabets: 30, characters: 964, firstId: 1 },
+  evaluation: { alphabets: 20, characters: 659, firstId: 965 },
+  drawers: 20,
+  runs: 20,
+  runWays: 20,
+} as const;

@@ -1,0 +1,43 @@
+/**
+ * The paper's simplest baseline (Koch et al. Table 2: 1-nearest-neighbour, 21.7%):
+ * classify each query as the candidate whose raw pixels are closest. Two distances:
+ * Euclidean, and cosine on ink = 1 images (so empty background does not count as match).
+ */
+import { cosine, negativeL2, pixelScores, type PixelSimilarity } from "../evaluation/nearest_neighbor.ts";
+import { scoreOneShot } from "../evaluation/one_shot.ts";
+import { oneShotRow } from "../evaluation/rows.ts";
+import type { OneShotTask } from "../episodes/one_shot.ts";
+import type { OneShotRow } from "../report/tables.ts";
+import { nWayCurveFigure } from "../report/figures.ts";
+import type { ExperimentContext, ExperimentResult } from "./types.ts";
+
+/** The two pixel distances, by method name as written in `one_shot.csv`. */
+export const BASELINE_METHODS: Record<string, PixelSimilarity> = {
+  "1-nn-cosine": cosine,
+  "1-nn-l2": negativeL2,
+};
+
+/** Score `task` with each 1-NN method. */
+export function baselineRows(task: OneShotTask, experiment = "baseline"): OneShotRow[] {
+  return Object.entries(BASELINE_METHODS).map(([method, sim]) =>
+    oneShotRow(scoreOneShot(task, pixelScores(task, sim)), { experiment, method, paperFamily: "1-nn" })
+  );
+}
+
+/** 1-NN on lake-runs, koch-400, the n-way curve (Omniglot) and mnist-400. */
+export async function run(context: ExperimentContext): Promise<ExperimentResult> {
+  const tasks = await context.data.tasks();
+  const oneShot: OneShotRow[] = [];
+  oneShot.push(...baselineRows(tasks.lakeRuns), ...baselineRows(tasks.koch400));
+  for (const t of tasks.nWay) oneShot.push(...baselineRows(t));
+  oneShot.push(...baselineRows(await context.data.mnistTask()));
+  for (const r of oneShot.filter((r) => r.protocol !== "n-way")) {
+    context.log(`  ${r.method.padEnd(12)} ${r.dataset}/${r.protocol} ${r.ways}-way: ${r.accuracy.toFixed(2)}%`);
+  }
+  return {
+    oneShot,
+    verification: [],
+    figures: [nWayCurveFigure(oneShot, "baseline_n_way")],
+    details: { imageSize: context.config.evaluation.imageSize },
+  };
+}

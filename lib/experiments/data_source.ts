@@ -1,0 +1,69 @@
+/**
+ * Data shared by the experiments of one run, loaded on first use and kept: Omniglot at
+ * the profile's image size, MNIST resampled to the same size, and the fixed episodes.
+ */
+import { loadMnist, type Mnist } from "../data/mnist.ts";
+import { loadOmniglot, type Omniglot } from "../data/omniglot.ts";
+import type { EvaluationConfig } from "../config.ts";
+import {
+  koch400Task,
+  lakeRunsTask,
+  mnist400Task,
+  nWayTasks,
+  type OneShotTask,
+} from "../episodes/one_shot.ts";
+import { Rng } from "../rng.ts";
+
+/** Lazily loaded data and episodes; the episodes depend only on the seed. */
+export class DataSource {
+  readonly evaluation: EvaluationConfig;
+  readonly seed: number;
+  readonly quiet: boolean;
+  #omniglot?: Promise<Omniglot>;
+  #mnist?: Promise<Mnist>;
+  #tasks?: Promise<EvaluationTasks>;
+
+  constructor(options: { evaluation: EvaluationConfig; seed: number; quiet?: boolean }) {
+    this.evaluation = options.evaluation;
+    this.seed = options.seed;
+    this.quiet = options.quiet ?? false;
+  }
+
+  /** Omniglot at `evaluation.imageSize`. */
+  omniglot(): Promise<Omniglot> {
+    return this.#omniglot ??= loadOmniglot({ size: this.evaluation.imageSize, quiet: this.quiet });
+  }
+
+  /** MNIST test set at `evaluation.imageSize` (28 -> 35 is the paper's upsampling). */
+  mnist(): Promise<Mnist> {
+    return this.#mnist ??= loadMnist({ split: "test", size: this.evaluation.imageSize });
+  }
+
+  /** The fixed evaluation episodes (same for every experiment, so comparisons are paired). */
+  tasks(): Promise<EvaluationTasks> {
+    return this.#tasks ??= (async () => {
+      const omniglot = await this.omniglot();
+      const rng = new Rng(this.seed, "episodes");
+      return {
+        lakeRuns: lakeRunsTask(omniglot.runs),
+        koch400: koch400Task(omniglot.evaluation, rng.fork("koch-400")),
+        nWay: nWayTasks(omniglot.evaluation, rng.fork("n-way"), {
+          ways: this.evaluation.nWays,
+          trialsPerAlphabet: this.evaluation.nWayTrialsPerAlphabet,
+        }),
+      };
+    })();
+  }
+
+  /** mnist-400 episodes. */
+  async mnistTask(): Promise<OneShotTask> {
+    return mnist400Task(await this.mnist(), new Rng(this.seed, "episodes").fork("mnist-400"), this.evaluation.mnistTrials);
+  }
+}
+
+/** The Omniglot evaluation episodes of a run. */
+export interface EvaluationTasks {
+  lakeRuns: OneShotTask;
+  koch400: OneShotTask;
+  nWay: OneShotTask[];
+}

@@ -1,0 +1,37 @@
+/**
+ * What an experiment receives and returns. `lib/experiments/*.ts` each export
+ * `run(context) -> ExperimentResult`; `scripts/reproduce.ts` and the notebooks call them
+ * alike.
+ */
+import type { RunConfig } from "../config.ts";
+import type { Rng } from "../rng.ts";
+import type { OneShotRow, VerificationRow } from "../report/tables.ts";
+import type { Figure } from "../report/figure.ts";
+import type { DataSource } from "./data_source.ts";
+
+/** Inputs of an experiment run. */
+export interface ExperimentContext {
+  config: RunConfig;
+  /** Stream for this experiment (forked from the run seed by name). */
+  rng: Rng;
+  /** Lazily loaded, shared data. */
+  data: DataSource;
+  /** Name of the tfjs backend in use (`tf.getBackend()`). */
+  backend: string;
+  /** `results/<profile>/` (or `--out`): models go under `models/<experiment>/`. */
+  outDir: string;
+  /** Progress and messages. */
+  log: (line: string) => void;
+  /** Silence progress bars (tests). */
+  quiet?: boolean;
+}
+
+/** Outputs of an experiment run. Rows only from what actually ran. */
+export interface ExperimentResult {
+  oneShot: OneShotRow[];
+  verification: VerificationRow[];
+  /** Figures to export under `figures/<name>.html`. */
+  figures: Figure[];
+  /** Free-form, JSON-serialisable facts for `run.json` (steps, best epoch, ...). */
+  details: Record<string, unknown>;
+}

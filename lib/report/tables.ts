@@ -1,0 +1,129 @@
+/**
+ * Result rows and their CSV and Markdown forms. Column orders are CONTRACT.md's; new
+ * columns may only be appended.
+ */
+
+/** A row of `one_shot.csv`. Accuracies are percentages. */
+export interface OneShotRow {
+  experiment: string;
+  method: string;
+  dataset: string;
+  protocol: string;
+  ways: number;
+  shots: number;
+  trials: number;
+  correct: number;
+  accuracy: number;
+  ci_low: number;
+  ci_high: number;
+  paper_accuracy?: number;
+}
+
+/** A row of `verification.csv`. */
+export interface VerificationRow {
+  experiment: string;
+  method: string;
+  train_pairs: number;
+  distortions: boolean;
+  test_pairs: number;
+  accuracy: number;
+  threshold: number;
+  auc?: number;
+  eer?: number;
+  paper_accuracy?: number;
+}
+
+export const ONE_SHOT_COLUMNS = [
+  "experiment",
+  "method",
+  "dataset",
+  "protocol",
+  "ways",
+  "shots",
+  "trials",
+  "correct",
+  "accuracy",
+  "ci_low",
+  "ci_high",
+  "paper_accuracy",
+] as const;
+
+export const VERIFICATION_COLUMNS = [
+  "experiment",
+  "method",
+  "train_pairs",
+  "distortions",
+  "test_pairs",
+  "accuracy",
+  "threshold",
+  "auc",
+  "eer",
+  "paper_accuracy",
+] as const;
+
+/** Percent with two decimals, as the contract asks. */
+const PERCENT = new Set(["accuracy", "ci_low", "ci_high", "paper_accuracy", "eer"]);
+
+function cell(column: string, value: unknown): string {
+  if (value === undefined || value === null || (typeof value === "number" && Number.isNaN(value))) return "";
+  if (typeof value === "number") {
+    if (PERCENT.has(column)) return value.toFixed(2);
+    if (column === "auc" || column === "threshold") return value.toFixed(4);
+    return String(value);
+  }
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** CSV text with a header line. */
+export function toCsv<T extends object>(columns: readonly string[], rows: readonly T[]): string {
+  const lines = [columns.join(",")];
+  for (const r of rows) lines.push(columns.map((c) => cell(c, (r as Record<string, unknown>)[c])).join(","));
+  return lines.join("\n") + "\n";
+}
+
+/** Parse CSV written by `toCsv` (quoted fields allowed) into string records. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let field = "", row: string[] = [], quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (ch === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else if (ch !== "\r") field += ch;
+  }
+  if (field !== "" || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
+}
+
+/** A Markdown table. */
+export function markdownTable(header: string[], rows: (string | number)[][]): string {
+  const esc = (v: string | number) => String(v).replaceAll("|", "\\|");
+  return [
+    `| ${header.map(esc).join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+  ].join("\n");
+}
+
+/** `92.00 [89.1, 94.3]` */
+export function formatAccuracy(row: Pick<OneShotRow, "accuracy" | "ci_low" | "ci_high">): string {
+  return `${row.accuracy.toFixed(2)} [${row.ci_low.toFixed(1)}, ${row.ci_high.toFixed(1)}]`;
+}

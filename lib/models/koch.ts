@@ -163,7 +163,7 @@ export function towerFlatSize(spec: TowerSpec): number {
 
 /** Number of trainable parameters of a layers model. */
 export function countParams(model: tfl.LayersModel): number {
-  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  return model.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
 /** Multiply-adds x 2 of one forward pass of the tower on one image (for GFLOP/s). */

@@ -1,0 +1,18 @@
+/**
+ * The experiments `reproduce` can run, by CONTRACT.md name. An entry without a module is
+ * accepted by the parser and reported as not built yet (exit 1).
+ */
+import type { ExperimentName } from "../config.ts";
+import type { ExperimentContext, ExperimentResult } from "./types.ts";
+import * as baseline from "./baseline.ts";
+
+/** A runnable experiment. */
+export type Experiment = { run: (context: ExperimentContext) => Promise<ExperimentResult> };
+
+/** Name -> module, or `undefined` while the section is not built yet. */
+export const EXPERIMENT_MODULES: Record<ExperimentName, Experiment | undefined> = {
+  baseline,
+  siamese: undefined,
+  triplet: undefined,
+  mnist: undefined,
+};

@@ -1,0 +1,124 @@
+/**
+ * The results folder of CONTRACT.md: `one_shot.csv`, `verification.csv`, `run.json`,
+ * `report.md`. Rows of experiments that did not run this time are kept from the previous
+ * files (they came from runs that happened); rows of experiments that ran are replaced.
+ * Every file is written atomically.
+ */
+import { writeFileAtomic } from "../data/files.ts";
+import {
+  ONE_SHOT_COLUMNS,
+  type OneShotRow,
+  parseCsv,
+  toCsv,
+  VERIFICATION_COLUMNS,
+  type VerificationRow,
+} from "./tables.ts";
+
+/** What `run.json` holds about one experiment. */
+export interface ExperimentRecord {
+  status: "ok" | "failed";
+  /** Wall time in seconds. */
+  seconds: number;
+  backend: string;
+  error?: string;
+  details?: Record<string, unknown>;
+}
+
+/** The content of `run.json`. */
+export interface RunRecord {
+  profile: string;
+  seed: number;
+  backend: string;
+  /** Why each backend tried before it was skipped. */
+  backendsSkipped: { name: string; reason: string }[];
+  startedAt: string;
+  finishedAt: string;
+  versions: Record<string, string>;
+  gitCommit: string | null;
+  command: string[];
+  config: unknown;
+  experiments: Record<string, ExperimentRecord>;
+}
+
+/** Read `one_shot.csv` rows from `dir` (empty when absent). */
+export async function readOneShot(dir: string): Promise<OneShotRow[]> {
+  const records = await readCsv(`${dir}/one_shot.csv`);
+  return records.map((r) => ({
+    experiment: r.experiment,
+    method: r.method,
+    dataset: r.dataset,
+    protocol: r.protocol,
+    ways: Number(r.ways),
+    shots: Number(r.shots),
+    trials: Number(r.trials),
+    correct: Number(r.correct),
+    accuracy: Number(r.accuracy),
+    ci_low: Number(r.ci_low),
+    ci_high: Number(r.ci_high),
+    paper_accuracy: r.paper_accuracy === "" ? undefined : Number(r.paper_accuracy),
+  }));
+}
+
+/** Read `verification.csv` rows from `dir` (empty when absent). */
+export async function readVerification(dir: string): Promise<VerificationRow[]> {
+  const records = await readCsv(`${dir}/verification.csv`);
+  const num = (s: string) => (s === "" ? undefined : Number(s));
+  return records.map((r) => ({
+    experiment: r.experiment,
+    method: r.method,
+    train_pairs: Number(r.train_pairs),
+    distortions: r.distortions === "true",
+    test_pairs: Number(r.test_pairs),
+    accuracy: Number(r.accuracy),
+    threshold: Number(r.threshold),
+    auc: num(r.auc),
+    eer: num(r.eer),
+    paper_accuracy: num(r.paper_accuracy),
+  }));
+}
+
+/** Read `run.json` from `dir`, if present and readable. */
+export async function readRunRecord(dir: string): Promise<RunRecord | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${dir}/run.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+async function readCsv(path: string): Promise<Record<string, string>[]> {
+  try {
+    return parseCsv(await Deno.readTextFile(path));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+}
+
+/**
+ * Merge this run's rows into the folder's files: rows of `ran` experiments are replaced
+ * by `rows`, others kept. Returns the merged rows.
+ */
+export async function writeRows(
+  dir: string,
+  ran: readonly string[],
+  rows: { oneShot: OneShotRow[]; verification: VerificationRow[] },
+): Promise<{ oneShot: OneShotRow[]; verification: VerificationRow[] }> {
+  const keep = <T extends { experiment: string }>(old: T[]) => old.filter((r) => !ran.includes(r.experiment));
+  const oneShot = [...keep(await readOneShot(dir)), ...rows.oneShot];
+  const verification = [...keep(await readVerification(dir)), ...rows.verification];
+  await writeFileAtomic(`${dir}/one_shot.csv`, toCsv(ONE_SHOT_COLUMNS, oneShot));
+  await writeFileAtomic(`${dir}/verification.csv`, toCsv(VERIFICATION_COLUMNS, verification));
+  return { oneShot, verification };
+}
+
+/** Write `run.json`, keeping records of experiments that did not run this time. */
+export async function writeRunRecord(dir: string, record: RunRecord): Promise<RunRecord> {
+  const previous = await readRunRecord(dir);
+  const merged: RunRecord = {
+    ...record,
+    experiments: { ...(previous?.profile === record.profile ? previous.experiments : {}), ...record.experiments },
+  };
+  await writeFileAtomic(`${dir}/run.json`, JSON.stringify(merged, null, 2) + "\n");
+  return merged;
+}

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { zipSync } from "fflate";
+import { encode } from "fast-png";
+import { DataError } from "../../lib/data/errors.ts";
+import { decodeOmniglotPng, decodeSplitZip, ensureOmniglotFiles, loadOmniglot } from "../../lib/data/omniglot.ts";
+import { TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+
+/** A 105x105 8-bit grey PNG, white with a black square at rows/cols 10-19. */
+function squarePng(): Uint8Array {
+  const data = new Uint8Array(105 * 105).fill(255);
+  for (let y = 10; y < 20; y++) for (let x = 10; x < 20; x++) data[y * 105 + x] = 0;
+  return encode({ width: 105, height: 105, data, channels: 1, depth: 8 });
+}
+
+Deno.test("a PNG decodes to ink = 1 where the drawing is dark", () => {
+  const bits = decodeOmniglotPng(squarePng(), "square.png");
+  const row10 = bits.subarray(10 * 14, 11 * 14);
+  assert.equal(row10[1], 0b0011_1111); // x = 10..15
+  assert.equal(row10[2], 0b1111_0000); // x = 16..19
+  assert.equal(bits.subarray(0, 14).every((b) => b === 0), true);
+});
+
+Deno.test("a truncated PNG is a DataError naming the file", () => {
+  const png = squarePng();
+  assert.throws(() => decodeOmniglotPng(png.subarray(0, png.length - 30), "x/char/0001_01.png"), (err) => {
+    assert.ok(err instanceof DataError);
+    assert.match(err.message, /0001_01\.png/);
+    return true;
+  });
+});
+
+Deno.test("a PNG of the wrong size is rejected", () => {
+  const png = encode({ width: 28, height: 28, data: new Uint8Array(784), channels: 1, depth: 8 });
+  assert.throws(() => decodeOmniglotPng(png, "small.png"), /28x28/);
+});
+
+Deno.test("a zip with the wrong content is rejected with counts in the message", () => {
+  const png = squarePng();
+  const files: Record<string, Uint8Array> = {};
+  for (let d = 1; d <= 20; d++) files[`images_background/Latin/character01/0001_${String(d).padStart(2, "0")}.png`] = png;
+  assert.throws(() => decodeSplitZip("background", zipSync(files), undefined, true), (err) => {
+    assert.ok(err instanceof DataError);
+    assert.match(err.message, /found 1 alphabets and 1 characters, expected 30 and 964/);
+    return true;
+  });
+});
+
+Deno.test("a missing Omniglot folder named by OMNIGLOT_DIR is a DataError that says what to do", async () => {
+  const empty = tempDir();
+  await assert.rejects(() => ensureOmniglotFiles(empty), (err) => {
+    assert.ok(err instanceof DataError);
+    assert.match(err.message, /OMNIGLOT_DIR/);
+    return true;
+  });
+});
+
+Deno.test({
+  name: "the release decodes with the expected alphabets, characters and splits",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const o = await loadOmniglot({ size: 35, quiet: true });
+    assert.equal(o.background.alphabets.length, 30);
+    assert.equal(o.background.characters.length, 964);
+    assert.equal(o.evaluation.alphabets.length, 20);
+    assert.equal(o.evaluation.characters.length, 659);
+    assert.equal(o.background.images.count, 964 * 20);
+    assert.equal(o.evaluation.characters[0].id, 965);
+    const names = o.evaluation.alphabets.map((a) => a.name);
+    for (const a of [...TEST_ALPHABETS, ...VALIDATION_ALPHABETS]) assert.ok(names.includes(a), a);
+    assert.equal(new Set([...TEST_ALPHABETS, ...VALIDATION_ALPHABETS]).size, 20);
+    assert.equal(o.runs.length, 20);
+    // Every image has some ink, and ink is sparse (dark strokes on a white page).
+    const n = 35 * 35;
+    for (let i = 0; i < o.background.images.count; i += 997) {
+      const ink = o.background.images.pixels.subarray(i * n, (i + 1) * n).reduce((a, b) => a + b, 0);
+      assert.ok(ink > 5 && ink < 0.5 * n, `image ${i} ink ${ink}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "a corrupt cache is rebuilt, not trusted",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const cache = tempDir();
+    const first = await loadOmniglot({ size: 35, cache, quiet: true });
+    const path = `${cache}/omniglot-evaluation.v1.bin`;
+    const bytes = Deno.readFileSync(path);
+    bytes[bytes.length >> 1] ^= 0xff; // flip bits in the payload
+    Deno.writeFileSync(path, bytes);
+    const again = await loadOmniglot({ size: 35, cache, quiet: true });
+    assert.deepEqual(again.evaluation.images.pixels, first.evaluation.images.pixels);
+    assert.notDeepEqual(Deno.readFileSync(path), bytes, "the cache file was rewritten");
+    Deno.removeSync(cache, { recursive: true });
+  },
+});

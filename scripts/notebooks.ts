@@ -1,0 +1,321 @@
+/**
+ * `deno task notebooks`: execute every notebook headless through Jupyter with the Deno
+ * kernel into `results/<profile>/notebooks/`, then fail when any cell produced error
+ * output (an exception, or anything on stderr): a notebook that "ran" with a traceback in
+ * the middle is not a notebook that works.
+ *
+ * The notebooks read the profile from `NOTEBOOK_PROFILE` and the output folder from
+ * `NOTEBOOK_OUT` (both set here); opened by hand without them they use `quick` and
+ * `results/quick/notebooks/`.
+ */
+import { parseArgs } from "node:util";
+import { type Profile, PROFILES } from "../lib/config.ts";
+import { UsageError } from "../lib/data/errors.ts";
+import { REPO_ROOT } from "../lib/data/paths.ts";
+import { formatSeconds } from "../lib/report/progress.ts";
+
+const HELP = `deno task notebooks [flags]
+
+Executes notebooks/*.ipynb headless (jupyter nbconvert, Deno kernel) and writes the
+executed copies to results/<profile>/notebooks/. Fails (exit 1) when a cell raised or
+wrote to stderr, naming the notebook and the cell.
+
+  --profile quick|standard|paper   scale the notebooks run at (default standard)
+  --only STEM[,STEM]               only these notebooks, e.g. 01_nearest_neighbour
+  --timeout SECONDS                per-cell limit (default: quick 600, standard 3600, paper none)
+  --notebooks DIR                  folder of notebooks (default notebooks/)
+  --out DIR                        write executed notebooks here instead
+  --help                           this text
+
+Needs jupyter nbconvert and the Deno kernel: .ci/notebooks_setup.sh installs both.`;
+
+/** Parsed command line of `deno task notebooks`. */
+export interface NotebookArgs {
+  profile: Profile;
+  /** Notebook stems to run; all when undefined. */
+  only?: string[];
+  /** Per-cell timeout in seconds; `undefined` = no limit. */
+  timeout?: number;
+  notebooks: string;
+  out: string;
+  help: boolean;
+}
+
+/** Per-cell limits by profile, in seconds (the paper profile has none). */
+const CELL_TIMEOUT: Record<Profile, number | undefined> = {
+  quick: 600,
+  standard: 3600,
+  paper: undefined,
+};
+
+/** Parse the flags. @throws {UsageError} on an unknown flag or value. */
+export function parseNotebookArgs(argv: string[]): NotebookArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        profile: { type: "string", default: "standard" },
+        only: { type: "string" },
+        timeout: { type: "string" },
+        notebooks: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (see --help)`);
+  }
+  const profile = values.profile!;
+  if (!(PROFILES as readonly string[]).includes(profile)) {
+    throw new UsageError(`unknown profile "${profile}"; choose one of ${PROFILES.join(", ")}`);
+  }
+  let timeout = CELL_TIMEOUT[profile as Profile];
+  if (values.timeout !== undefined) {
+    timeout = Number(values.timeout);
+    if (!Number.isInteger(timeout) || timeout <= 0) {
+      throw new UsageError(
+        `--timeout must be a positive number of seconds, got "${values.timeout}"`,
+      );
+    }
+  }
+  const only = values.only?.split(",").map((s) => s.trim().replace(/\.ipynb$/, "")).filter(Boolean);
+  return {
+    profile: profile as Profile,
+    only: only?.length ? only : undefined,
+    timeout,
+    notebooks: values.notebooks ?? `${REPO_ROOT}/notebooks`,
+    out: values.out ?? `${REPO_ROOT}/results/${profile}/notebooks`,
+    help: values.help!,
+  };
+}
+
+/** The parts of an `.ipynb` the scan reads. */
+export interface NotebookJson {
+  cells: {
+    cell_type: string;
+    id?: string;
+    source: string | string[];
+    outputs?: {
+      output_type: string;
+      name?: string;
+      ename?: string;
+      evalue?: string;
+      text?: string | string[];
+    }[];
+  }[];
+}
+
+/** An error output found in an executed notebook. */
+export interface NotebookProblem {
+  /** 1-based index among all cells. */
+  cell: number;
+  /** First line of the cell's source, to find it. */
+  firstLine: string;
+  kind: "error" | "stderr";
+  /** The exception (`TypeError: ...`) or the stderr text. */
+  message: string;
+}
+
+/** Every error output of an executed notebook: exceptions and stderr streams. */
+export function findErrorOutputs(notebook: NotebookJson): NotebookProblem[] {
+  const problems: NotebookProblem[] = [];
+  notebook.cells.forEach((cell, i) => {
+    const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+    const firstLine = source.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+    for (const out of cell.outputs ?? []) {
+      if (out.output_type === "error") {
+        problems.push({
+          cell: i + 1,
+          firstLine,
+          kind: "error",
+          message: `${out.ename}: ${out.evalue}`,
+        });
+      } else if (out.output_type === "stream" && out.name === "stderr") {
+        const text = Array.isArray(out.text) ? out.text.join("") : out.text ?? "";
+        problems.push({ cell: i + 1, firstLine, kind: "stderr", message: text.trim() });
+      }
+    }
+  });
+  return problems;
+}
+
+/** Notebook files (`*.ipynb`) of `dir`, sorted, filtered by stem when `only` is given. */
+export async function listNotebooks(dir: string, only?: readonly string[]): Promise<string[]> {
+  const stems: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".ipynb")) {
+      stems.push(entry.name.slice(0, -".ipynb".length));
+    }
+  }
+  stems.sort();
+  if (only) {
+    const missing = only.filter((s) => !stems.includes(s));
+    if (missing.length) {
+      throw new UsageError(
+        `no notebook named ${missing.join(", ")} in ${dir}; there are: ${
+          stems.join(", ") || "none"
+        }`,
+      );
+    }
+  }
+  return stems.filter((s) => !only || only.includes(s)).map((s) => `${dir}/${s}.ipynb`);
+}
+
+/** What executing one notebook gave. */
+export interface NotebookOutcome {
+  notebook: string;
+  /** The executed copy, when nbconvert wrote one. */
+  output?: string;
+  seconds: number;
+  problems: NotebookProblem[];
+  /** nbconvert's own failure (kernel missing, cell timeout), with its stderr tail. */
+  failure?: string;
+}
+
+/** Options of {@link executeNotebook}. */
+export interface ExecuteOptions {
+  profile: Profile;
+  /** Folder for the executed copy. */
+  out: string;
+  /** Per-cell timeout in seconds; undefined = none. */
+  timeout?: number;
+}
+
+/**
+ * Execute `path` with `jupyter nbconvert` and the Deno kernel, writing the executed copy
+ * to `out` atomically (nbconvert writes into a temp folder, then it is renamed in), and
+ * scan it for error outputs. Cells keep running after an exception (`--allow-errors`) so
+ * the scan can name the cell that raised.
+ */
+export async function executeNotebook(
+  path: string,
+  options: ExecuteOptions,
+): Promise<NotebookOutcome> {
+  const started = performance.now();
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  await Deno.mkdir(options.out, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: options.out, prefix: ".tmp-" });
+  try {
+    const command = new Deno.Command("jupyter", {
+      args: [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--allow-errors",
+        "--ExecutePreprocessor.kernel_name=deno",
+        `--ExecutePreprocessor.timeout=${options.timeout ?? -1}`,
+        "--ExecutePreprocessor.startup_timeout=120",
+        `--output-dir=${tmp}`,
+        path,
+      ],
+      env: { NOTEBOOK_PROFILE: options.profile, NOTEBOOK_OUT: options.out, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const result = await command.output();
+    const seconds = (performance.now() - started) / 1000;
+    if (!result.success) {
+      const tail = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-15).join("\n");
+      return {
+        notebook: path,
+        seconds,
+        problems: [],
+        failure: `nbconvert exited with code ${result.code}:\n${tail}`,
+      };
+    }
+    const output = `${options.out}/${name}`;
+    await Deno.rename(`${tmp}/${name}`, output);
+    const problems = findErrorOutputs(JSON.parse(await Deno.readTextFile(output)));
+    return { notebook: path, output, seconds, problems };
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Why the tools are not usable, or undefined when `jupyter nbconvert` and the Deno kernel are there. */
+export async function checkJupyter(): Promise<string | undefined> {
+  const setup = "run .ci/notebooks_setup.sh (apt-get install jupyter-nbconvert python3-nbclient " +
+    "jupyter-client, then deno jupyter --install)";
+  let specs: Deno.CommandOutput;
+  try {
+    specs = await new Deno.Command("jupyter", {
+      args: ["kernelspec", "list", "--json"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch {
+    return `jupyter is not on PATH; ${setup}`;
+  }
+  const kernels = specs.success
+    ? JSON.parse(new TextDecoder().decode(specs.stdout)).kernelspecs ?? {}
+    : {};
+  if (!("deno" in kernels)) return `the Deno Jupyter kernel is not installed; ${setup}`;
+  const nbconvert = await new Deno.Command("jupyter", {
+    args: ["nbconvert", "--version"],
+    stdout: "null",
+    stderr: "null",
+  })
+    .output();
+  if (!nbconvert.success) return `jupyter nbconvert is missing; ${setup}`;
+  return undefined;
+}
+
+/** Run the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let args: NotebookArgs;
+  let notebooks: string[];
+  try {
+    args = parseNotebookArgs(argv);
+    if (args.help) {
+      console.log(HELP);
+      return 0;
+    }
+    notebooks = await listNotebooks(args.notebooks, args.only);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const missing = await checkJupyter();
+  if (missing) {
+    console.error(`error: ${missing}`);
+    return 2;
+  }
+  console.error(`profile ${args.profile}: ${notebooks.length} notebook(s) -> ${args.out}`);
+  let failed = 0;
+  for (const path of notebooks) {
+    const stem = path.slice(path.lastIndexOf("/") + 1);
+    const outcome = await executeNotebook(path, {
+      profile: args.profile,
+      out: args.out,
+      timeout: args.timeout,
+    });
+    const time = formatSeconds(outcome.seconds);
+    if (outcome.failure) {
+      failed++;
+      console.error(`FAIL ${stem} (${time}): ${outcome.failure}`);
+    } else if (outcome.problems.length) {
+      failed++;
+      console.error(`FAIL ${stem} (${time}): error output in ${outcome.output}`);
+      for (const p of outcome.problems) {
+        console.error(
+          `  cell ${p.cell} (${p.firstLine.slice(0, 60)}): ${p.kind}: ${p.message.split("\n")[0]}`,
+        );
+      }
+    } else {
+      console.error(`ok   ${stem} (${time}) -> ${outcome.output}`);
+    }
+  }
+  if (failed) console.error(`${failed} of ${notebooks.length} notebook(s) failed`);
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

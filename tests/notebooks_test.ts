@@ -134,6 +134,31 @@ Deno.test("committed notebooks use the Deno kernel and carry no outputs", () => 
   }
 });
 
+Deno.test("every notebook's code cells type-check as one module against the repo's deno.json", async () => {
+  const dir = tempDir();
+  const names = [...Deno.readDirSync(`${REPO_ROOT}/notebooks`)].map((e) => e.name).filter((n) =>
+    n.endsWith(".ipynb")
+  );
+  for (const name of names) {
+    const nb = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/notebooks/${name}`));
+    const code = nb.cells
+      .filter((c: { cell_type: string }) => c.cell_type === "code")
+      .map((
+        c: { source: string | string[] },
+      ) => (Array.isArray(c.source) ? c.source.join("") : c.source))
+      .join("\n")
+      .replaceAll(/(["'])\.\.\/lib\//g, `$1${REPO_ROOT}/lib/`);
+    const file = `${dir}/${name.replace(/\.ipynb$/, ".ts")}`;
+    Deno.writeTextFileSync(file, code);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--quiet", "--config", `${REPO_ROOT}/deno.json`, file],
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(out.code, 0, `${name}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+});
+
 const noJupyter = await checkJupyter();
 
 Deno.test({

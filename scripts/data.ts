@@ -1,0 +1,45 @@
+/**
+ * `deno task data`: fetch (when absent) and verify the data sets, and build the decode
+ * cache. A no-op apart from verification when everything is present and valid.
+ * Exit 0 when valid, 2 with a message that says what to do otherwise.
+ */
+import { parseArgs } from "node:util";
+import { DataError } from "../lib/data/errors.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
+import { loadOmniglot } from "../lib/data/omniglot.ts";
+
+/** Run the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({ args: argv, strict: true, options: { help: { type: "boolean", short: "h" } } });
+    if (values.help) {
+      console.log(
+        "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +
+          "verifies alphabets, characters, drawers and image sizes, builds data/cache/, and checks MNIST.",
+      );
+      return 0;
+    }
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}. See --help.`);
+    return 2;
+  }
+  try {
+    const o = await loadOmniglot({ size: 105 });
+    console.log(
+      `Omniglot OK (${o.source}): background ${o.background.alphabets.length} alphabets / ` +
+        `${o.background.characters.length} characters, evaluation ${o.evaluation.alphabets.length} / ` +
+        `${o.evaluation.characters.length}, ${o.runs.length} official runs; 105x105.`,
+    );
+    const m = await loadMnist({ split: "test" });
+    console.log(`MNIST OK: ${m.images.count} test images, ${m.images.size}x${m.images.size}.`);
+    return 0;
+  } catch (err) {
+    if (err instanceof DataError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

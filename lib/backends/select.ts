@@ -1,0 +1,206 @@
+/**
+ * The one place that chooses and starts the tfjs backend. Every other module reads the
+ * choice back with `tf.getBackend()`.
+ *
+ * `auto` tries, fastest first: `tensorflow-gpu` (tfjs-node-gpu, CUDA), `tensorflow`
+ * (tfjs-node, libtensorflow on the CPU), `webgpu` (a real GPU adapter only; software
+ * adapters such as llvmpipe are slower than wasm), `wasm` (XNNPACK with the training kernels
+ * of this folder), `cpu` (plain JavaScript, ~30-50x slower than wasm to train a convnet).
+ *
+ * The tfjs-node packages are optional: their install script downloads libtensorflow from
+ * Google's storage, so they are not in the lockfile. They are loaded with `require` from
+ * `node_modules/` when someone installed them, e.g.
+ * `deno install --allow-scripts=npm:@tensorflow/tfjs-node npm:@tensorflow/tfjs-node@4.22.0`.
+ *
+ * @example
+ * ```ts
+ * const { name, skipped } = await selectBackend("auto", console.log);
+ * // name === tf.getBackend()
+ * ```
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+// tfjs-core's node build ships no gradients; the tfjs-layers bundle registers all of them.
+import "@tensorflow/tfjs-layers";
+import { createRequire } from "node:module";
+import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
+
+/** Backends this project can run on, fastest first. */
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+
+/** Every backend name, in the order `auto` tries them. */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "tensorflow-gpu",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+];
+
+/** What a user may ask for: a backend, or `auto` for the fastest that starts. */
+export type BackendRequest = "auto" | BackendName;
+
+/** Every accepted request, for `--backend` help and validation. */
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ["auto", ...BACKEND_NAMES];
+
+/** A backend that was asked for and cannot start; the message says why. Exit code 2. */
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackendError";
+  }
+}
+
+/** A backend `auto` passed over, and why. */
+export interface SkippedBackend {
+  name: BackendName;
+  reason: string;
+}
+
+/** The outcome of `selectBackend`. */
+export interface SelectedBackend {
+  /** The backend now active (`tf.getBackend()` is its tfjs name). */
+  name: BackendName;
+  /** Backends tried before it, with the reason each was passed over. */
+  skipped: SkippedBackend[];
+  /** One line about the backend (device, threads, version) for logs and run.json. */
+  info: string;
+}
+
+/** True when `name` is a backend name or `auto`. */
+export function isBackendRequest(name: string): name is BackendRequest {
+  return (BACKEND_REQUESTS as readonly string[]).includes(name);
+}
+
+/**
+ * Starts the requested backend (or the fastest that works, for `auto`) and makes it the
+ * active tfjs backend. An explicit backend that cannot start throws `BackendError`; `auto`
+ * logs each backend it skips and ends at `cpu`, which always works.
+ */
+export async function selectBackend(
+  request: BackendRequest,
+  log: (line: string) => void = () => {},
+): Promise<SelectedBackend> {
+  if (!isBackendRequest(request)) {
+    throw new BackendError(
+      `unknown backend '${request}'; expected auto or one of ${BACKEND_NAMES.join(", ")}`,
+    );
+  }
+  const candidates = request === "auto" ? BACKEND_NAMES : [request];
+  const skipped: SkippedBackend[] = [];
+  for (const name of candidates) {
+    const outcome = await start(name);
+    if (typeof outcome === "string") {
+      if (request !== "auto") {
+        throw new BackendError(`backend ${name} is not available: ${outcome}`);
+      }
+      skipped.push({ name, reason: outcome });
+      log(`backend ${name} skipped: ${outcome}`);
+      continue;
+    }
+    log(`backend ${name}: ${outcome.info}`);
+    return { name, skipped, info: outcome.info };
+  }
+  throw new BackendError(`no backend could start: ${skipped.map((s) => s.name).join(", ")}`);
+}
+
+/** Starts one backend; a string is the reason it could not. */
+async function start(name: BackendName): Promise<{ info: string } | string> {
+  try {
+    switch (name) {
+      case "tensorflow-gpu":
+        return await startTfjsNode("@tensorflow/tfjs-node-gpu", true);
+      case "tensorflow":
+        return await startTfjsNode("@tensorflow/tfjs-node", false);
+      case "webgpu":
+        return await startWebGpu();
+      case "wasm":
+        return await startWasm();
+      case "cpu":
+        return await startCpu();
+    }
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function activate(tfName: string): Promise<string | undefined> {
+  const ok = await tf.setBackend(tfName);
+  if (!ok || tf.getBackend() !== tfName) return `tf.setBackend("${tfName}") failed`;
+  return undefined;
+}
+
+async function startTfjsNode(pkg: string, gpu: boolean): Promise<{ info: string } | string> {
+  const require = createRequire(import.meta.url);
+  try {
+    require.resolve(pkg);
+  } catch {
+    return `${pkg} is not installed (optional: its install script downloads libtensorflow ` +
+      `from storage.googleapis.com; install it with deno install --allow-scripts=npm:${pkg} ` +
+      `npm:${pkg}@${tf.version_core})`;
+  }
+  try {
+    require(pkg);
+  } catch (err) {
+    return `${pkg} failed to load: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const failed = await activate("tensorflow");
+  if (failed) return failed;
+  const binding = (tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } })
+    .binding;
+  const usesGpu = binding?.isUsingGpuDevice?.() ?? false;
+  if (gpu && !usesGpu) {
+    return `${pkg} loaded but TensorFlow sees no CUDA GPU`;
+  }
+  return { info: `${pkg} (libtensorflow${usesGpu ? ", CUDA GPU" : ", CPU"})` };
+}
+
+/** Adapter descriptions of software renderers, which are slower than wasm. */
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|basic render|warp/i;
+
+async function startWebGpu(): Promise<{ info: string } | string> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (gpu == null) return "navigator.gpu is not available in this runtime";
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (adapter == null) return "navigator.gpu.requestAdapter() returned no adapter";
+  const info = (adapter as unknown as { info?: GPUAdapterInfo }).info;
+  const description = [info?.vendor, info?.architecture, info?.device, info?.description]
+    .filter((s) => s != null && s !== "").join(" ");
+  const fallback = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
+    (info as unknown as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter;
+  if (fallback || SOFTWARE_ADAPTER.test(description)) {
+    return `the only WebGPU adapter is a software renderer (${description || "fallback adapter"})`;
+  }
+  await import("@tensorflow/tfjs-backend-webgpu");
+  const failed = await activate("webgpu");
+  if (failed) return failed;
+  return { info: `WebGPU on ${description || "an unnamed adapter"}` };
+}
+
+async function startWasm(): Promise<{ info: string } | string> {
+  registerWasmTrainingKernels();
+  const failed = await activate("wasm");
+  if (failed) return failed;
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  return {
+    info: `tfjs-backend-wasm ${tf.version_core} (XNNPACK${simd ? ", SIMD" : ""}, 1 thread, ` +
+      `training kernels for Conv2D gradients and transposed MatMul)`,
+  };
+}
+
+async function startCpu(): Promise<{ info: string } | string> {
+  const failed = await activate("cpu");
+  if (failed) return failed;
+  // The cpu backend greets Node users with an advert for tfjs-node on its first tensor;
+  // this project already reports backend choices itself.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes("running TensorFlow.js in Node.js")) warn(...args);
+  };
+  try {
+    tf.tidy(() => tf.scalar(0));
+  } finally {
+    console.warn = warn;
+  }
+  return { info: `tfjs-backend-cpu ${tf.version_core} (plain JavaScript)` };
+}

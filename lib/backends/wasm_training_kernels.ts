@@ -9,7 +9,10 @@
  */
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
+import { registerWasmLeadingReductions } from "./wasm_leading_reductions.ts";
 import { registerWasmMatMul } from "./wasm_matmul.ts";
+import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
+import { registerWasmTile } from "./wasm_tile.ts";
 
 // The namespace import registers the stock wasm kernels before ours replace some of them.
 void wasm;
@@ -27,4 +30,7 @@ void wasm;
 export function registerWasmTrainingKernels(): void {
   registerWasmConvGrads();
   registerWasmMatMul();
+  registerWasmTile();
+  registerWasmLeadingReductions();
+  registerWasmMaxPoolGrad();
 }

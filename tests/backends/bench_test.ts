@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { KOCH_105, STANDARD_35, towerFlops } from "../../lib/models/koch.ts";
+import { UsageError } from "../../lib/data/errors.ts";
+import {
+  type BenchRow,
+  embedFlops,
+  layerFlops,
+  parseBenchArgs,
+  ratioVsCpu,
+  trainStepFlops,
+} from "../../scripts/bench.ts";
+
+Deno.test("the bench counts the FLOPs of the paper's net layer by layer", () => {
+  // 2 x outputs x (kernel area x input channels) per layer, Koch et al. Figure 4.
+  assert.deepEqual(layerFlops(KOCH_105), [
+    2 * 96 * 96 * 64 * 10 * 10 * 1,
+    2 * 42 * 42 * 128 * 7 * 7 * 64,
+    2 * 18 * 18 * 128 * 4 * 4 * 128,
+    2 * 6 * 6 * 256 * 4 * 4 * 128,
+    2 * 9216 * 4096,
+  ]);
+  assert.equal(embedFlops(KOCH_105, 1), towerFlops(KOCH_105));
+  assert.equal(embedFlops(STANDARD_35, 3), 3 * towerFlops(STANDARD_35));
+});
+
+Deno.test("a training step costs forward, weight gradients and all input gradients but the first", () => {
+  const f = layerFlops(KOCH_105);
+  const forward = f.reduce((a, b) => a + b, 0);
+  assert.equal(trainStepFlops(KOCH_105, 8), 16 * (3 * forward - f[0]) + 8 * 6 * 4096);
+});
+
+Deno.test("bench flags: subsets, counts, and errors that name the bad flag", () => {
+  const all = parseBenchArgs([]);
+  assert.deepEqual(all.backends, ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"]);
+  assert.deepEqual(all.models, ["koch-105", "standard"]);
+  assert.equal(all.steps, 3);
+  const some = parseBenchArgs(["--backends", "wasm,cpu", "--steps", "5", "--models", "standard"]);
+  assert.deepEqual(some.backends, ["wasm", "cpu"]);
+  assert.deepEqual(some.models, ["standard"]);
+  assert.equal(some.steps, 5);
+  assert.throws(
+    () => parseBenchArgs(["--fast"]),
+    (e: unknown) => e instanceof UsageError && /--fast/.test(e.message),
+  );
+  assert.throws(() => parseBenchArgs(["--backends", "gpu"]), /unknown value "gpu" for --backends/);
+  assert.throws(() => parseBenchArgs(["--steps", "0"]), /--steps must be a positive integer/);
+});
+
+Deno.test("speed ratios compare each backend with cpu on the same net and phase", () => {
+  const r = (backend: "cpu" | "wasm", ms: number | null): BenchRow => ({
+    backend,
+    model: "standard",
+    phase: "train",
+    batch: 32,
+    ms_per_step: ms,
+    pairs_per_s: null,
+    gflop_per_s: null,
+    images_per_s: null,
+    steps: 1,
+    ms_min: ms,
+    note: "",
+  });
+  const rows = [r("wasm", 200), r("cpu", 7000)];
+  assert.equal(ratioVsCpu(rows[0], rows), "35x");
+  assert.equal(ratioVsCpu(r("wasm", 2000), rows), "3.5x");
+  assert.equal(ratioVsCpu(r("wasm", null), rows), "");
+  assert.equal(ratioVsCpu(rows[0], [rows[0]]), "");
+});
+
+Deno.test("the bench exits 2 with a message on an unknown flag", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-ffi",
+      "scripts/bench.ts",
+      "--nope",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(new TextDecoder().decode(out.stderr), /Unknown option '--nope'/);
+});

@@ -46,6 +46,8 @@ results/bench/throughput.json and results/bench/throughput.md.
   --models a,b       nets: koch-105 (the paper's, 105x105, batch 8 pairs), standard (35x35,
                      batch 32 pairs) (default both)
   --steps N          timed steps per measurement after one warm-up step (default 3)
+  --wasm-threads N   XNNPACK threads of the wasm backend (default 1; above 1 starts tfjs's
+                     threaded wasm build, experimental under Deno)
   --cpu-steps N      timed steps on the cpu backend, no warm-up: a standard-net training step
                      takes about a minute there (default 1)
   --out DIR          write there instead of results/bench/
@@ -96,6 +98,7 @@ export interface BenchArgs {
   models: string[];
   steps: number;
   cpuSteps: number;
+  wasmThreads: number;
   out: string;
   help: boolean;
 }
@@ -134,6 +137,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
         models: { type: "string" },
         steps: { type: "string", default: "3" },
         "cpu-steps": { type: "string", default: "1" },
+        "wasm-threads": { type: "string", default: "1" },
         out: { type: "string", default: "results/bench" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -151,6 +155,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       : list("--models", v.models, Object.keys(MODELS)),
     steps: positiveInt("--steps", v.steps!),
     cpuSteps: positiveInt("--cpu-steps", v["cpu-steps"]!),
+    wasmThreads: positiveInt("--wasm-threads", v["wasm-threads"]!),
     out: v.out!,
     help: v.help!,
   };
@@ -396,7 +401,7 @@ export async function main(argv: string[]): Promise<number> {
   const explicit = argvHas(argv, "--backends");
   for (const backend of args.backends) {
     try {
-      await selectBackend(backend, log);
+      await selectBackend(backend, log, { wasmThreads: args.wasmThreads });
     } catch (err) {
       if (!(err instanceof BackendError)) throw err;
       if (explicit) {
@@ -424,6 +429,9 @@ export async function main(argv: string[]): Promise<number> {
           ? measureTrain(MODELS[name], steps, warmup, 1)
           : measureEmbed(MODELS[name], steps, warmup, 1);
         const r = row(backend, name, phase, times);
+        if (backend === "wasm") {
+          r.note = `${args.wasmThreads} thread${args.wasmThreads > 1 ? "s" : ""}`;
+        }
         rows.push(r);
         log(`  ${r.ms_per_step} ms/step, ${r.pairs_per_s} pairs/s, ${r.gflop_per_s} GFLOP/s`);
       }
@@ -442,7 +450,14 @@ export async function main(argv: string[]): Promise<number> {
     os: `${Deno.build.os}-${Deno.build.arch}`,
     date: new Date().toISOString(),
   };
-  const json = { rows, skipped, machine, steps: args.steps, cpu_steps: args.cpuSteps };
+  const json = {
+    rows,
+    skipped,
+    machine,
+    steps: args.steps,
+    cpu_steps: args.cpuSteps,
+    wasm_threads: args.wasmThreads,
+  };
   await writeFileAtomic(`${args.out}/throughput.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFileAtomic(`${args.out}/throughput.md`, benchMarkdown(rows, skipped, machine));
   log(`wrote ${args.out}/throughput.json and ${args.out}/throughput.md`);

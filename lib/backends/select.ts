@@ -23,7 +23,9 @@ import "@tensorflow/tfjs-backend-cpu";
 // tfjs-core's node build ships no gradients; the tfjs-layers bundle registers all of them.
 import "@tensorflow/tfjs-layers";
 import { createRequire } from "node:module";
+import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
+import { startThreadedWasm } from "./wasm_threads.ts";
 
 /** Backends this project can run on, fastest first. */
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -67,6 +69,16 @@ export interface SelectedBackend {
   info: string;
 }
 
+/** Options of `selectBackend`. */
+export interface SelectOptions {
+  /**
+   * XNNPACK threads of the wasm backend (default 1). Above 1 this starts tfjs's threaded
+   * wasm build (experimental, see `wasm_threads.ts`); it must be chosen before the wasm
+   * backend first starts in the process.
+   */
+  wasmThreads?: number;
+}
+
 /** True when `name` is a backend name or `auto`. */
 export function isBackendRequest(name: string): name is BackendRequest {
   return (BACKEND_REQUESTS as readonly string[]).includes(name);
@@ -80,6 +92,7 @@ export function isBackendRequest(name: string): name is BackendRequest {
 export async function selectBackend(
   request: BackendRequest,
   log: (line: string) => void = () => {},
+  options: SelectOptions = {},
 ): Promise<SelectedBackend> {
   if (!isBackendRequest(request)) {
     throw new BackendError(
@@ -89,7 +102,7 @@ export async function selectBackend(
   const candidates = request === "auto" ? BACKEND_NAMES : [request];
   const skipped: SkippedBackend[] = [];
   for (const name of candidates) {
-    const outcome = await start(name);
+    const outcome = await start(name, options);
     if (typeof outcome === "string") {
       if (request !== "auto") {
         throw new BackendError(`backend ${name} is not available: ${outcome}`);
@@ -105,7 +118,10 @@ export async function selectBackend(
 }
 
 /** Starts one backend; a string is the reason it could not. */
-async function start(name: BackendName): Promise<{ info: string } | string> {
+async function start(
+  name: BackendName,
+  options: SelectOptions,
+): Promise<{ info: string } | string> {
   try {
     switch (name) {
       case "tensorflow-gpu":
@@ -115,7 +131,7 @@ async function start(name: BackendName): Promise<{ info: string } | string> {
       case "webgpu":
         return await startWebGpu();
       case "wasm":
-        return await startWasm();
+        return await startWasm(options.wasmThreads ?? 1);
       case "cpu":
         return await startCpu();
     }
@@ -177,14 +193,20 @@ async function startWebGpu(): Promise<{ info: string } | string> {
   return { info: `WebGPU on ${description || "an unnamed adapter"}` };
 }
 
-async function startWasm(): Promise<{ info: string } | string> {
+async function startWasm(threads: number): Promise<{ info: string } | string> {
   registerWasmTrainingKernels();
-  const failed = await activate("wasm");
-  if (failed) return failed;
+  if (threads > 1) {
+    await startThreadedWasm(threads);
+  } else {
+    const failed = await activate("wasm");
+    if (failed) return failed;
+  }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const count = wasm.getThreadsCount();
   return {
-    info: `tfjs-backend-wasm ${tf.version_core} (XNNPACK${simd ? ", SIMD" : ""}, 1 thread, ` +
-      `training kernels for Conv2D gradients and transposed MatMul)`,
+    info: `tfjs-backend-wasm ${tf.version_core} (XNNPACK${simd ? ", SIMD" : ""}, ` +
+      `${count} thread${count === 1 ? "" : "s"}, training kernels: Conv2D gradients, ` +
+      `transposed MatMul, Tile, Sum/Mean, MaxPoolGrad)`,
   };
 }
 

@@ -206,7 +206,7 @@ async function startWasm(threads: number): Promise<{ info: string } | string> {
   return {
     info: `tfjs-backend-wasm ${tf.version_core} (XNNPACK${simd ? ", SIMD" : ""}, ` +
       `${count} thread${count === 1 ? "" : "s"}, training kernels: Conv2D gradients, ` +
-      `transposed MatMul, Tile, Sum/Mean, MaxPoolGrad)`,
+      `transposed MatMul, Tile, Sum/Mean, MaxPoolGrad, UnsortedSegmentSum)`,
   };
 }
 

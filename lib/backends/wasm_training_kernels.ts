@@ -1,11 +1,14 @@
 /**
  * Everything the tfjs `wasm` backend needs to train the Siamese nets at usable speed.
  *
- * tfjs-backend-wasm 4.22.0 is built for inference: it lacks `Conv2DBackpropFilter`, and its
- * `Conv2DBackpropInput` and transposed `BatchMatMul` are scalar loops. The kernels here are
- * rebuilt from its fast XNNPACK Conv2D and untransposed MatMul. The gradients of every other
- * op the towers use (Relu, Sigmoid, Abs, MaxPool, FusedBatchNorm, Mean, Sum, ...) resolve to
- * kernels that wasm already has (Step, Multiply, MaxPoolGrad, Rsqrt, ...).
+ * tfjs-backend-wasm 4.22.0 is built for inference. Missing outright: `Conv2DBackpropFilter`
+ * and `UnsortedSegmentSum` (the gradient of gather). Present but scalar loops that dominated
+ * a training step: `Conv2DBackpropInput`, `BatchMatMul` with a transposed operand (every
+ * dense-layer gradient), `Tile` (batch-norm gradient), `Sum`/`Mean` over leading axes (bias
+ * gradients, batch-norm statistics: they transpose the activation first) and `MaxPoolGrad`.
+ * The replacements here are built from XNNPACK's Conv2D and untransposed MatMul, or are plain
+ * JS loops over the wasm heap. The gradients of the other ops the models use (Relu, Sigmoid,
+ * Abs, Sqrt, Exp, Softplus, Maximum, FusedBatchNorm, ...) resolve to kernels wasm has.
  */
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
@@ -13,6 +16,7 @@ import { registerWasmLeadingReductions } from "./wasm_leading_reductions.ts";
 import { registerWasmMatMul } from "./wasm_matmul.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 import { registerWasmTile } from "./wasm_tile.ts";
+import { registerWasmUnsortedSegmentSum } from "./wasm_unsorted_segment_sum.ts";
 
 // The namespace import registers the stock wasm kernels before ours replace some of them.
 void wasm;
@@ -33,4 +37,5 @@ export function registerWasmTrainingKernels(): void {
   registerWasmTile();
   registerWasmLeadingReductions();
   registerWasmMaxPoolGrad();
+  registerWasmUnsortedSegmentSum();
 }

@@ -32,6 +32,10 @@ export interface SiameseConfig {
   /** Characters per batch (P) and drawings per character (K): all pairs inside a batch are used. */
   batchCharacters: number;
   batchDrawings: number;
+  /** Characters drawn from each alphabet of a batch (divides P): more gives more same-alphabet negatives. */
+  batchPerAlphabet: number;
+  /** Weight of a same-alphabet negative pair relative to another negative (1 = none). */
+  sameAlphabetWeight: number;
   /** Training steps (batches). */
   steps: number;
   /** Validate (320 one-shot tasks on validation alphabets) every this many steps. */
@@ -40,12 +44,36 @@ export interface SiameseConfig {
   patience: number;
   optimizer: "adam" | "sgd";
   learningRate: number;
+  /** Steps per epoch of the schedules (learning-rate decay, momentum ramp). */
+  epochSteps: number;
+  /** Learning-rate factor per epoch (section 3.2: 0.99). */
+  lrDecay: number;
+  /** SGD only: momentum reached after `momentumEpochs` (section 3.2 ramps it up from 0.5). */
+  momentum: number;
+  momentumEpochs: number;
   /** Per-layer L2 weight (section 3.1). */
   l2: number;
   /** Apply the affine distortions of section 3.2. */
   distortions: boolean;
   /** Wall-clock budget in seconds after which training stops (keeps profiles inside their budget). */
   maxSeconds: number;
+  /** Verification pairs drawn from the validation alphabets (threshold) and from the test alphabets (accuracy), each. */
+  verificationPairs: number;
+  /**
+   * Table 1: extra models trained on a fixed pool of labelled pairs, one per
+   * (trainPairs, distortions) point, each scored on verification. Empty lists skip it.
+   */
+  table1: {
+    trainPairs: number[];
+    distortions: boolean[];
+    /** Pairs per minibatch (section 3.2: 128). */
+    batchPairs: number;
+    steps: number;
+    validateEvery: number;
+    patience: number;
+    /** Budget of each model, seconds. */
+    maxSeconds: number;
+  };
 }
 
 /** Triplet loss with hard-negative mining (FaceNet; batch-hard of Hermans et al.). */
@@ -97,14 +125,23 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       tower: QUICK_TOWER,
       batchCharacters: 16,
       batchDrawings: 4,
+      batchPerAlphabet: 2,
+      sameAlphabetWeight: 1,
       steps: 150,
       validateEvery: 50,
       patience: 5,
       optimizer: "adam",
       learningRate: 1e-3,
+      epochSteps: 50,
+      lrDecay: 0.99,
+      momentum: 0.9,
+      momentumEpochs: 10,
       l2: 1e-4,
       distortions: true,
       maxSeconds: 90,
+      verificationPairs: 1_000,
+      // One tiny fixed-pool model so the Table 1 code path runs.
+      table1: { trainPairs: [2_000], distortions: [true], batchPairs: 64, steps: 20, validateEvery: 20, patience: 5, maxSeconds: 20 },
     },
     triplet: {
       tower: { ...QUICK_TOWER, denseActivation: "linear" },
@@ -130,14 +167,22 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       tower: STANDARD_35,
       batchCharacters: 16,
       batchDrawings: 4,
+      batchPerAlphabet: 2,
+      sameAlphabetWeight: 1,
       steps: 20_000,
       validateEvery: 250,
       patience: 12,
       optimizer: "adam",
       learningRate: 1e-3,
+      epochSteps: 250,
+      lrDecay: 0.99,
+      momentum: 0.9,
+      momentumEpochs: 10,
       l2: 1e-4,
       distortions: true,
       maxSeconds: 20 * 60,
+      verificationPairs: 10_000,
+      table1: { trainPairs: [30_000], distortions: [false, true], batchPairs: 128, steps: 2_000, validateEvery: 250, patience: 5, maxSeconds: 120 },
     },
     triplet: {
       tower: { ...STANDARD_35, denseActivation: "linear" },
@@ -163,14 +208,31 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       // Section 3.2: minibatch 128 pairs; 150k pairs x 200 epochs at most, patience 20.
       batchCharacters: 32,
       batchDrawings: 4,
+      batchPerAlphabet: 2,
+      sameAlphabetWeight: 1,
       steps: 200_000,
       validateEvery: 1_000,
       patience: 20,
       optimizer: "sgd",
       learningRate: 0.01,
+      epochSteps: 1_000,
+      lrDecay: 0.99,
+      momentum: 0.9,
+      momentumEpochs: 50,
       l2: 2e-4,
       distortions: true,
       maxSeconds: 48 * 3600,
+      verificationPairs: 10_000,
+      // Table 1 in full: an epoch is trainPairs / 128 minibatches, at most 200 epochs, patience 20.
+      table1: {
+        trainPairs: [30_000, 90_000, 150_000],
+        distortions: [false, true],
+        batchPairs: 128,
+        steps: 200 * 1_172,
+        validateEvery: 1_000,
+        patience: 20,
+        maxSeconds: 12 * 3600,
+      },
     },
     triplet: {
       tower: { ...KOCH_105, denseActivation: "linear" },

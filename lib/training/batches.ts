@@ -1,0 +1,111 @@
+/**
+ * P x K batches: P characters, K drawings of each. Every pair inside such a batch is a
+ * labelled example (same character or not), so one forward pass of P K images yields
+ * P K (P K - 1) / 2 pairs; the triplet loss mines its triplets from the same layout.
+ *
+ * Layout (asserted by the tests): image `p * K + k` is drawing k of the batch's p-th
+ * character; `labels` holds the character's index in the split, `alphabets` its
+ * alphabet's index in `split.alphabets`.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { OmniglotSplit } from "../data/omniglot.ts";
+import { EXPECTED } from "../data/splits.ts";
+import type { Rng } from "../rng.ts";
+import { distortImages, type DistortionRanges } from "./augment.ts";
+
+/** Options of {@link sampleBatch}. */
+export interface BatchOptions {
+  /** P: distinct characters per batch. */
+  characters: number;
+  /** K: drawings (distinct drawers) per character. */
+  drawings: number;
+  /** Alphabets to draw from (names); defaults to every alphabet of the split. */
+  alphabets?: readonly string[];
+  /**
+   * Characters taken from each chosen alphabet (must divide P). 1 spreads the batch over
+   * P alphabets; larger values put same-alphabet negatives, the hard ones of the
+   * within-alphabet one-shot task, in every batch. Default 1.
+   */
+  perAlphabet?: number;
+  /** Distort each image (section 3.2) with these ranges; none when omitted or false. */
+  augment?: DistortionRanges | false;
+}
+
+/** A P x K batch of images. */
+export interface Batch {
+  /** Side length of the images. */
+  size: number;
+  /** P K. */
+  count: number;
+  /** `[P K, size, size]`, ink = 1. */
+  images: Float32Array;
+  /** Character index (into `split.characters`) of each image, `[P K]`. */
+  labels: Int32Array;
+  /** Alphabet index (into `split.alphabets`) of each image, `[P K]`. */
+  alphabets: Int32Array;
+}
+
+/**
+ * Draw a P x K batch: alphabets uniformly without replacement (so each alphabet is equally
+ * represented whatever its size), `perAlphabet` characters from each, K drawers of each.
+ */
+export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOptions): Batch {
+  const { characters: P, drawings: K } = options;
+  const perAlphabet = options.perAlphabet ?? 1;
+  if (!(Number.isInteger(P) && P >= 1)) {
+    throw new RangeError(`sampleBatch: characters must be a positive integer, got ${P}`);
+  }
+  if (!(Number.isInteger(K) && K >= 1 && K <= EXPECTED.drawers)) {
+    throw new RangeError(
+      `sampleBatch: drawings must be an integer in [1, ${EXPECTED.drawers}], got ${K}`,
+    );
+  }
+  if (!(Number.isInteger(perAlphabet) && perAlphabet >= 1 && P % perAlphabet === 0)) {
+    throw new RangeError(
+      `sampleBatch: perAlphabet (${perAlphabet}) must be a positive divisor of characters (${P})`,
+    );
+  }
+  const pool = (options.alphabets ?? split.alphabets.map((a) => a.name)).map((name) => {
+    const index = split.alphabets.findIndex((a) => a.name === name);
+    if (index < 0) throw new RangeError(`sampleBatch: alphabet ${name} is not in ${split.name}`);
+    if (split.alphabets[index].characters.length < perAlphabet) {
+      throw new RangeError(
+        `sampleBatch: alphabet ${name} has fewer than perAlphabet (${perAlphabet}) characters`,
+      );
+    }
+    return index;
+  });
+  const groups = P / perAlphabet;
+  if (groups > pool.length) {
+    throw new RangeError(
+      `sampleBatch: ${groups} alphabets needed (characters / perAlphabet) but only ${pool.length} given`,
+    );
+  }
+  const size = split.images.size;
+  const n = size * size;
+  const images = new Float32Array(P * K * n);
+  const labels = new Int32Array(P * K);
+  const alphabets = new Int32Array(P * K);
+  let p = 0;
+  for (const a of rng.sample(pool.length, groups).map((i) => pool[i])) {
+    const chars = split.alphabets[a].characters;
+    for (const c of rng.sample(chars.length, perAlphabet).map((i) => chars[i])) {
+      const drawers = rng.sample(EXPECTED.drawers, K);
+      drawers.forEach((d, k) => {
+        const i = p * K + k;
+        const src = c * EXPECTED.drawers + d;
+        images.set(split.images.pixels.subarray(src * n, (src + 1) * n), i * n);
+        labels[i] = c;
+        alphabets[i] = a;
+      });
+      p++;
+    }
+  }
+  if (options.augment) distortImages(images, size, rng, options.augment);
+  return { size, count: P * K, images, labels, alphabets };
+}
+
+/** The batch's images as a `[P K, size, size, 1]` tensor. */
+export function batchTensor(batch: Batch): tf.Tensor4D {
+  return tf.tensor4d(batch.images, [batch.count, batch.size, batch.size, 1]);
+}

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { EarlyStopping, validationTask } from "../../lib/training/early_stopping.ts";
+import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { Rng } from "../../lib/rng.ts";
+import { fakeSplit } from "./fixtures.ts";
+
+Deno.test("early stopping keeps the best weights and stops after `patience` validations without improvement", () => {
+  const early = new EarlyStopping({ patience: 2 });
+  let snapshots = 0;
+  const snap = (v: number) => () => {
+    snapshots++;
+    return [Float32Array.of(v)];
+  };
+  assert.equal(early.update(10, 50, snap(1)), true);
+  assert.equal(early.update(20, 60, snap(2)), true);
+  assert.equal(early.update(30, 60, snap(3)), false); // equal is not better
+  assert.equal(early.shouldStop, false);
+  assert.equal(early.update(40, 55, snap(4)), false);
+  assert.equal(early.shouldStop, true);
+  assert.equal(snapshots, 2);
+  assert.equal(early.state.bestStep, 20);
+  assert.equal(early.state.bestAccuracy, 60);
+  assert.deepEqual(early.state.bestWeights, [Float32Array.of(2)]);
+});
+
+Deno.test("validation uses 320 20-way trials drawn only from the validation alphabets", () => {
+  const split = fakeSplit([...VALIDATION_ALPHABETS, "Tengwar"], 20, 1, undefined, "evaluation");
+  const task = validationTask(split, new Rng(1));
+  assert.equal(task.trials.length, 320);
+  assert.equal(task.ways, 20);
+  const allowed = new Set(VALIDATION_ALPHABETS);
+  for (const t of task.trials) {
+    assert.ok(allowed.has(t.group));
+    for (const i of [t.query, ...t.support]) {
+      assert.ok(allowed.has(split.characters[Math.floor(i / 20)].alphabet));
+    }
+  }
+});

@@ -1,0 +1,46 @@
+/** Small hand-made Omniglot-like splits for the training tests. */
+import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
+
+/**
+ * A split of `names.length` alphabets x `characters` characters x 20 drawers of
+ * `size` x `size` images; pixel i of image (c, d) is `pixel(c, d, i)` (default: the image
+ * index c * 20 + d everywhere, so a copied image says where it came from).
+ */
+export function fakeSplit(
+  names: readonly string[],
+  characters: number | number[],
+  size: number,
+  pixel: (c: number, d: number, i: number) => number = (c, d) => c * 20 + d,
+  name: "background" | "evaluation" = "background",
+): OmniglotSplit {
+  const per = names.map((_, a) => (Array.isArray(characters) ? characters[a] : characters));
+  const starts = per.map((_, a) => per.slice(0, a).reduce((s, n) => s + n, 0));
+  const chars = names.flatMap((alphabet, a) =>
+    Array.from(
+      { length: per[a] },
+      (_, k) => ({
+        index: starts[a] + k,
+        alphabet,
+        name: `character${k + 1}`,
+        id: starts[a] + k + 1,
+      }),
+    )
+  );
+  const count = chars.length * 20;
+  const n = size * size;
+  const pixels = new Float32Array(count * n);
+  for (let c = 0; c < chars.length; c++) {
+    for (let d = 0; d < 20; d++) {
+      for (let i = 0; i < n; i++) pixels[(c * 20 + d) * n + i] = pixel(c, d, i);
+    }
+  }
+  return {
+    name,
+    alphabets: names.map((alphabet, a) => ({
+      name: alphabet,
+      characters: Array.from({ length: per[a] }, (_, k) => starts[a] + k),
+    })),
+    characters: chars,
+    images: { size, count, pixels },
+  };
+}

@@ -1,0 +1,171 @@
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import assert from "node:assert/strict";
+import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
+import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { trainSiamese } from "../../lib/experiments/siamese.ts";
+import { Rng } from "../../lib/rng.ts";
+import { decodeCheckpoint } from "../../lib/training/checkpoint.ts";
+import { getWeights, train, TrainingDivergedError } from "../../lib/training/loop.ts";
+import { constantSchedule, SgdMomentum } from "../../lib/training/schedules.ts";
+import { tempDir } from "../helpers.ts";
+import { fakeSplit } from "./fixtures.ts";
+
+await tf.setBackend("cpu");
+
+const SIZE = 8;
+const pixel = (c: number, d: number, i: number) =>
+  ((c * 7 + i * 3 + (i % SIZE) * c) % 5) / 4 + (d % 3) * 0.01;
+const background = fakeSplit(["A", "B", "C", "D"], 3, SIZE, pixel);
+const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, SIZE, pixel, "evaluation");
+
+function tinyConfig(): SiameseConfig {
+  return {
+    ...profileConfig("quick").siamese,
+    tower: {
+      name: "tiny",
+      inputSize: SIZE,
+      convs: [{ filters: 2, kernel: 3, pool: true }],
+      dense: 4,
+      denseActivation: "sigmoid",
+      batchNorm: true,
+      init: "he",
+    },
+    batchCharacters: 4,
+    batchDrawings: 2,
+    batchPerAlphabet: 1,
+    steps: 6,
+    validateEvery: 2,
+    patience: 100,
+    learningRate: 0.01,
+    maxSeconds: 1e9,
+  };
+}
+
+async function runTiny(steps: number, path: string) {
+  const config = { ...tinyConfig(), steps };
+  const { net, result } = await trainSiamese({
+    config,
+    background,
+    evaluation,
+    rng: new Rng(1, "siamese"),
+    checkpoint: { path, configHash: "tiny" },
+    quiet: true,
+  });
+  net.tower.dispose();
+  net.head.dispose();
+  return { ...decodeCheckpoint(await Deno.readFile(path)), resumedFrom: result.resumedFrom };
+}
+
+Deno.test("a run killed after 4 steps and resumed reaches the same weights and optimiser state as an uninterrupted one", async () => {
+  const dir = tempDir();
+  const straight = await runTiny(6, `${dir}/a.bin`);
+  await runTiny(4, `${dir}/b.bin`); // "killed" at step 4: its checkpoint is all that remains
+  const resumed = await runTiny(6, `${dir}/b.bin`);
+  assert.equal(straight.step, 6);
+  assert.equal(resumed.step, 6);
+  assert.equal(resumed.resumedFrom, 4);
+  assert.equal(straight.resumedFrom, 0);
+  assert.deepEqual(resumed.weights, straight.weights);
+  assert.deepEqual(resumed.optimizer, straight.optimizer);
+  assert.deepEqual(resumed.early.bestWeights, straight.early.bestWeights);
+  const strip = (h: typeof straight.history) => h.map(({ seconds: _s, ...rest }) => rest);
+  assert.deepEqual(strip(resumed.history), strip(straight.history));
+  // The weights did move.
+  const first = await runTiny(2, `${dir}/c.bin`);
+  assert.notDeepEqual(first.weights, straight.weights);
+  await Deno.remove(dir, { recursive: true });
+});
+
+function tinyModel(): tfl.LayersModel {
+  const m = tfl.sequential();
+  m.add(
+    tfl.layers.dense({
+      inputShape: [2],
+      units: 1,
+      kernelInitializer: "ones",
+      biasInitializer: "zeros",
+    }),
+  );
+  return m;
+}
+
+Deno.test("a NaN loss stops the run with a message naming the step", async () => {
+  const model = tinyModel();
+  await assert.rejects(
+    () =>
+      train({
+        models: [model],
+        optimizer: new SgdMomentum({ schedule: constantSchedule(0.1) }),
+        batch: () => tf.ones([1, 2]),
+        loss: (x) => tf.mul(tf.sum(model.apply(x) as tf.Tensor), NaN) as tf.Scalar,
+        validate: () => 0,
+        steps: 5,
+        validateEvery: 1,
+        patience: 5,
+        maxSeconds: 100,
+        quiet: true,
+      }),
+    (err: Error) =>
+      err instanceof TrainingDivergedError && /diverged at step 0: loss NaN/.test(err.message),
+  );
+  model.dispose();
+});
+
+Deno.test("an exploding loss stops the run", async () => {
+  const model = tinyModel();
+  await assert.rejects(
+    () =>
+      train({
+        models: [model],
+        optimizer: new SgdMomentum({ schedule: constantSchedule(0.1) }),
+        batch: () => tf.ones([1, 2]),
+        loss: (x) => tf.mul(tf.sum(model.apply(x) as tf.Tensor), 1e6) as tf.Scalar,
+        validate: () => 0,
+        steps: 5,
+        validateEvery: 1,
+        patience: 5,
+        maxSeconds: 100,
+        maxLoss: 1e4,
+        quiet: true,
+      }),
+    /above 10000/,
+  );
+  model.dispose();
+});
+
+Deno.test("training stops at the time budget, validates what it trained, and puts the best weights back", async () => {
+  const model = tinyModel();
+  let clock = 0;
+  const accuracies = [10, 30, 20];
+  let v = 0;
+  const weightsAtValidation: number[] = [];
+  const result = await train({
+    models: [model],
+    optimizer: new SgdMomentum({ schedule: constantSchedule(0.1) }),
+    batch: () => {
+      clock += 1000; // each step takes one second
+      return tf.ones([1, 2]);
+    },
+    loss: (x) => tf.sum(model.apply(x) as tf.Tensor) as tf.Scalar,
+    validate: () => {
+      weightsAtValidation.push(getWeights([model])[0][0]);
+      return accuracies[v++];
+    },
+    steps: 100,
+    validateEvery: 2,
+    patience: 5,
+    maxSeconds: 5,
+    now: () => clock,
+    quiet: true,
+  });
+  assert.equal(result.stoppedBy, "time");
+  assert.equal(result.steps, 5);
+  // validations after steps 2 and 4, then one for step 5 before stopping
+  assert.deepEqual(result.history.map((h) => h.step), [2, 4, 5]);
+  assert.equal(result.bestAccuracy, 30);
+  assert.equal(result.bestStep, 4);
+  assert.equal(getWeights([model])[0][0], weightsAtValidation[1]);
+  model.dispose();
+});

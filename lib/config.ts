@@ -78,19 +78,42 @@ export interface SiameseConfig {
 
 /** Triplet loss with hard-negative mining (FaceNet; batch-hard of Hermans et al.). */
 export interface TripletConfig {
+  /** The shared tower (`buildTower`); its dense layer becomes the linear embedding layer. */
   tower: TowerSpec;
-  /** Embedding dimension (L2-normalised). */
+  /** Embedding dimension d (L2-normalised: embeddings live on the unit sphere, FaceNet section 3). */
   embeddingDim: number;
+  /** Batch-normalise the embedding before L2 normalisation (keeps batch-hard out of the early collapse). */
+  embeddingBatchNorm: boolean;
+  /** Characters per batch (P) and drawings per character (K); the miners pick triplets inside the batch. */
   batchCharacters: number;
   batchDrawings: number;
-  steps: number;
-  validateEvery: number;
-  patience: number;
+  /** Characters drawn from each alphabet of a batch (divides P): more gives more same-alphabet negatives. */
+  batchPerAlphabet: number;
+  /** Distance the loss, the miners and the evaluation use. */
+  distance: "squared-l2" | "l2" | "cosine";
+  /** `margin`: [d(a,p) - d(a,n) + alpha]_+ (FaceNet); `soft-margin`: softplus(d(a,p) - d(a,n)) (Hermans et al.). */
+  loss: "margin" | "soft-margin";
+  /** Margin alpha (also the width of the semi-hard band). */
   margin: number;
+  /** Training steps (batches). */
+  steps: number;
+  /** Validate (320 one-shot tasks on validation alphabets) every this many steps. */
+  validateEvery: number;
+  /** Stop when validation has not improved for this many validations. */
+  patience: number;
+  /** Adam learning rate at the start. */
   learningRate: number;
+  /** Learning-rate factor per `validateEvery` steps. */
+  lrDecay: number;
   /** Miners to train, one model each. */
   miners: ("batch-hard" | "semi-hard" | "batch-all" | "random")[];
+  /** Apply the affine distortions of Koch et al. section 3.2 to the training images. */
   distortions: boolean;
+  /** Stop a model after this many consecutive collapsed steps (all distances equal, loss at the margin). */
+  collapsePatience: number;
+  /** Verification pairs from the validation alphabets (threshold k) and from the test alphabets (accuracy), each. */
+  verificationPairs: number;
+  /** Wall-clock training budget of each model, seconds. */
   maxSeconds: number;
 }
 
@@ -146,15 +169,22 @@ const DEFAULTS: Record<Profile, RunConfig> = {
     triplet: {
       tower: { ...QUICK_TOWER, denseActivation: "linear" },
       embeddingDim: 64,
+      embeddingBatchNorm: true,
       batchCharacters: 16,
       batchDrawings: 4,
+      batchPerAlphabet: 2,
+      distance: "squared-l2",
+      loss: "margin",
       steps: 150,
       validateEvery: 50,
       patience: 5,
       margin: 0.2,
       learningRate: 1e-3,
+      lrDecay: 0.98,
       miners: ["batch-hard", "semi-hard"],
       distortions: true,
+      collapsePatience: 100,
+      verificationPairs: 1_000,
       maxSeconds: 60,
     },
   },
@@ -187,15 +217,22 @@ const DEFAULTS: Record<Profile, RunConfig> = {
     triplet: {
       tower: { ...STANDARD_35, denseActivation: "linear" },
       embeddingDim: 128,
+      embeddingBatchNorm: true,
       batchCharacters: 16,
       batchDrawings: 4,
+      batchPerAlphabet: 2,
+      distance: "squared-l2",
+      loss: "margin",
       steps: 20_000,
       validateEvery: 250,
       patience: 12,
       margin: 0.2,
       learningRate: 1e-3,
+      lrDecay: 0.98,
       miners: ["batch-hard", "semi-hard"],
       distortions: true,
+      collapsePatience: 100,
+      verificationPairs: 10_000,
       maxSeconds: 10 * 60,
     },
   },
@@ -237,15 +274,22 @@ const DEFAULTS: Record<Profile, RunConfig> = {
     triplet: {
       tower: { ...KOCH_105, denseActivation: "linear" },
       embeddingDim: 128,
+      embeddingBatchNorm: true,
       batchCharacters: 32,
       batchDrawings: 4,
+      batchPerAlphabet: 2,
+      distance: "squared-l2",
+      loss: "margin",
       steps: 100_000,
       validateEvery: 1_000,
       patience: 20,
       margin: 0.2,
       learningRate: 1e-4,
+      lrDecay: 0.98,
       miners: ["batch-hard", "semi-hard"],
       distortions: true,
+      collapsePatience: 100,
+      verificationPairs: 10_000,
       maxSeconds: 24 * 3600,
     },
   },

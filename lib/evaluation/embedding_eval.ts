@@ -12,6 +12,13 @@ import type { Distance } from "../distances/distance.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import { embeddingDimension, embedImages } from "../models/embedding.ts";
 import type { TrialScores } from "./one_shot.ts";
+import {
+  evaluateVerification,
+  type ImagePairs,
+  type RocCurve,
+  rocCurve,
+  type VerificationResult,
+} from "./verification.ts";
 
 /** Maps images `[count, size, size]` to embeddings, `[count, d]` row-major. */
 export type Embedder = (images: ImageSet) => Float32Array;
@@ -157,4 +164,33 @@ export function pairDistances(
     options.distance.rowwise(tf.tensor2d(a, [n, d]), tf.tensor2d(b, [n, d]))
       .dataSync() as Float32Array
   );
+}
+
+/** Verification of an embedding: threshold k on validation pairs, accuracy / ROC / EER on test pairs. */
+export interface EmbeddingVerification {
+  /** The shared verifier's numbers, computed on scores = -distance (its `threshold` is -k). */
+  result: VerificationResult;
+  /** Distance threshold k: "same" when distance < k. */
+  threshold: number;
+  /** ROC curve of the test pairs. */
+  roc: RocCurve;
+}
+
+/**
+ * Choose the distance threshold k on `pairs.validation` and measure on `pairs.test`
+ * (index pairs into `bank`), through the shared verifier with score = -distance.
+ */
+export function embeddingVerification(
+  bank: ImageSet,
+  pairs: { validation: ImagePairs; test: ImagePairs },
+  options: EmbeddingScoreOptions,
+): EmbeddingVerification {
+  const scored = (p: ImagePairs) => ({
+    scores: Float64Array.from(pairDistances(bank, p, options), (d) => -d),
+    same: p.same,
+  });
+  const validation = scored(pairs.validation);
+  const test = scored(pairs.test);
+  const result = evaluateVerification({ validation, test });
+  return { result, threshold: -result.threshold, roc: rocCurve(test.scores, test.same) };
 }

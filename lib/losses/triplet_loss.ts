@@ -54,17 +54,21 @@ export function tripletDistances(
       }
     }
   }
+  // One-hot selections instead of tf.gather: gather's gradient (UnsortedSegmentSum) is
+  // missing on some backends (wasm), while matMul's is everywhere and cheap at n = P K.
+  const anchors = new Float32Array(t * n),
+    positives = new Float32Array(t * n),
+    negatives = new Float32Array(t * n);
+  for (let i = 0; i < t; i++) {
+    anchors[i * n + triplets.anchors[i]] = 1;
+    positives[i * n + triplets.positives[i]] = 1;
+    negatives[i * n + triplets.negatives[i]] = 1;
+  }
   return tf.tidy(() => {
-    const flat = tf.reshape(distances, [n * n]);
-    const ap = new Int32Array(t);
-    const an = new Int32Array(t);
-    for (let i = 0; i < t; i++) {
-      ap[i] = triplets.anchors[i] * n + triplets.positives[i];
-      an[i] = triplets.anchors[i] * n + triplets.negatives[i];
-    }
+    const rows = tf.matMul(tf.tensor2d(anchors, [t, n]), distances); // [t, n]: d(a_i, .)
     return {
-      ap: tf.gather(flat, tf.tensor1d(ap, "int32")) as tf.Tensor1D,
-      an: tf.gather(flat, tf.tensor1d(an, "int32")) as tf.Tensor1D,
+      ap: tf.sum(tf.mul(rows, tf.tensor2d(positives, [t, n])), 1) as tf.Tensor1D,
+      an: tf.sum(tf.mul(rows, tf.tensor2d(negatives, [t, n])), 1) as tf.Tensor1D,
     };
   });
 }

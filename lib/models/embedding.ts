@@ -38,10 +38,18 @@ export interface EmbeddingNetOptions {
   dimension: number;
   /** Stream for the initial weights. */
   rng: Rng;
+  /**
+   * Batch-normalise the embedding before the L2 normalisation. It centres the features, so
+   * a shared offset (the dense bias, a common direction of all images) cannot put every
+   * image at one point of the sphere: without it batch-hard mining falls into that collapse
+   * from the first steps (all hardest triplets active, d(a,p) = d(a,n)).
+   */
+  batchNorm?: boolean;
 }
 
 /**
- * The tower of `spec` ending in a linear `dimension`-wide layer and L2 normalisation:
+ * The tower of `spec` ending in a linear `dimension`-wide layer (optionally batch-normalised)
+ * and L2 normalisation:
  * `[batch, s, s, 1]` -> `[batch, dimension]` unit vectors.
  *
  * @example
@@ -58,6 +66,9 @@ export function buildEmbeddingNet(spec: TowerSpec, options: EmbeddingNetOptions)
     );
   }
   const model = buildTower(embeddingTowerSpec(spec, dimension), options.rng);
+  if (options.batchNorm) {
+    model.add(tfl.layers.batchNormalization({ name: "embedding_bn", momentum: 0.9 }));
+  }
   model.add(new L2Normalize({ name: "l2_normalize" }));
   return model;
 }

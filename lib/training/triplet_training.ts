@@ -1,0 +1,234 @@
+/**
+ * Training an embedding with a triplet loss (FaceNet, Schroff et al. 2015; batch-hard of
+ * Hermans et al. 2017) on P x K batches of the background alphabets, through the shared
+ * training loop. Around the loop's loss this adds what triplets need watching: which kinds
+ * of triplets the batches hold (hard / semi-hard / easy, FaceNet section 3.2) as training
+ * goes, and whether the embedding has collapsed (then training stops, keeping the best
+ * weights validated before the collapse).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { TripletConfig } from "../config.ts";
+import type { OmniglotSplit } from "../data/omniglot.ts";
+import { distanceByName } from "../distances/by_name.ts";
+import type { Distance } from "../distances/distance.ts";
+import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts";
+import { scoreOneShot } from "../evaluation/one_shot.ts";
+import { TripletMarginLoss } from "../losses/triplet_margin.ts";
+import { SoftMarginLoss } from "../losses/soft_margin.ts";
+import type { TripletLoss } from "../losses/triplet_loss.ts";
+import { minerByName } from "../miners/by_name.ts";
+import { countTripletKinds } from "../miners/triplet_kinds.ts";
+import { buildEmbeddingNet } from "../models/embedding.ts";
+import type { Rng } from "../rng.ts";
+import { KOCH_DISTORTIONS } from "./augment.ts";
+import { type Batch, batchTensor, sampleBatch } from "./batches.ts";
+import { loadCheckpoint } from "./checkpoint.ts";
+import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
+import { validationTask } from "./early_stopping.ts";
+import { setWeights, train, type TrainResult } from "./loop.ts";
+import { Adam, kochSchedule } from "./schedules.ts";
+
+/** The embedding stopped separating anything for `patience` steps in a row. */
+export class EmbeddingCollapsedError extends Error {
+  readonly record: CollapseRecord;
+  constructor(record: CollapseRecord) {
+    super(
+      `the embedding collapsed: from step ${record.firstStep} to ${record.lastStep} every distance in the batch was ` +
+        `(nearly) equal and the loss stuck at the margin`,
+    );
+    this.name = "EmbeddingCollapsedError";
+    this.record = record;
+  }
+}
+
+/** Fractions of the batches' valid triplets of each kind, averaged since the previous point. */
+export interface TripletKindsPoint {
+  /** Steps completed. */
+  step: number;
+  hard: number;
+  semiHard: number;
+  easy: number;
+  /** Mean fraction of mined triplets with a non-zero loss. */
+  active: number;
+}
+
+/** Options of {@link trainTripletEmbedding}. */
+export interface TripletTrainingOptions {
+  config: TripletConfig;
+  /** Miner name (`batch-hard`, `semi-hard`, `batch-all`, `random`). */
+  miner: string;
+  /** Training split (background alphabets only). */
+  background: OmniglotSplit;
+  /** Split holding the validation alphabets (images_evaluation). */
+  evaluation: OmniglotSplit;
+  /** Stream of this model: initial weights, batches, validation episodes, random miner. */
+  rng: Rng;
+  /** Checkpoint to resume from and write; strongly advised (collapse recovery reads it). */
+  checkpoint?: { path: string; configHash: string };
+  /** Record the triplet kinds every this many steps (default: every step). */
+  kindsEvery?: number;
+  log?: (line: string) => void;
+  quiet?: boolean;
+  now?: () => number;
+}
+
+/** What {@link trainTripletEmbedding} returns. */
+export interface TripletTrainingResult {
+  model: tfl.Sequential;
+  distance: Distance;
+  /** The loop's result; `stoppedBy` is `collapse` when a persistent collapse ended training. */
+  train: Omit<TrainResult, "stoppedBy"> & { stoppedBy: TrainResult["stoppedBy"] | "collapse" };
+  kinds: TripletKindsPoint[];
+  /** Set when the embedding collapsed at some point (`persistent` when it stopped training). */
+  collapse?: CollapseRecord;
+}
+
+/** The loss `config` names, over `distance`. */
+export function tripletLoss(config: TripletConfig, distance: Distance): TripletLoss {
+  return config.loss === "soft-margin"
+    ? new SoftMarginLoss({ distance })
+    : new TripletMarginLoss({ distance, margin: config.margin });
+}
+
+/** Train one embedding net with one miner; the best validated weights are in `model` at the end. */
+export async function trainTripletEmbedding(
+  options: TripletTrainingOptions,
+): Promise<TripletTrainingResult> {
+  const { config, rng } = options;
+  const log = options.log ?? (() => {});
+  const model = buildEmbeddingNet(config.tower, {
+    dimension: config.embeddingDim,
+    batchNorm: config.embeddingBatchNorm,
+    rng: rng.fork("init"),
+  });
+  const distance = distanceByName(config.distance);
+  const loss = tripletLoss(config, distance);
+  const miner = minerByName(options.miner, {
+    margin: config.margin,
+    rng: rng.fork("random-miner"),
+  });
+  const monitor = new CollapseMonitor({ margin: config.margin, patience: config.collapsePatience });
+  const validation = validationTask(options.evaluation, rng.fork("validation"));
+  const batches = rng.fork("batches");
+  const kindsEvery = options.kindsEvery ?? 1;
+  const kinds: TripletKindsPoint[] = [];
+  let window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
+  let collapse: CollapseRecord | undefined;
+  let warned = false;
+
+  const optimizer = new Adam({
+    schedule: kochSchedule({
+      learningRate: config.learningRate,
+      epochSteps: config.validateEvery,
+      decay: config.lrDecay,
+      finalMomentum: 0,
+      momentumEpochs: 0,
+    }),
+  });
+
+  const flushKinds = (step: number) => {
+    if (window.steps === 0) return;
+    const total = window.hard + window.semiHard + window.easy;
+    kinds.push({
+      step,
+      hard: window.hard / total,
+      semiHard: window.semiHard / total,
+      easy: window.easy / total,
+      active: window.active / window.steps,
+    });
+    window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
+  };
+
+  const run = () =>
+    train<{ step: number; batch: Batch }>({
+      models: [model],
+      optimizer,
+      batch: (step) => ({
+        step,
+        batch: sampleBatch(options.background, batches.fork(String(step)), {
+          characters: config.batchCharacters,
+          drawings: config.batchDrawings,
+          perAlphabet: config.batchPerAlphabet,
+          augment: config.distortions ? KOCH_DISTORTIONS : false,
+        }),
+      }),
+      loss: ({ step, batch }) => {
+        const embeddings = model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D;
+        const out = loss.compute(embeddings, batch.labels, miner);
+        const value = out.loss.dataSync()[0];
+        const input = { distances: out.distances, labels: batch.labels };
+        if (step % kindsEvery === 0) {
+          const k = countTripletKinds(input, config.margin);
+          window.hard += k.hard;
+          window.semiHard += k.semiHard;
+          window.easy += k.easy;
+          window.active += out.activeFraction;
+          window.steps++;
+        }
+        if ((step + 1) % config.validateEvery === 0) flushKinds(step + 1);
+        const status = monitor.observe(step, { loss: value, distances: out.distances });
+        if (status.collapsed) {
+          collapse = monitor.record;
+          if (!warned) {
+            warned = true;
+            log(
+              `  warning: the embedding looks collapsed at step ${step} (distance spread ${
+                status.spread.toExponential(2)
+              }, loss ${value.toFixed(4)} = margin)`,
+            );
+          }
+          if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
+        }
+        return out.loss;
+      },
+      validate: () => {
+        const cache = EmbeddingCache.forModel(model);
+        return scoreOneShot(validation, embeddingScores(validation, { cache, distance })).accuracy;
+      },
+      steps: config.steps,
+      validateEvery: config.validateEvery,
+      patience: config.patience,
+      maxSeconds: config.maxSeconds,
+      checkpoint: options.checkpoint,
+      examplesPerStep: config.batchCharacters * config.batchDrawings,
+      label: `triplet-${options.miner}`,
+      log,
+      quiet: options.quiet,
+      now: options.now,
+    });
+
+  try {
+    const result = await run();
+    flushKinds(result.steps);
+    return { model, distance, train: result, kinds, collapse };
+  } catch (err) {
+    if (!(err instanceof EmbeddingCollapsedError)) throw err;
+    log(`  ${err.message}; training stopped`);
+    // The loop's last checkpoint holds the best weights validated before the collapse.
+    const saved = options.checkpoint
+      ? await loadCheckpoint(options.checkpoint.path, options.checkpoint.configHash)
+      : null;
+    if (saved?.early.bestWeights) setWeights([model], saved.early.bestWeights);
+    const history = saved?.history ?? [];
+    flushKinds(err.record.lastStep + 1);
+    return {
+      model,
+      distance,
+      kinds,
+      collapse: err.record,
+      train: {
+        steps: err.record.lastStep + 1,
+        stoppedBy: "collapse",
+        bestStep: saved?.early.bestStep ?? -1,
+        bestAccuracy: saved?.early.bestAccuracy ?? NaN,
+        history,
+        seconds: history.at(-1)?.seconds ?? NaN,
+        resumedFrom: 0,
+        examplesPerSecond: NaN,
+      },
+    };
+  } finally {
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../../lib/backends/select.ts";
+import { resolveConfig } from "../../lib/config.ts";
+import { DataSource } from "../../lib/experiments/data_source.ts";
+import { methodName, run, tripletConfigHash } from "../../lib/experiments/triplet.ts";
+import type { ExperimentContext } from "../../lib/experiments/types.ts";
+import { Rng } from "../../lib/rng.ts";
+import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+
+Deno.test("the config hash changes with the miner and with any triplet setting, not with the miner list", () => {
+  const a = resolveConfig("quick");
+  const b = resolveConfig("quick");
+  b.triplet.miners = ["random"];
+  assert.equal(tripletConfigHash(a, "batch-hard"), tripletConfigHash(b, "batch-hard"));
+  assert.notEqual(tripletConfigHash(a, "batch-hard"), tripletConfigHash(a, "semi-hard"));
+  b.triplet.margin = 0.3;
+  assert.notEqual(tripletConfigHash(a, "batch-hard"), tripletConfigHash(b, "batch-hard"));
+});
+
+Deno.test({
+  name:
+    "the quick triplet experiment beats 1-NN (~22%) on lake-runs, writes its rows and models, and reuses them",
+  ignore: NO_OMNIGLOT,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const backend = await selectBackend("wasm");
+    const config = resolveConfig("quick");
+    const outDir = tempDir("triplet-test-");
+    const context = (): ExperimentContext => ({
+      config,
+      rng: new Rng(config.seed).fork("triplet"),
+      data: new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true }),
+      backend: backend.name,
+      outDir,
+      log: () => {},
+      quiet: true,
+    });
+    const result = await run(context());
+    const methods = config.triplet.miners.map(methodName);
+    assert.deepEqual(methods, ["triplet-batch-hard", "triplet-semi-hard"]);
+    for (const method of methods) {
+      const rows = result.oneShot.filter((r) => r.method === method);
+      assert.deepEqual(
+        rows.map((r) => r.protocol),
+        ["lake-runs", "koch-400", ...config.evaluation.nWays.map(() => "n-way")],
+      );
+      const lake = rows[0];
+      assert.equal(lake.trials, 400);
+      // Real quick runs (wasm, seed 1): batch-hard 50.5%, semi-hard 55.25%; 1-NN is 21.75%.
+      assert.ok(lake.accuracy >= 32, `${method} lake-runs ${lake.accuracy}%`);
+      const v = result.verification.find((r) => r.method === method)!;
+      assert.ok(v.auc! > 0.75 && v.auc! <= 1, `${method} AUC ${v.auc}`);
+      assert.ok(v.eer! > 0 && v.eer! < 35, `${method} EER ${v.eer}`);
+      assert.ok(
+        v.threshold > 0 && v.threshold < 4,
+        `${method} k = ${v.threshold} (squared distance on the unit sphere)`,
+      );
+      for (const f of ["model.json", "weights.bin", "training.json"]) {
+        Deno.statSync(`${outDir}/models/${method}/${f}`);
+      }
+    }
+    assert.deepEqual(result.figures.map((f) => f.name), [
+      "triplet_roc",
+      "triplet_batch_hard_triplet_kinds",
+      "triplet_semi_hard_triplet_kinds",
+      "triplet_validation",
+      "triplet_n_way",
+    ]);
+
+    // Same config again: the saved models are loaded, not retrained, and score the same.
+    const again = await run(context());
+    const models = again.details.models as Record<string, { reused: boolean }>;
+    assert.deepEqual(methods.map((m) => models[m].reused), [true, true]);
+    assert.deepEqual(again.oneShot, result.oneShot);
+    assert.deepEqual(again.verification, result.verification);
+    Deno.removeSync(outDir, { recursive: true });
+  },
+});

@@ -1,0 +1,138 @@
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import { profileConfig, type TripletConfig } from "../../lib/config.ts";
+import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
+import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { trainTripletEmbedding } from "../../lib/training/triplet_training.ts";
+import { Rng } from "../../lib/rng.ts";
+import { tempDir } from "../helpers.ts";
+
+await tf.setBackend("cpu");
+
+const SIZE = 10;
+
+/** A split of `alphabets` x `characters` x 20 drawers of SIZE x SIZE images drawn by `pixel`. */
+function split(
+  names: readonly string[],
+  characters: number,
+  pixel: (c: number, d: number, i: number) => number,
+): OmniglotSplit {
+  const chars = names.flatMap((alphabet, a) =>
+    Array.from(
+      { length: characters },
+      (_, k) => ({
+        index: a * characters + k,
+        alphabet,
+        name: `character${k + 1}`,
+        id: a * characters + k + 1,
+      }),
+    )
+  );
+  const count = chars.length * 20;
+  const pixels = new Float32Array(count * SIZE * SIZE);
+  for (let c = 0; c < chars.length; c++) {
+    for (let d = 0; d < 20; d++) {
+      for (let i = 0; i < SIZE * SIZE; i++) pixels[(c * 20 + d) * SIZE * SIZE + i] = pixel(c, d, i);
+    }
+  }
+  return {
+    name: "background",
+    alphabets: names.map((name, a) => ({
+      name,
+      characters: Array.from({ length: characters }, (_, k) => a * characters + k),
+    })),
+    characters: chars,
+    images: { size: SIZE, count, pixels },
+  };
+}
+
+function tinyConfig(overrides: Partial<TripletConfig> = {}): TripletConfig {
+  return {
+    ...profileConfig("quick").triplet,
+    tower: {
+      name: "tiny",
+      inputSize: SIZE,
+      convs: [{ filters: 4, kernel: 3, pool: true }],
+      dense: 8,
+      denseActivation: "linear",
+      batchNorm: true,
+      init: "he",
+    },
+    embeddingDim: 8,
+    batchCharacters: 4,
+    batchDrawings: 2,
+    batchPerAlphabet: 1,
+    distortions: false,
+    steps: 40,
+    validateEvery: 20,
+    patience: 5,
+    maxSeconds: 60,
+    ...overrides,
+  };
+}
+
+// Validation needs the 10 validation alphabets with at least 20 characters each.
+const evaluation = split(
+  VALIDATION_ALPHABETS,
+  20,
+  (c, d, i) => ((c * 7 + i + d) % 5 === 0 ? 1 : 0),
+);
+
+Deno.test("blank training images collapse the embedding: training stops early, records the collapse and keeps the best weights", async () => {
+  const blank = split(["A", "B", "C", "D", "E"], 4, () => 0);
+  const dir = tempDir();
+  const lines: string[] = [];
+  const result = await trainTripletEmbedding({
+    config: tinyConfig({ collapsePatience: 25 }),
+    miner: "batch-hard",
+    background: blank,
+    evaluation,
+    rng: new Rng(1),
+    checkpoint: { path: `${dir}/checkpoint.bin`, configHash: "test" },
+    log: (l) => lines.push(l),
+    quiet: true,
+  });
+  assert.equal(result.train.stoppedBy, "collapse");
+  assert.equal(
+    result.train.steps,
+    25,
+    "stopped after 25 collapsed steps, before the 40 configured",
+  );
+  assert.deepEqual(
+    { first: result.collapse?.firstStep, persistent: result.collapse?.persistent },
+    { first: 0, persistent: true },
+  );
+  assert.ok(
+    lines.some((l) => l.includes("warning: the embedding looks collapsed at step 0")),
+    lines.join("\n"),
+  );
+  assert.equal(
+    result.train.bestStep,
+    20,
+    "the validation before the collapse was detected as persistent",
+  );
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("healthy training records the triplet kinds per validation window and no collapse", async () => {
+  // Each character a different bar: learnable, so the kinds move and nothing collapses.
+  const bars = split(
+    ["A", "B", "C", "D", "E"],
+    4,
+    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? 1 : 0),
+  );
+  const result = await trainTripletEmbedding({
+    config: tinyConfig(),
+    miner: "semi-hard",
+    background: bars,
+    evaluation,
+    rng: new Rng(2),
+    quiet: true,
+  });
+  assert.equal(result.collapse, undefined);
+  assert.equal(result.train.stoppedBy, "steps");
+  assert.deepEqual(result.kinds.map((k) => k.step), [20, 40]);
+  for (const k of result.kinds) assert.ok(Math.abs(k.hard + k.semiHard + k.easy - 1) < 1e-9);
+  assert.equal(result.train.history.length, 2);
+});

@@ -1,0 +1,156 @@
+/**
+ * Result rows as the tables the notebooks show: our numbers beside the paper's (Koch et
+ * al. 2015, Tables 1 and 2, section 4.4), and where each experiment ran and how long it
+ * took. Pure functions from rows to display rows (`showTable` renders them); report.md
+ * shows the same numbers as Markdown.
+ *
+ * @example
+ * ```ts
+ * const dir = resultsDir("standard");
+ * await showTable(paperTable2(await readOneShot(dir)));
+ * await showTable(runTable((await readRunRecord(dir))!));
+ * ```
+ */
+import { PAPER_TABLE2, PAPER_VERIFICATION } from "../paper.ts";
+import type { TableRow } from "./display.ts";
+import { formatSeconds } from "./progress.ts";
+import type { RunRecord } from "./results.ts";
+import { formatAccuracy, type OneShotRow, type VerificationRow } from "./tables.ts";
+
+/** `experiment: method`, or the method alone when they are the same word. */
+export function methodLabel(row: Pick<OneShotRow, "experiment" | "method">): string {
+  return row.experiment === row.method ? row.method : `${row.experiment}: ${row.method}`;
+}
+
+/** One line per one-shot row: method, protocol, N, trials, accuracy with its 95% interval, the paper's number. */
+export function oneShotTable(rows: readonly OneShotRow[]): TableRow[] {
+  return rows.map((r) => ({
+    method: methodLabel(r),
+    dataset: r.dataset,
+    protocol: r.protocol,
+    ways: r.ways,
+    trials: r.trials,
+    "accuracy [95% CI]": formatAccuracy(r),
+    paper: r.paper_accuracy,
+  }));
+}
+
+/**
+ * Table 2 with our methods ranked among the paper's: 20-way within-alphabet one-shot
+ * accuracy, best first. Ours is the koch-400 row (the paper's protocol: 20 characters of
+ * one test alphabet, 400 trials), with the official lake-runs beside it.
+ */
+export function paperTable2(oneShot: readonly OneShotRow[]): TableRow[] {
+  const ours = oneShot.filter((r) =>
+    r.dataset === "omniglot" && r.ways === 20 && r.protocol === "koch-400"
+  );
+  const rows: (TableRow & { accuracy: number })[] = PAPER_TABLE2.map((p) => ({
+    method: p.method,
+    source: "paper",
+    accuracy: p.accuracy,
+    "95% CI": "",
+    "lake-runs [95% CI]": "",
+  }));
+  for (const r of ours) {
+    const lake = oneShot.find((l) =>
+      l.protocol === "lake-runs" && l.experiment === r.experiment && l.method === r.method
+    );
+    rows.push({
+      method: methodLabel(r),
+      source: "this repo",
+      accuracy: r.accuracy,
+      "95% CI": `[${r.ci_low.toFixed(1)}, ${r.ci_high.toFixed(1)}]`,
+      "lake-runs [95% CI]": lake ? formatAccuracy(lake) : "",
+    });
+  }
+  // Stable sort: on equal accuracy the paper's row stays first.
+  return rows.sort((a, b) => b.accuracy - a.accuracy);
+}
+
+/**
+ * Table 1 beside ours: each of the paper's (training pairs, distortions) points with our
+ * model trained at that point, then our other verification rows (the main models, trained
+ * on all pairs of their batches). Sorted by training pairs, plain before distorted.
+ */
+export function paperTable1(verification: readonly VerificationRow[]): TableRow[] {
+  const rows: { pairs: number; distortions: boolean; row: TableRow }[] = [];
+  const line = (pairs: number, distortions: boolean, paper?: number, v?: VerificationRow) =>
+    rows.push({
+      pairs,
+      distortions,
+      row: {
+        "train pairs": pairs,
+        distortions: distortions ? "affine" : "none",
+        paper,
+        method: v ? methodLabel(v) : "",
+        accuracy: v?.accuracy,
+        AUC: v?.auc === undefined ? "" : v.auc.toFixed(4),
+        "EER %": v?.eer,
+      },
+    });
+  const matched = new Set<VerificationRow>();
+  for (const p of PAPER_VERIFICATION) {
+    const ours = verification.filter((v) =>
+      v.paper_accuracy !== undefined && v.train_pairs === p.trainPairs &&
+      v.distortions === p.distortions
+    );
+    if (ours.length === 0) line(p.trainPairs, p.distortions, p.accuracy);
+    for (const v of ours) {
+      matched.add(v);
+      line(p.trainPairs, p.distortions, p.accuracy, v);
+    }
+  }
+  for (const v of verification) {
+    if (!matched.has(v)) line(v.train_pairs, v.distortions, v.paper_accuracy, v);
+  }
+  rows.sort((a, b) => a.pairs - b.pairs || Number(a.distortions) - Number(b.distortions));
+  return rows.map((r) => r.row);
+}
+
+/** MNIST 10-way one-shot rows (section 4.4: 1-NN 26.5%, Siamese 70.3%), best first. */
+export function mnistTable(oneShot: readonly OneShotRow[]): TableRow[] {
+  return oneShot
+    .filter((r) => r.dataset === "mnist")
+    .sort((a, b) => b.accuracy - a.accuracy)
+    .map((r) => ({
+      method: methodLabel(r),
+      "accuracy [95% CI]": formatAccuracy(r),
+      trials: r.trials,
+      paper: r.paper_accuracy,
+    }));
+}
+
+/** Per experiment of `run.json`: status, backend, wall time, and whether saved models were reused. */
+export function runTable(run: RunRecord): TableRow[] {
+  return Object.entries(run.experiments).map(([name, e]) => ({
+    experiment: name,
+    status: e.status,
+    backend: e.backend,
+    "wall time": formatSeconds(e.seconds),
+    note: e.error?.split("\n")[0] ?? reuseNote(e.details),
+  }));
+}
+
+/**
+ * What the details say about reuse: `details.reused` (one model, the siamese experiment) or
+ * `details.models.<name>.reused` (one model per miner, the triplet experiment).
+ */
+function reuseNote(details: Record<string, unknown> | undefined): string {
+  const flags: boolean[] = [];
+  if (typeof details?.reused === "boolean") flags.push(details.reused);
+  const models = details?.models;
+  if (models && typeof models === "object" && !Array.isArray(models)) {
+    for (const m of Object.values(models)) {
+      const reused = (m as { reused?: unknown } | null)?.reused;
+      if (typeof reused === "boolean") flags.push(reused);
+    }
+  }
+  if (flags.length === 0) return "";
+  const n = flags.filter(Boolean).length;
+  if (flags.length === 1) return n ? "saved model reused" : "trained";
+  return n === flags.length
+    ? `${n} saved models reused`
+    : n === 0
+    ? `${flags.length} models trained`
+    : `${n} of ${flags.length} saved models reused`;
+}

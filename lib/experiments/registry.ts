@@ -1,10 +1,13 @@
 /**
- * The experiments `reproduce` can run, by CONTRACT.md name. An entry without a module is
- * accepted by the parser and reported as not built yet (exit 1).
+ * The experiments `reproduce` can run, by CONTRACT.md name, in the order they run. An entry
+ * without a module is accepted by the parser and reported as not built yet (exit 1).
  */
 import type { ExperimentName } from "../config.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 import * as baseline from "./baseline.ts";
+import * as mnist from "./mnist.ts";
+import * as siamese from "./siamese.ts";
+import * as triplet from "./triplet.ts";
 
 /** A runnable experiment. */
 export type Experiment = { run: (context: ExperimentContext) => Promise<ExperimentResult> };
@@ -12,7 +15,7 @@ export type Experiment = { run: (context: ExperimentContext) => Promise<Experime
 /** Name -> module, or `undefined` while the section is not built yet. */
 export const EXPERIMENT_MODULES: Record<ExperimentName, Experiment | undefined> = {
   baseline,
-  siamese: undefined,
-  triplet: undefined,
-  mnist: undefined,
+  siamese,
+  triplet,
+  mnist,
 };

@@ -7,6 +7,7 @@ import {
 } from "../scripts/notebooks.ts";
 import { UsageError } from "../lib/data/errors.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
+import { writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { NO_OMNIGLOT, tempDir } from "./helpers.ts";
 
 /** A notebook with the given code cells (source, outputs), as nbformat 4 writes it. */
@@ -26,14 +27,21 @@ function notebook(cells: { source: string; outputs?: unknown[] }[]) {
   };
 }
 
-/** `deno task notebooks ...args` with the task's own permission flags, from the repo root. */
-async function runTask(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * `deno task notebooks ...args` with the task's own permission flags, from the repo root;
+ * `env` is added to this process's environment (the kernels inherit it).
+ */
+async function runTask(
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const task: string = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`)).tasks.notebooks;
   const [deno, ...taskArgs] = task.split(/\s+/);
   assert.equal(deno, "deno");
   const out = await new Deno.Command(Deno.execPath(), {
     args: [...taskArgs, ...args],
     cwd: REPO_ROOT,
+    env,
     stdin: "null",
   })
     .output();
@@ -229,5 +237,173 @@ Deno.test({
       Deno.statSync(`${out}/figures/baseline_n_way.html`).isFile,
       "the figure was exported",
     );
+  },
+});
+
+/** The outputs of an executed notebook, flattened: stdout text and display bundles. */
+function notebookOutputs(path: string): { stdout: string; data: Record<string, unknown>[] } {
+  const nb = JSON.parse(Deno.readTextFileSync(path));
+  const outputs: {
+    output_type: string;
+    name?: string;
+    text?: string | string[];
+    data?: Record<string, unknown>;
+  }[] = nb.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []);
+  const text = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : t ?? "");
+  return {
+    stdout: outputs.filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) =>
+      text(o.text)
+    ).join(""),
+    // nbformat stores multi-line text as a list of lines.
+    data: outputs.filter((o) => o.data).map((o) =>
+      Object.fromEntries(
+        Object.entries(o.data!).map(([k, v]) => [k, Array.isArray(v) ? v.join("") : v]),
+      )
+    ),
+  };
+}
+
+/** A results folder as `deno task reproduce` writes it: one row per experiment kind, and run.json. */
+async function resultsFixture(dir: string): Promise<void> {
+  const row = (
+    experiment: string,
+    method: string,
+    protocol: string,
+    ways: number,
+    correct: number,
+  ) => ({
+    experiment,
+    method,
+    dataset: protocol === "mnist-400" ? "mnist" : "omniglot",
+    protocol,
+    ways,
+    shots: 1,
+    trials: protocol === "n-way" ? 100 : 400,
+    correct,
+    accuracy: (100 * correct) / (protocol === "n-way" ? 100 : 400),
+    ci_low: 1,
+    ci_high: 99,
+    paper_accuracy: protocol === "n-way" ? undefined : protocol === "mnist-400" ? 70.3 : 92,
+  });
+  await writeRows(dir, ["siamese"], {
+    oneShot: [
+      row("siamese", "siamese-bce", "lake-runs", 20, 300),
+      row("siamese", "siamese-bce", "koch-400", 20, 280),
+      row("siamese", "siamese-bce", "n-way", 2, 90),
+      row("siamese", "siamese-bce", "n-way", 20, 60),
+      row("mnist", "siamese-bce", "mnist-400", 10, 200),
+    ],
+    verification: [{
+      experiment: "siamese",
+      method: "siamese-bce-fixed-pairs",
+      train_pairs: 30_000,
+      distortions: true,
+      test_pairs: 1000,
+      accuracy: 88.5,
+      threshold: 0.1,
+      auc: 0.95,
+      eer: 11,
+      paper_accuracy: 91.9,
+    }],
+  });
+  await writeRunRecord(dir, {
+    profile: "quick",
+    seed: 1,
+    backend: "wasm",
+    backendsSkipped: [],
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:02:00.000Z",
+    versions: {},
+    gitCommit: "abc123",
+    command: ["deno", "task", "reproduce", "--profile", "quick"],
+    config: {},
+    experiments: {
+      siamese: { status: "ok", seconds: 75, backend: "wasm", details: { reused: true } },
+    },
+  });
+}
+
+Deno.test({
+  name: `notebooks/05_summary.ipynb shows the paper's tables beside a results folder's rows${
+    noJupyter ? ` (ignored: ${noJupyter})` : ""
+  }`,
+  ignore: noJupyter !== undefined,
+  fn: async () => {
+    const results = tempDir();
+    await resultsFixture(results);
+    const out = `${results}/notebooks`;
+    const result = await runTask(["--profile", "quick", "--only", "05_summary", "--out", out], {
+      NOTEBOOK_RESULTS: results,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { stdout, data } = notebookOutputs(`${out}/05_summary.ipynb`);
+    assert.match(stdout, /5 one-shot rows, 1 verification rows, run\.json present/);
+    assert.match(stdout, /backend wasm, commit abc123/);
+    const tables = data.map((d) => String(d["text/markdown"] ?? "")).filter(Boolean);
+    // Table 2: ours (koch-400, 70%) ranked between the paper's affine model and Hierarchical Deep.
+    assert.match(
+      tables[0],
+      /Affine model \| paper \| 81\.8[^\n]*\n\| siamese: siamese-bce \| this repo \| 70\.00/,
+    );
+    assert.match(
+      tables[1],
+      /\| 30000 \| affine \| 91\.90 \| siamese: siamese-bce-fixed-pairs \| 88\.50 /,
+    );
+    assert.ok(tables.some((t) => /mnist: siamese-bce \| 50\.00/.test(t)), "the MNIST table");
+    assert.ok(
+      tables.some((t) => /siamese \| ok \| wasm \| 1m15s \| saved model reused/.test(t)),
+      "the run table",
+    );
+    const fig = data.find((d) => "application/vnd.plotly.v1+json" in d);
+    assert.ok(fig, "the n-way figure was shown");
+    assert.match(String(fig["text/plain"]), /siamese\/siamese-bce: 2:90 20:60/);
+    assert.ok(Deno.statSync(`${out}/figures/summary_n_way.html`).isFile, "the figure was exported");
+  },
+});
+
+Deno.test({
+  name:
+    `notebooks/05_summary.ipynb without results says how to produce them and shows nothing else${
+      noJupyter ? ` (ignored: ${noJupyter})` : ""
+    }`,
+  ignore: noJupyter !== undefined,
+  fn: async () => {
+    const results = tempDir();
+    const out = `${results}/notebooks`;
+    const result = await runTask(["--profile", "quick", "--only", "05_summary", "--out", out], {
+      NOTEBOOK_RESULTS: results,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { stdout, data } = notebookOutputs(`${out}/05_summary.ipynb`);
+    assert.match(stdout, /No results in .* yet/);
+    assert.match(stdout, /deno task reproduce --profile quick/);
+    assert.deepEqual(data, []);
+  },
+});
+
+Deno.test({
+  name: `notebooks/04_mnist_transfer.ipynb without saved models shows the 1-NN rows and says why${
+    skip01 ? ` (ignored: ${skip01})` : ""
+  }`,
+  ignore: skip01 !== undefined,
+  fn: async () => {
+    const results = tempDir();
+    const out = `${results}/notebooks`;
+    const result = await runTask([
+      "--profile",
+      "quick",
+      "--only",
+      "04_mnist_transfer",
+      "--out",
+      out,
+    ], {
+      NOTEBOOK_RESULTS: results,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { stdout, data } = notebookOutputs(`${out}/04_mnist_transfer.ipynb`);
+    assert.match(stdout, /No Omniglot-trained model saved/);
+    const last = String(data.at(-1)?.["text/markdown"]);
+    assert.match(last, /baseline: 1-nn-cosine .* \| 400 \| 26\.50/);
+    assert.doesNotMatch(last, /siamese|triplet/);
   },
 });

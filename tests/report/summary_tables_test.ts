@@ -91,7 +91,8 @@ Deno.test("Table 2 ranks our koch-400 rows among the paper's methods, with lake-
   // 70% sits between the affine model (81.8) and Hierarchical Deep (65.2).
   assert.equal(rows[ours - 1].method, "Affine model");
   assert.equal(rows[ours + 1].method, "Hierarchical Deep");
-  assert.equal(rows[ours].accuracy, 70);
+  assert.equal(rows[ours].accuracy, "70.00");
+  assert.equal(rows[0].accuracy, "95.5");
   assert.equal(rows[ours]["lake-runs [95% CI]"], "72.00 [68.0, 76.0]");
   assert.equal(rows.at(-1)!.method, "baseline: 1-nn-l2");
   assert.equal(rows.at(-1)!["lake-runs [95% CI]"], "");

@@ -12,14 +12,15 @@ export const PAPER_ONE_SHOT: Record<string, number> = {
 };
 
 /** Table 1: verification accuracy by training pairs and distortions (x8 for 30k, x20 above). */
-export const PAPER_VERIFICATION: { trainPairs: number; distortions: boolean; accuracy: number }[] = [
-  { trainPairs: 30_000, distortions: false, accuracy: 90.61 },
-  { trainPairs: 30_000, distortions: true, accuracy: 91.90 },
-  { trainPairs: 90_000, distortions: false, accuracy: 91.54 },
-  { trainPairs: 90_000, distortions: true, accuracy: 93.15 },
-  { trainPairs: 150_000, distortions: false, accuracy: 91.63 },
-  { trainPairs: 150_000, distortions: true, accuracy: 93.42 },
-];
+export const PAPER_VERIFICATION: { trainPairs: number; distortions: boolean; accuracy: number }[] =
+  [
+    { trainPairs: 30_000, distortions: false, accuracy: 90.61 },
+    { trainPairs: 30_000, distortions: true, accuracy: 91.90 },
+    { trainPairs: 90_000, distortions: false, accuracy: 91.54 },
+    { trainPairs: 90_000, distortions: true, accuracy: 93.15 },
+    { trainPairs: 150_000, distortions: false, accuracy: 91.63 },
+    { trainPairs: 150_000, distortions: true, accuracy: 93.42 },
+  ];
 
 /** Other methods of Table 2, shown beside ours in the report. */
 export const PAPER_TABLE2: { method: string; accuracy: number }[] = [

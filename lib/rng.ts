@@ -60,7 +60,9 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!(n >= 1) || !Number.isInteger(n)) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!(n >= 1) || !Number.isInteger(n)) {
+      throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    }
     return Math.floor(this.next() * n);
   }
 

@@ -11,7 +11,11 @@ import { loadOmniglot } from "../lib/data/omniglot.ts";
 /** Run the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values } = parseArgs({ args: argv, strict: true, options: { help: { type: "boolean", short: "h" } } });
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { help: { type: "boolean", short: "h" } },
+    });
     if (values.help) {
       console.log(
         "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +

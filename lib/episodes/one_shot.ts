@@ -57,7 +57,9 @@ export function lakeRunsTask(runs: LakeRun[]): OneShotTask {
     pixels.set(run.training.pixels, base * per);
     pixels.set(run.test.pixels, (base + ways) * per);
     const support = Array.from({ length: ways }, (_, i) => base + i);
-    run.answers.forEach((answer, q) => trials.push({ query: base + ways + q, support, answer, group: run.name }));
+    run.answers.forEach((answer, q) =>
+      trials.push({ query: base + ways + q, support, answer, group: run.name })
+    );
   });
   return {
     protocol: "lake-runs",
@@ -89,16 +91,26 @@ export interface WithinAlphabetOptions {
  * drawers swapped); draws repeat until the alphabet has `trialsPerAlphabet` trials.
  * With N = 20 and 40 trials per alphabet over the 10 test alphabets this is koch-400.
  */
-export function withinAlphabetTask(split: OmniglotSplit, rng: Rng, options: WithinAlphabetOptions): OneShotTask {
+export function withinAlphabetTask(
+  split: OmniglotSplit,
+  rng: Rng,
+  options: WithinAlphabetOptions,
+): OneShotTask {
   const { ways, trialsPerAlphabet } = options;
   const alphabets = options.alphabets ?? TEST_ALPHABETS;
-  if (!(ways >= 2) || !Number.isInteger(ways)) throw new RangeError(`withinAlphabetTask: ways must be an integer >= 2, got ${ways}`);
+  if (!(ways >= 2) || !Number.isInteger(ways)) {
+    throw new RangeError(`withinAlphabetTask: ways must be an integer >= 2, got ${ways}`);
+  }
   const trials: OneShotTrial[] = [];
   for (const name of alphabets) {
     const alphabet = split.alphabets.find((a) => a.name === name);
-    if (!alphabet) throw new RangeError(`withinAlphabetTask: alphabet ${name} is not in ${split.name}`);
+    if (!alphabet) {
+      throw new RangeError(`withinAlphabetTask: alphabet ${name} is not in ${split.name}`);
+    }
     if (alphabet.characters.length < ways) {
-      throw new RangeError(`withinAlphabetTask: ${name} has ${alphabet.characters.length} characters, fewer than ${ways}`);
+      throw new RangeError(
+        `withinAlphabetTask: ${name} has ${alphabet.characters.length} characters, fewer than ${ways}`,
+      );
     }
     const own: OneShotTrial[] = [];
     while (own.length < trialsPerAlphabet) {
@@ -108,7 +120,9 @@ export function withinAlphabetTask(split: OmniglotSplit, rng: Rng, options: With
         const support = chars.map((c) => c * 20 + sd);
         const order = rng.shuffle(Array.from({ length: ways }, (_, k) => k));
         for (const k of order) {
-          if (own.length < trialsPerAlphabet) own.push({ query: chars[k] * 20 + qd, support, answer: k, group: name });
+          if (own.length < trialsPerAlphabet) {
+            own.push({ query: chars[k] * 20 + qd, support, answer: k, group: name });
+          }
         }
       }
     }
@@ -126,7 +140,11 @@ export function withinAlphabetTask(split: OmniglotSplit, rng: Rng, options: With
 
 /** `koch-400`: 20-way within-alphabet, 40 trials on each of the 10 test alphabets. */
 export function koch400Task(evaluation: OmniglotSplit, rng: Rng): OneShotTask {
-  return withinAlphabetTask(evaluation, rng, { ways: 20, trialsPerAlphabet: 40, protocol: "koch-400" });
+  return withinAlphabetTask(evaluation, rng, {
+    ways: 20,
+    trialsPerAlphabet: 40,
+    protocol: "koch-400",
+  });
 }
 
 /** `n-way`: within-alphabet tasks for each N in `ways` (default 2..20) on the test alphabets. */
@@ -152,7 +170,9 @@ export function nWayTasks(
 export function mnist400Task(mnist: Mnist, rng: Rng, trials = 400): OneShotTask {
   const byDigit: number[][] = Array.from({ length: 10 }, () => []);
   mnist.labels.forEach((d, i) => byDigit[d].push(i));
-  if (byDigit.some((l) => l.length < 2)) throw new RangeError("mnist400Task: every digit needs at least two images");
+  if (byDigit.some((l) => l.length < 2)) {
+    throw new RangeError("mnist400Task: every digit needs at least two images");
+  }
   const chosen: number[] = [];
   const out: OneShotTrial[] = [];
   for (let t = 0; t < trials; t++) {
@@ -166,18 +186,35 @@ export function mnist400Task(mnist: Mnist, rng: Rng, trials = 400): OneShotTask 
     }
     out.push({ query, support, answer, group: "mnist" });
   }
-  return { protocol: "mnist-400", dataset: "mnist", ways: 10, shots: 1, bank: selectImages(mnist.images, chosen), trials: out };
+  return {
+    protocol: "mnist-400",
+    dataset: "mnist",
+    ways: 10,
+    shots: 1,
+    bank: selectImages(mnist.images, chosen),
+    trials: out,
+  };
 }
 
 /** Assert the episode layout: indices in range, answer in range, no query among its support. */
 export function checkTask(task: OneShotTask): void {
   for (const [i, t] of task.trials.entries()) {
-    if (t.support.length !== task.ways) throw new Error(`trial ${i}: ${t.support.length} candidates, expected ${task.ways}`);
-    if (!(t.answer >= 0 && t.answer < task.ways)) throw new Error(`trial ${i}: answer ${t.answer} out of range`);
-    for (const idx of [t.query, ...t.support]) {
-      if (!(idx >= 0 && idx < task.bank.count)) throw new Error(`trial ${i}: image ${idx} outside the bank`);
+    if (t.support.length !== task.ways) {
+      throw new Error(`trial ${i}: ${t.support.length} candidates, expected ${task.ways}`);
     }
-    if (t.support.includes(t.query)) throw new Error(`trial ${i}: the query is one of its own candidates`);
-    if (new Set(t.support).size !== t.support.length) throw new Error(`trial ${i}: repeated candidate`);
+    if (!(t.answer >= 0 && t.answer < task.ways)) {
+      throw new Error(`trial ${i}: answer ${t.answer} out of range`);
+    }
+    for (const idx of [t.query, ...t.support]) {
+      if (!(idx >= 0 && idx < task.bank.count)) {
+        throw new Error(`trial ${i}: image ${idx} outside the bank`);
+      }
+    }
+    if (t.support.includes(t.query)) {
+      throw new Error(`trial ${i}: the query is one of its own candidates`);
+    }
+    if (new Set(t.support).size !== t.support.length) {
+      throw new Error(`trial ${i}: repeated candidate`);
+    }
   }
 }

@@ -9,7 +9,9 @@ export const Z95 = 1.959963984540054;
 /** Wilson score interval for `correct` successes out of `n`, as fractions. */
 export function wilson(correct: number, n: number, z = Z95): { low: number; high: number } {
   if (!(n > 0)) throw new RangeError(`wilson: n must be positive, got ${n}`);
-  if (!(correct >= 0 && correct <= n)) throw new RangeError(`wilson: correct must lie in [0, ${n}], got ${correct}`);
+  if (!(correct >= 0 && correct <= n)) {
+    throw new RangeError(`wilson: correct must lie in [0, ${n}], got ${correct}`);
+  }
   const p = correct / n;
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);

@@ -43,18 +43,26 @@ export function trialCorrect(scores: ArrayLike<number>, answer: number): boolean
 /** Score a task from its candidates' similarities. */
 export function scoreOneShot(task: OneShotTask, scores: TrialScores): OneShotResult {
   if (scores.length !== task.trials.length) {
-    throw new RangeError(`scoreOneShot: ${scores.length} score rows for ${task.trials.length} trials`);
+    throw new RangeError(
+      `scoreOneShot: ${scores.length} score rows for ${task.trials.length} trials`,
+    );
   }
   const outcomes: boolean[] = [];
   const chosen: number[] = [];
   const groups = new Map<string, { n: number; right: number }>();
   task.trials.forEach((t, i) => {
     const s = scores[i];
-    if (s.length !== task.ways) throw new RangeError(`scoreOneShot: trial ${i} has ${s.length} scores, expected ${task.ways}`);
+    if (s.length !== task.ways) {
+      throw new RangeError(
+        `scoreOneShot: trial ${i} has ${s.length} scores, expected ${task.ways}`,
+      );
+    }
     const ok = trialCorrect(s, t.answer);
     outcomes.push(ok);
     let best = -1;
-    for (let k = 0; k < s.length; k++) if (Number.isFinite(s[k]) && (best < 0 || s[k] > s[best])) best = k;
+    for (let k = 0; k < s.length; k++) {
+      if (Number.isFinite(s[k]) && (best < 0 || s[k] > s[best])) best = k;
+    }
     chosen.push(best);
     const g = groups.get(t.group) ?? { n: 0, right: 0 };
     g.n++;

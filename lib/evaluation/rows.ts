@@ -27,7 +27,9 @@ export function oneShotRow(result: OneShotResult, options: RowOptions): OneShotR
     accuracy: round2(result.accuracy),
     ci_low: round2(result.ciLow),
     ci_high: round2(result.ciHigh),
-    paper_accuracy: options.paperFamily ? paperOneShot(options.paperFamily, result.dataset, result.ways) : undefined,
+    paper_accuracy: options.paperFamily
+      ? paperOneShot(options.paperFamily, result.dataset, result.ways)
+      : undefined,
   };
 }
 

@@ -3,7 +3,12 @@
  * classify each query as the candidate whose raw pixels are closest. Two distances:
  * Euclidean, and cosine on ink = 1 images (so empty background does not count as match).
  */
-import { cosine, negativeL2, pixelScores, type PixelSimilarity } from "../evaluation/nearest_neighbor.ts";
+import {
+  cosine,
+  negativeL2,
+  pixelScores,
+  type PixelSimilarity,
+} from "../evaluation/nearest_neighbor.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow } from "../evaluation/rows.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
@@ -20,7 +25,11 @@ export const BASELINE_METHODS: Record<string, PixelSimilarity> = {
 /** Score `task` with each 1-NN method. */
 export function baselineRows(task: OneShotTask, experiment = "baseline"): OneShotRow[] {
   return Object.entries(BASELINE_METHODS).map(([method, sim]) =>
-    oneShotRow(scoreOneShot(task, pixelScores(task, sim)), { experiment, method, paperFamily: "1-nn" })
+    oneShotRow(scoreOneShot(task, pixelScores(task, sim)), {
+      experiment,
+      method,
+      paperFamily: "1-nn",
+    })
   );
 }
 
@@ -32,7 +41,11 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   for (const t of tasks.nWay) oneShot.push(...baselineRows(t));
   oneShot.push(...baselineRows(await context.data.mnistTask()));
   for (const r of oneShot.filter((r) => r.protocol !== "n-way")) {
-    context.log(`  ${r.method.padEnd(12)} ${r.dataset}/${r.protocol} ${r.ways}-way: ${r.accuracy.toFixed(2)}%`);
+    context.log(
+      `  ${r.method.padEnd(12)} ${r.dataset}/${r.protocol} ${r.ways}-way: ${
+        r.accuracy.toFixed(2)
+      }%`,
+    );
   }
   return {
     oneShot,

@@ -57,7 +57,11 @@ export class DataSource {
 
   /** mnist-400 episodes. */
   async mnistTask(): Promise<OneShotTask> {
-    return mnist400Task(await this.mnist(), new Rng(this.seed, "episodes").fork("mnist-400"), this.evaluation.mnistTrials);
+    return mnist400Task(
+      await this.mnist(),
+      new Rng(this.seed, "episodes").fork("mnist-400"),
+      this.evaluation.mnistTrials,
+    );
   }
 }
 

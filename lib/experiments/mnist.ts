@@ -40,7 +40,9 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   for (const miner of context.config.triplet.miners) {
     const dir = `${models}/${methodName(miner)}`;
     if (!(await exists(`${dir}/model.json`)) || !(await exists(`${dir}/training.json`))) continue;
-    const record = JSON.parse(await Deno.readTextFile(`${dir}/training.json`)) as { distance: string };
+    const record = JSON.parse(await Deno.readTextFile(`${dir}/training.json`)) as {
+      distance: string;
+    };
     const model = await loadLayersModel(dir);
     const inputSize = model.inputs[0].shape[1];
     if (typeof inputSize === "number") checkSize(inputSize, task.bank.size, dir);
@@ -61,12 +63,21 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
         `run the siamese and triplet experiments of this profile first (e.g. --only siamese,triplet,mnist)`,
     );
   }
-  for (const r of oneShot) context.log(`  ${r.method.padEnd(20)} mnist 10-way: ${r.accuracy.toFixed(2)}%`);
-  return { oneShot, verification: [], figures: [], details: { models: used, imageSize: task.bank.size } };
+  for (const r of oneShot) {
+    context.log(`  ${r.method.padEnd(20)} mnist 10-way: ${r.accuracy.toFixed(2)}%`);
+  }
+  return {
+    oneShot,
+    verification: [],
+    figures: [],
+    details: { models: used, imageSize: task.bank.size },
+  };
 }
 
 function checkSize(modelSize: number, imageSize: number, dir: string): void {
   if (modelSize !== imageSize) {
-    throw new Error(`the model in ${dir} takes ${modelSize}x${modelSize} images but this profile uses ${imageSize}x${imageSize}`);
+    throw new Error(
+      `the model in ${dir} takes ${modelSize}x${modelSize} images but this profile uses ${imageSize}x${imageSize}`,
+    );
   }
 }

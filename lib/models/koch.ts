@@ -107,7 +107,9 @@ export function buildTower(spec: TowerSpec, rng: Rng): tfl.Sequential {
       model.add(tfl.layers.batchNormalization({ name: `bn${i + 1}`, momentum: 0.9 }));
       model.add(tfl.layers.activation({ activation: "relu", name: `relu${i + 1}` }));
     }
-    if (c.pool) model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${i + 1}` }));
+    if (c.pool) {
+      model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${i + 1}` }));
+    }
     channels = c.filters;
   });
   model.add(tfl.layers.flatten({ name: "flatten" }));
@@ -163,7 +165,10 @@ export function towerFlatSize(spec: TowerSpec): number {
 
 /** Number of trainable parameters of a layers model. */
 export function countParams(model: tfl.LayersModel): number {
-  return model.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  return model.trainableWeights.reduce(
+    (s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1),
+    0,
+  );
 }
 
 /** Multiply-adds x 2 of one forward pass of the tower on one image (for GFLOP/s). */
@@ -182,7 +187,11 @@ function checkSpec(spec: TowerSpec): void {
   let side = spec.inputSize;
   for (const [i, c] of spec.convs.entries()) {
     side = side - c.kernel + 1;
-    if (side < 1) throw new RangeError(`TowerSpec ${spec.name}: conv${i + 1} (${c.kernel}x${c.kernel}) leaves no pixels`);
+    if (side < 1) {
+      throw new RangeError(
+        `TowerSpec ${spec.name}: conv${i + 1} (${c.kernel}x${c.kernel}) leaves no pixels`,
+      );
+    }
     if (c.pool) side = Math.floor(side / 2);
     if (side < 1) throw new RangeError(`TowerSpec ${spec.name}: pool${i + 1} leaves no pixels`);
   }

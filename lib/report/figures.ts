@@ -10,7 +10,9 @@ export function nWayCurveFigure(rows: readonly OneShotRow[], name = "n_way_curve
   const curve = rows.filter((r) => r.protocol === "n-way");
   const methods = [...new Set(curve.map((r) => `${r.experiment}/${r.method}`))];
   const data = methods.map((m) => {
-    const pts = curve.filter((r) => `${r.experiment}/${r.method}` === m).sort((a, b) => a.ways - b.ways);
+    const pts = curve.filter((r) => `${r.experiment}/${r.method}` === m).sort((a, b) =>
+      a.ways - b.ways
+    );
     return {
       type: "scatter",
       mode: "lines+markers",
@@ -25,14 +27,16 @@ export function nWayCurveFigure(rows: readonly OneShotRow[], name = "n_way_curve
       },
     };
   });
-  data.push({
-    type: "scatter",
-    mode: "lines",
-    name: "chance",
-    x: Array.from({ length: 19 }, (_, i) => i + 2),
-    y: Array.from({ length: 19 }, (_, i) => 100 / (i + 2)),
-    line: { dash: "dot", color: "grey" },
-  } as unknown as typeof data[number]);
+  data.push(
+    {
+      type: "scatter",
+      mode: "lines",
+      name: "chance",
+      x: Array.from({ length: 19 }, (_, i) => i + 2),
+      y: Array.from({ length: 19 }, (_, i) => 100 / (i + 2)),
+      line: { dash: "dot", color: "grey" },
+    } as unknown as typeof data[number],
+  );
   return {
     name,
     title: "Within-alphabet N-way one-shot accuracy (test alphabets)",

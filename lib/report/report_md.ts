@@ -16,7 +16,8 @@ export interface ReportInput {
   figures: readonly string[];
 }
 
-const label = (r: OneShotRow) => r.experiment === r.method ? r.method : `${r.experiment}: ${r.method}`;
+const label = (r: OneShotRow) =>
+  r.experiment === r.method ? r.method : `${r.experiment}: ${r.method}`;
 
 /** The Markdown text of `report.md`. */
 export function reportMarkdown(input: ReportInput): string {
@@ -34,7 +35,9 @@ export function reportMarkdown(input: ReportInput): string {
   // Table 2: 20-way within-alphabet one-shot.
   out.push("## One-shot classification, 20-way within-alphabet (paper Table 2)");
   out.push("");
-  const twenty = oneShot.filter((r) => r.dataset === "omniglot" && r.ways === 20 && r.protocol !== "n-way");
+  const twenty = oneShot.filter((r) =>
+    r.dataset === "omniglot" && r.ways === 20 && r.protocol !== "n-way"
+  );
   const methods = [...new Set(twenty.map(label))];
   const rows2: (string | number)[][] = methods.map((m) => {
     const lake = twenty.find((r) => label(r) === m && r.protocol === "lake-runs");
@@ -57,7 +60,12 @@ export function reportMarkdown(input: ReportInput): string {
   out.push("");
   out.push("The paper's Table 2, for reference:");
   out.push("");
-  out.push(markdownTable(["Paper: method", "accuracy"], PAPER_TABLE2.map((p) => [p.method, p.accuracy.toFixed(1)])));
+  out.push(
+    markdownTable(
+      ["Paper: method", "accuracy"],
+      PAPER_TABLE2.map((p) => [p.method, p.accuracy.toFixed(1)]),
+    ),
+  );
   out.push("");
 
   // Verification (Table 1).
@@ -65,7 +73,17 @@ export function reportMarkdown(input: ReportInput): string {
   out.push("");
   if (verification.length) {
     out.push(markdownTable(
-      ["method", "train pairs", "distortions", "test pairs", "accuracy", "threshold", "AUC", "EER", "Paper"],
+      [
+        "method",
+        "train pairs",
+        "distortions",
+        "test pairs",
+        "accuracy",
+        "threshold",
+        "AUC",
+        "EER",
+        "Paper",
+      ],
       verification.map((v) => [
         `${v.experiment}: ${v.method}`,
         v.train_pairs,
@@ -82,7 +100,9 @@ export function reportMarkdown(input: ReportInput): string {
   out.push("");
   out.push(markdownTable(
     ["Paper: training pairs", "distortions", "accuracy"],
-    PAPER_VERIFICATION.map((p) => [p.trainPairs, p.distortions ? "affine" : "none", p.accuracy.toFixed(2)]),
+    PAPER_VERIFICATION.map((
+      p,
+    ) => [p.trainPairs, p.distortions ? "affine" : "none", p.accuracy.toFixed(2)]),
   ));
   out.push("");
 
@@ -107,7 +127,14 @@ export function reportMarkdown(input: ReportInput): string {
     const cm = [...new Set(curve.map(label))];
     out.push(markdownTable(
       ["N", ...cm],
-      ways.map((n) => [n, ...cm.map((m) => curve.find((r) => r.ways === n && label(r) === m)?.accuracy.toFixed(1) ?? "")]),
+      ways.map((
+        n,
+      ) => [
+        n,
+        ...cm.map((m) =>
+          curve.find((r) => r.ways === n && label(r) === m)?.accuracy.toFixed(1) ?? ""
+        ),
+      ]),
     ));
     out.push("");
   }

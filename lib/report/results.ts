@@ -104,7 +104,8 @@ export async function writeRows(
   ran: readonly string[],
   rows: { oneShot: OneShotRow[]; verification: VerificationRow[] },
 ): Promise<{ oneShot: OneShotRow[]; verification: VerificationRow[] }> {
-  const keep = <T extends { experiment: string }>(old: T[]) => old.filter((r) => !ran.includes(r.experiment));
+  const keep = <T extends { experiment: string }>(old: T[]) =>
+    old.filter((r) => !ran.includes(r.experiment));
   const oneShot = [...keep(await readOneShot(dir)), ...rows.oneShot];
   const verification = [...keep(await readVerification(dir)), ...rows.verification];
   await writeFileAtomic(`${dir}/one_shot.csv`, toCsv(ONE_SHOT_COLUMNS, oneShot));
@@ -117,7 +118,10 @@ export async function writeRunRecord(dir: string, record: RunRecord): Promise<Ru
   const previous = await readRunRecord(dir);
   const merged: RunRecord = {
     ...record,
-    experiments: { ...(previous?.profile === record.profile ? previous.experiments : {}), ...record.experiments },
+    experiments: {
+      ...(previous?.profile === record.profile ? previous.experiments : {}),
+      ...record.experiments,
+    },
   };
   await writeFileAtomic(`${dir}/run.json`, JSON.stringify(merged, null, 2) + "\n");
   return merged;

@@ -65,7 +65,9 @@ export const VERIFICATION_COLUMNS = [
 const PERCENT = new Set(["accuracy", "ci_low", "ci_high", "paper_accuracy", "eer"]);
 
 function cell(column: string, value: unknown): string {
-  if (value === undefined || value === null || (typeof value === "number" && Number.isNaN(value))) return "";
+  if (value === undefined || value === null || (typeof value === "number" && Number.isNaN(value))) {
+    return "";
+  }
   if (typeof value === "number") {
     if (PERCENT.has(column)) return value.toFixed(2);
     if (column === "auc" || column === "threshold") return value.toFixed(4);
@@ -78,7 +80,9 @@ function cell(column: string, value: unknown): string {
 /** CSV text with a header line. */
 export function toCsv<T extends object>(columns: readonly string[], rows: readonly T[]): string {
   const lines = [columns.join(",")];
-  for (const r of rows) lines.push(columns.map((c) => cell(c, (r as Record<string, unknown>)[c])).join(","));
+  for (const r of rows) {
+    lines.push(columns.map((c) => cell(c, (r as Record<string, unknown>)[c])).join(","));
+  }
   return lines.join("\n") + "\n";
 }
 

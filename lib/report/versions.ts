@@ -17,7 +17,12 @@ export function versions(): Record<string, string> {
 export async function gitCommit(): Promise<string | null> {
   try {
     const run = async (args: string[]) => {
-      const out = await new Deno.Command("git", { args, cwd: REPO_ROOT, stdout: "piped", stderr: "null" }).output();
+      const out = await new Deno.Command("git", {
+        args,
+        cwd: REPO_ROOT,
+        stdout: "piped",
+        stderr: "null",
+      }).output();
       return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
     };
     const head = await run(["rev-parse", "--short=12", "HEAD"]);

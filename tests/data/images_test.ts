@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { PACKED_IMAGE_BYTES, PACKED_ROW_BYTES, resample, unpackImages } from "../../lib/data/images.ts";
+import {
+  PACKED_IMAGE_BYTES,
+  PACKED_ROW_BYTES,
+  resample,
+  unpackImages,
+} from "../../lib/data/images.ts";
 
 Deno.test("shrinking by an integer factor averages each block", () => {
   // 6x6 -> 2x2: each output is the mean of a 3x3 block.

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { zipSync } from "fflate";
 import { encode } from "fast-png";
 import { DataError } from "../../lib/data/errors.ts";
-import { decodeOmniglotPng, decodeSplitZip, ensureOmniglotFiles, loadOmniglot } from "../../lib/data/omniglot.ts";
+import {
+  decodeOmniglotPng,
+  decodeSplitZip,
+  ensureOmniglotFiles,
+  loadOmniglot,
+} from "../../lib/data/omniglot.ts";
 import { TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
@@ -23,11 +28,14 @@ Deno.test("a PNG decodes to ink = 1 where the drawing is dark", () => {
 
 Deno.test("a truncated PNG is a DataError naming the file", () => {
   const png = squarePng();
-  assert.throws(() => decodeOmniglotPng(png.subarray(0, png.length - 30), "x/char/0001_01.png"), (err) => {
-    assert.ok(err instanceof DataError);
-    assert.match(err.message, /0001_01\.png/);
-    return true;
-  });
+  assert.throws(
+    () => decodeOmniglotPng(png.subarray(0, png.length - 30), "x/char/0001_01.png"),
+    (err) => {
+      assert.ok(err instanceof DataError);
+      assert.match(err.message, /0001_01\.png/);
+      return true;
+    },
+  );
 });
 
 Deno.test("a PNG of the wrong size is rejected", () => {
@@ -38,7 +46,9 @@ Deno.test("a PNG of the wrong size is rejected", () => {
 Deno.test("a zip with the wrong content is rejected with counts in the message", () => {
   const png = squarePng();
   const files: Record<string, Uint8Array> = {};
-  for (let d = 1; d <= 20; d++) files[`images_background/Latin/character01/0001_${String(d).padStart(2, "0")}.png`] = png;
+  for (let d = 1; d <= 20; d++) {
+    files[`images_background/Latin/character01/0001_${String(d).padStart(2, "0")}.png`] = png;
+  }
   assert.throws(() => decodeSplitZip("background", zipSync(files), undefined, true), (err) => {
     assert.ok(err instanceof DataError);
     assert.match(err.message, /found 1 alphabets and 1 characters, expected 30 and 964/);
@@ -73,7 +83,10 @@ Deno.test({
     // Every image has some ink, and ink is sparse (dark strokes on a white page).
     const n = 35 * 35;
     for (let i = 0; i < o.background.images.count; i += 997) {
-      const ink = o.background.images.pixels.subarray(i * n, (i + 1) * n).reduce((a, b) => a + b, 0);
+      const ink = o.background.images.pixels.subarray(i * n, (i + 1) * n).reduce(
+        (a, b) => a + b,
+        0,
+      );
       assert.ok(ink > 5 && ink < 0.5 * n, `image ${i} ink ${ink}`);
     }
   },

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
 import type { LakeRun } from "../../lib/data/omniglot.ts";
-import { checkTask, lakeRunsTask, mnist400Task, withinAlphabetTask } from "../../lib/episodes/one_shot.ts";
+import {
+  checkTask,
+  lakeRunsTask,
+  mnist400Task,
+  withinAlphabetTask,
+} from "../../lib/episodes/one_shot.ts";
 import { Rng } from "../../lib/rng.ts";
 
 /** A fake split: `alphabets` alphabets of `chars` characters, 20 drawers, 2x2 images. */
@@ -12,12 +17,22 @@ function fakeSplit(alphabets: number, chars: number): OmniglotSplit {
     const idx = [];
     for (let c = 0; c < chars; c++) {
       idx.push(characters.length);
-      characters.push({ index: characters.length, alphabet: `A${a}`, name: `character${c + 1}`, id: characters.length + 1 });
+      characters.push({
+        index: characters.length,
+        alphabet: `A${a}`,
+        name: `character${c + 1}`,
+        id: characters.length + 1,
+      });
     }
     list.push({ name: `A${a}`, characters: idx });
   }
   const count = characters.length * 20;
-  return { name: "evaluation", alphabets: list, characters, images: { size: 2, count, pixels: new Float32Array(count * 4) } };
+  return {
+    name: "evaluation",
+    alphabets: list,
+    characters,
+    images: { size: 2, count, pixels: new Float32Array(count * 4) },
+  };
 }
 
 const charOf = (image: number) => Math.floor(image / 20);
@@ -25,7 +40,11 @@ const drawerOf = (image: number) => image % 20;
 
 Deno.test("within-alphabet trials use one alphabet, two drawers, and N distinct characters", () => {
   const split = fakeSplit(3, 25);
-  const task = withinAlphabetTask(split, new Rng(1), { ways: 20, trialsPerAlphabet: 40, alphabets: ["A0", "A1", "A2"] });
+  const task = withinAlphabetTask(split, new Rng(1), {
+    ways: 20,
+    trialsPerAlphabet: 40,
+    alphabets: ["A0", "A1", "A2"],
+  });
   checkTask(task);
   assert.equal(task.trials.length, 120);
   assert.equal(task.protocol, "koch-400");
@@ -33,7 +52,11 @@ Deno.test("within-alphabet trials use one alphabet, two drawers, and N distinct 
     const alphabet = split.characters[charOf(t.query)].alphabet;
     assert.equal(t.group, alphabet);
     for (const s of t.support) assert.equal(split.characters[charOf(s)].alphabet, alphabet);
-    assert.equal(charOf(t.support[t.answer]), charOf(t.query), "the answer is the query's character");
+    assert.equal(
+      charOf(t.support[t.answer]),
+      charOf(t.query),
+      "the answer is the query's character",
+    );
     const drawers = new Set(t.support.map(drawerOf));
     assert.equal(drawers.size, 1, "the support set is one drawer");
     assert.notEqual(drawerOf(t.query), drawerOf(t.support[0]), "the query is by the other drawer");
@@ -42,7 +65,11 @@ Deno.test("within-alphabet trials use one alphabet, two drawers, and N distinct 
 });
 
 Deno.test("every character of a 20-character draw is queried once per drawer direction", () => {
-  const task = withinAlphabetTask(fakeSplit(1, 20), new Rng(2), { ways: 20, trialsPerAlphabet: 40, alphabets: ["A0"] });
+  const task = withinAlphabetTask(fakeSplit(1, 20), new Rng(2), {
+    ways: 20,
+    trialsPerAlphabet: 40,
+    alphabets: ["A0"],
+  });
   const queried = task.trials.map((t) => `${charOf(t.query)}/${drawerOf(t.query)}`);
   assert.equal(new Set(queried).size, 40);
 });
@@ -50,12 +77,26 @@ Deno.test("every character of a 20-character draw is queried once per drawer dir
 Deno.test("episodes are fixed by the seed", () => {
   const split = fakeSplit(2, 20);
   const opts = { ways: 5, trialsPerAlphabet: 12, alphabets: ["A0", "A1"] };
-  assert.deepEqual(withinAlphabetTask(split, new Rng(5), opts).trials, withinAlphabetTask(split, new Rng(5), opts).trials);
-  assert.notDeepEqual(withinAlphabetTask(split, new Rng(5), opts).trials, withinAlphabetTask(split, new Rng(6), opts).trials);
+  assert.deepEqual(
+    withinAlphabetTask(split, new Rng(5), opts).trials,
+    withinAlphabetTask(split, new Rng(5), opts).trials,
+  );
+  assert.notDeepEqual(
+    withinAlphabetTask(split, new Rng(5), opts).trials,
+    withinAlphabetTask(split, new Rng(6), opts).trials,
+  );
 });
 
 Deno.test("an alphabet with fewer characters than N is refused", () => {
-  assert.throws(() => withinAlphabetTask(fakeSplit(1, 10), new Rng(1), { ways: 20, trialsPerAlphabet: 40, alphabets: ["A0"] }), /fewer than 20/);
+  assert.throws(
+    () =>
+      withinAlphabetTask(fakeSplit(1, 10), new Rng(1), {
+        ways: 20,
+        trialsPerAlphabet: 40,
+        alphabets: ["A0"],
+      }),
+    /fewer than 20/,
+  );
 });
 
 Deno.test("lake-runs maps each query to its run's support image through class_labels", () => {

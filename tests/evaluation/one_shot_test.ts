@@ -4,14 +4,23 @@ import { wilson } from "../../lib/evaluation/intervals.ts";
 import { cosine, negativeL2, pixelScores } from "../../lib/evaluation/nearest_neighbor.ts";
 import type { OneShotTask } from "../../lib/episodes/one_shot.ts";
 
-function task(trials: { answer: number; group?: string }[], ways = 3, protocol: OneShotTask["protocol"] = "koch-400"): OneShotTask {
+function task(
+  trials: { answer: number; group?: string }[],
+  ways = 3,
+  protocol: OneShotTask["protocol"] = "koch-400",
+): OneShotTask {
   return {
     protocol,
     dataset: "omniglot",
     ways,
     shots: 1,
     bank: { size: 1, count: ways + 1, pixels: new Float32Array(ways + 1) },
-    trials: trials.map((t) => ({ query: ways, support: Array.from({ length: ways }, (_, i) => i), answer: t.answer, group: t.group ?? "g" })),
+    trials: trials.map((t) => ({
+      query: ways,
+      support: Array.from({ length: ways }, (_, i) => i),
+      answer: t.answer,
+      group: t.group ?? "g",
+    })),
   };
 }
 
@@ -40,7 +49,14 @@ Deno.test("accuracy and the Wilson interval are percentages of the trials", () =
 
 Deno.test("lake-runs accuracy is the mean of per-run accuracies", () => {
   // run A: 1 of 1 right; run B: 1 of 3 right. Mean of runs = (100 + 33.3) / 2; pooled would be 50.
-  const t = task([{ answer: 0, group: "A" }, { answer: 0, group: "B" }, { answer: 0, group: "B" }, { answer: 0, group: "B" }], 3, "lake-runs");
+  const t = task(
+    [{ answer: 0, group: "A" }, { answer: 0, group: "B" }, { answer: 0, group: "B" }, {
+      answer: 0,
+      group: "B",
+    }],
+    3,
+    "lake-runs",
+  );
   const r = scoreOneShot(t, [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]]);
   assert.ok(Math.abs(r.accuracy - (100 + 100 / 3) / 2) < 1e-9);
 });
@@ -56,8 +72,19 @@ Deno.test("the Wilson interval matches a hand-computed value", () => {
 Deno.test("1-NN picks the candidate with the closest pixels", () => {
   // Bank: 3 candidates of 4 pixels and a query closest to candidate 2.
   const pixels = Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0]);
-  const t: OneShotTask = { protocol: "koch-400", dataset: "omniglot", ways: 3, shots: 1, bank: { size: 2, count: 4, pixels }, trials: [{ query: 3, support: [0, 1, 2], answer: 2, group: "g" }] };
-  for (const sim of [negativeL2, cosine]) assert.equal(scoreOneShot(t, pixelScores(t, sim)).correct, 1);
-  assert.ok(Math.abs(cosine(Float32Array.from([1, 1]), Float32Array.from([1, 0])) - Math.SQRT1_2) < 1e-7);
+  const t: OneShotTask = {
+    protocol: "koch-400",
+    dataset: "omniglot",
+    ways: 3,
+    shots: 1,
+    bank: { size: 2, count: 4, pixels },
+    trials: [{ query: 3, support: [0, 1, 2], answer: 2, group: "g" }],
+  };
+  for (const sim of [negativeL2, cosine]) {
+    assert.equal(scoreOneShot(t, pixelScores(t, sim)).correct, 1);
+  }
+  assert.ok(
+    Math.abs(cosine(Float32Array.from([1, 1]), Float32Array.from([1, 0])) - Math.SQRT1_2) < 1e-7,
+  );
   assert.equal(cosine(Float32Array.from([0, 0]), Float32Array.from([1, 0])), 0);
 });

@@ -6,7 +6,8 @@ import { Rng } from "../../lib/rng.ts";
 import { NO_OMNIGLOT } from "../helpers.ts";
 
 Deno.test({
-  name: "1-NN on the official runs at 105x105 reproduces the independent run (cosine 21.75%, L2 19.00%)",
+  name:
+    "1-NN on the official runs at 105x105 reproduces the independent run (cosine 21.75%, L2 19.00%)",
   ignore: NO_OMNIGLOT,
   fn: async () => {
     const config = resolveConfig("quick");
@@ -27,15 +28,27 @@ Deno.test({
   fn: async () => {
     const config = resolveConfig("quick");
     const data = new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true });
-    const result = await run({ config, rng: new Rng(1), data, backend: "none", outDir: "/tmp/unused", log: () => {} });
+    const result = await run({
+      config,
+      rng: new Rng(1),
+      data,
+      backend: "none",
+      outDir: "/tmp/unused",
+      log: () => {},
+    });
     const protocols = new Set(result.oneShot.map((r) => r.protocol));
     assert.deepEqual([...protocols].sort(), ["koch-400", "lake-runs", "mnist-400", "n-way"]);
     const lake = result.oneShot.filter((r) => r.protocol === "lake-runs");
-    for (const r of lake) assert.ok(r.accuracy >= 15 && r.accuracy <= 30, `${r.method} lake-runs ${r.accuracy}`);
+    for (const r of lake) {
+      assert.ok(r.accuracy >= 15 && r.accuracy <= 30, `${r.method} lake-runs ${r.accuracy}`);
+    }
     const mnist = result.oneShot.filter((r) => r.dataset === "mnist");
-    for (const r of mnist) assert.ok(r.accuracy >= 15 && r.accuracy <= 55, `${r.method} mnist ${r.accuracy}`);
+    for (const r of mnist) {
+      assert.ok(r.accuracy >= 15 && r.accuracy <= 55, `${r.method} mnist ${r.accuracy}`);
+    }
     // The n-way curve falls with N and stays above chance.
-    const curve = result.oneShot.filter((r) => r.protocol === "n-way" && r.method === "1-nn-cosine").sort((a, b) => a.ways - b.ways);
+    const curve = result.oneShot.filter((r) => r.protocol === "n-way" && r.method === "1-nn-cosine")
+      .sort((a, b) => a.ways - b.ways);
     assert.ok(curve[0].accuracy > curve.at(-1)!.accuracy);
     for (const r of curve) assert.ok(r.accuracy > 100 / r.ways, `N=${r.ways}: ${r.accuracy}`);
   },

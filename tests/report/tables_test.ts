@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { markdownTable, ONE_SHOT_COLUMNS, type OneShotRow, parseCsv, toCsv } from "../../lib/report/tables.ts";
+import {
+  markdownTable,
+  ONE_SHOT_COLUMNS,
+  type OneShotRow,
+  parseCsv,
+  toCsv,
+} from "../../lib/report/tables.ts";
 
 const row: OneShotRow = {
   experiment: "baseline",
@@ -19,7 +25,10 @@ const row: OneShotRow = {
 Deno.test("one_shot.csv has the contract's columns, two-decimal percentages and empty missing values", () => {
   const csv = toCsv(ONE_SHOT_COLUMNS, [row]);
   const [header, line] = csv.trim().split("\n");
-  assert.equal(header, "experiment,method,dataset,protocol,ways,shots,trials,correct,accuracy,ci_low,ci_high,paper_accuracy");
+  assert.equal(
+    header,
+    "experiment,method,dataset,protocol,ways,shots,trials,correct,accuracy,ci_low,ci_high,paper_accuracy",
+  );
   assert.equal(line, "baseline,1-nn-l2,omniglot,lake-runs,20,1,400,76,19.00,15.46,23.10,");
 });
 

@@ -30,7 +30,10 @@ async function reproduce(args: string[], env: Record<string, string> = {}) {
 }
 
 Deno.test("unknown flags, profiles, experiments, backends and seeds are usage errors naming the value", () => {
-  assert.throws(() => parseReproduceArgs(["--bogus"]), (e) => e instanceof UsageError && /bogus/.test(e.message));
+  assert.throws(
+    () => parseReproduceArgs(["--bogus"]),
+    (e) => e instanceof UsageError && /bogus/.test(e.message),
+  );
   assert.throws(() => parseReproduceArgs(["--profile", "huge"]), /unknown profile "huge"/);
   assert.throws(() => parseReproduceArgs(["--only", "baseline,nope"]), /unknown experiment "nope"/);
   assert.throws(() => parseReproduceArgs(["--backend", "tpu"]), /unknown backend "tpu"/);
@@ -47,13 +50,24 @@ Deno.test("an unknown flag exits 2 with a message, and --help lists every flag",
   assert.match(bad.stderr, /frobnicate/);
   const help = await reproduce(["--help"]);
   assert.equal(help.code, 0);
-  for (const flag of ["--profile", "--only", "--backend", "--seed", "--out", "--force"]) assert.match(help.stdout, new RegExp(flag));
+  for (const flag of ["--profile", "--only", "--backend", "--seed", "--out", "--force"]) {
+    assert.match(help.stdout, new RegExp(flag));
+  }
 });
 
 Deno.test("missing data exits 2, says what to do and writes nothing", async () => {
   const out = tempDir();
   const empty = tempDir();
-  const r = await reproduce(["--profile", "quick", "--only", "baseline", "--backend", "cpu", "--out", `${out}/res`], {
+  const r = await reproduce([
+    "--profile",
+    "quick",
+    "--only",
+    "baseline",
+    "--backend",
+    "cpu",
+    "--out",
+    `${out}/res`,
+  ], {
     OMNIGLOT_DIR: empty,
   });
   assert.equal(r.code, 2);
@@ -62,7 +76,14 @@ Deno.test("missing data exits 2, says what to do and writes nothing", async () =
 });
 
 Deno.test("the paper profile refuses a CPU backend without --force", async () => {
-  const r = await reproduce(["--profile", "paper", "--backend", "cpu", "--out", `${tempDir()}/res`]);
+  const r = await reproduce([
+    "--profile",
+    "paper",
+    "--backend",
+    "cpu",
+    "--out",
+    `${tempDir()}/res`,
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--force/);
 });
@@ -72,18 +93,42 @@ Deno.test({
   ignore: NO_OMNIGLOT,
   fn: async () => {
     const out = `${tempDir()}/quick`;
-    const r = await reproduce(["--profile", "quick", "--only", "baseline", "--backend", "cpu", "--out", out]);
+    const r = await reproduce([
+      "--profile",
+      "quick",
+      "--only",
+      "baseline",
+      "--backend",
+      "cpu",
+      "--out",
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const rows = parseCsv(Deno.readTextFileSync(`${out}/one_shot.csv`));
     assert.deepEqual(
       Object.keys(rows[0]),
-      ["experiment", "method", "dataset", "protocol", "ways", "shots", "trials", "correct", "accuracy", "ci_low", "ci_high", "paper_accuracy"],
+      [
+        "experiment",
+        "method",
+        "dataset",
+        "protocol",
+        "ways",
+        "shots",
+        "trials",
+        "correct",
+        "accuracy",
+        "ci_low",
+        "ci_high",
+        "paper_accuracy",
+      ],
     );
     const lake = rows.find((x) => x.protocol === "lake-runs" && x.method === "1-nn-cosine")!;
     assert.ok(Number(lake.accuracy) >= 15 && Number(lake.accuracy) <= 30);
     assert.match(lake.accuracy, /^\d+\.\d\d$/);
     assert.equal(lake.paper_accuracy, "21.70");
-    for (const x of rows) assert.ok(Number(x.ci_low) <= Number(x.accuracy) && Number(x.accuracy) <= Number(x.ci_high));
+    for (const x of rows) {
+      assert.ok(Number(x.ci_low) <= Number(x.accuracy) && Number(x.accuracy) <= Number(x.ci_high));
+    }
     const run = JSON.parse(Deno.readTextFileSync(`${out}/run.json`));
     assert.equal(run.profile, "quick");
     assert.equal(run.backend, "cpu");
@@ -94,6 +139,9 @@ Deno.test({
     assert.match(report, /1-nn-cosine/);
     assert.match(report, /21\.7/);
     assert.ok([...Deno.readDirSync(`${out}/figures`)].some((e) => e.name.endsWith(".html")));
-    assert.ok(![...Deno.readDirSync(out)].some((e) => e.name.includes(".tmp-")), "no temp files left");
+    assert.ok(
+      ![...Deno.readDirSync(out)].some((e) => e.name.includes(".tmp-")),
+      "no temp files left",
+    );
   },
 });

@@ -143,7 +143,12 @@ const DEFAULTS: Record<Profile, RunConfig> = {
     profile: "quick",
     seed: 1,
     // 35x35 keeps every code path cheap; a tiny curve still exercises the n-way loop.
-    evaluation: { imageSize: 35, nWays: [2, 5, 10, 20], nWayTrialsPerAlphabet: 10, mnistTrials: 400 },
+    evaluation: {
+      imageSize: 35,
+      nWays: [2, 5, 10, 20],
+      nWayTrialsPerAlphabet: 10,
+      mnistTrials: 400,
+    },
     siamese: {
       tower: QUICK_TOWER,
       batchCharacters: 16,
@@ -164,7 +169,15 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       maxSeconds: 90,
       verificationPairs: 1_000,
       // One tiny fixed-pool model so the Table 1 code path runs.
-      table1: { trainPairs: [2_000], distortions: [true], batchPairs: 64, steps: 20, validateEvery: 20, patience: 5, maxSeconds: 20 },
+      table1: {
+        trainPairs: [2_000],
+        distortions: [true],
+        batchPairs: 64,
+        steps: 20,
+        validateEvery: 20,
+        patience: 5,
+        maxSeconds: 20,
+      },
     },
     triplet: {
       tower: { ...QUICK_TOWER, denseActivation: "linear" },
@@ -192,7 +205,12 @@ const DEFAULTS: Record<Profile, RunConfig> = {
     profile: "standard",
     seed: 1,
     // The paper's reduced setting (section 4.4): Omniglot downsampled by 3.
-    evaluation: { imageSize: 35, nWays: Array.from({ length: 19 }, (_, i) => i + 2), nWayTrialsPerAlphabet: 40, mnistTrials: 400 },
+    evaluation: {
+      imageSize: 35,
+      nWays: Array.from({ length: 19 }, (_, i) => i + 2),
+      nWayTrialsPerAlphabet: 40,
+      mnistTrials: 400,
+    },
     siamese: {
       tower: STANDARD_35,
       batchCharacters: 16,
@@ -212,7 +230,15 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       distortions: true,
       maxSeconds: 20 * 60,
       verificationPairs: 10_000,
-      table1: { trainPairs: [30_000], distortions: [false, true], batchPairs: 128, steps: 2_000, validateEvery: 250, patience: 5, maxSeconds: 120 },
+      table1: {
+        trainPairs: [30_000],
+        distortions: [false, true],
+        batchPairs: 128,
+        steps: 2_000,
+        validateEvery: 250,
+        patience: 5,
+        maxSeconds: 120,
+      },
     },
     triplet: {
       tower: { ...STANDARD_35, denseActivation: "linear" },
@@ -239,7 +265,12 @@ const DEFAULTS: Record<Profile, RunConfig> = {
   paper: {
     profile: "paper",
     seed: 1,
-    evaluation: { imageSize: 105, nWays: Array.from({ length: 19 }, (_, i) => i + 2), nWayTrialsPerAlphabet: 40, mnistTrials: 400 },
+    evaluation: {
+      imageSize: 105,
+      nWays: Array.from({ length: 19 }, (_, i) => i + 2),
+      nWayTrialsPerAlphabet: 40,
+      mnistTrials: 400,
+    },
     siamese: {
       tower: KOCH_105,
       // Section 3.2: minibatch 128 pairs; 150k pairs x 200 epochs at most, patience 20.
@@ -321,7 +352,9 @@ export function parseOnly(only: string | undefined): ExperimentName[] {
   const names = only.split(",").map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
     if (!(EXPERIMENTS as readonly string[]).includes(n)) {
-      throw new UsageError(`unknown experiment "${n}" in --only; choose from ${EXPERIMENTS.join(", ")}`);
+      throw new UsageError(
+        `unknown experiment "${n}" in --only; choose from ${EXPERIMENTS.join(", ")}`,
+      );
     }
   }
   return EXPERIMENTS.filter((e) => names.includes(e));

@@ -24,7 +24,7 @@ import {
   type BackendName,
   selectBackend,
 } from "../lib/backends/select.ts";
-import { UsageError } from "../lib/data/errors.ts";
+import { parseCommandLine, UsageError } from "../lib/data/errors.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import {
   buildSiameseHead,
@@ -381,20 +381,8 @@ export function benchMarkdown(
 
 /** Run the bench; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let args: BenchArgs;
-  try {
-    args = parseBenchArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = parseCommandLine(parseBenchArgs, argv, HELP);
+  if (typeof args === "number") return args;
   const log = (line: string) => console.error(line);
   const rows: BenchRow[] = [];
   const skipped: { name: string; reason: string }[] = [];

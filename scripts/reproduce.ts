@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { EXPERIMENTS, parseOnly, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
-import { DataError, UsageError } from "../lib/data/errors.ts";
+import { DataError, parseCommandLine, UsageError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
@@ -105,20 +105,8 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
 
 /** Run the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let args: ReproduceArgs;
-  try {
-    args = parseReproduceArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = parseCommandLine(parseReproduceArgs, argv, HELP);
+  if (typeof args === "number") return args;
   const config: RunConfig = resolveConfig(args.profile, { seed: args.seed });
   const only = parseOnly(args.only);
   const outDir = args.out ?? resultsDir(config.profile);

@@ -16,3 +16,29 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Parse a command line for an entry point: the parsed flags, or the exit code to return
+ * at once (2 after printing a usage error, 0 after printing `help` for `--help`).
+ */
+export function parseCommandLine<T extends { help: boolean }>(
+  parse: (argv: string[]) => T,
+  argv: string[],
+  help: string,
+): T | number {
+  let args: T;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    console.log(help);
+    return 0;
+  }
+  return args;
+}

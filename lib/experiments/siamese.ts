@@ -220,6 +220,8 @@ export async function trainSiamese(
       difference: tf.tensor2d(differenceMatrix(pairs, count), [n, count]),
       target: tf.tensor2d(Float32Array.from(pairs.same), [n, 1]),
       weight: tf.tensor2d(pairs.weight, [n, 1]),
+      same: pairs.same,
+      weights: pairs.weight,
     };
   };
   const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
@@ -228,11 +230,12 @@ export async function trainSiamese(
   const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
 
   const limits = options.limits ?? config;
+  const optimizer = makeOptimizer(config, [net.tower, net.head]);
   const result = await train({
     models: [net.tower, net.head],
-    optimizer: makeOptimizer(config, [net.tower, net.head]),
+    optimizer,
     batch,
-    loss: (b) => siameseLoss(net.tower, net.head, b),
+    loss: (b) => siameseLoss(net.tower, net.head, b, { focus: config.focus }),
     validate,
     steps: limits.steps,
     validateEvery: limits.validateEvery,
@@ -244,7 +247,7 @@ export async function trainSiamese(
     log: options.log,
     quiet: options.quiet,
     now: options.now,
-  });
+  }).finally(() => optimizer.dispose());
   return { net, result, pairsPerStep };
 }
 

@@ -242,7 +242,6 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     };
   }
 
-  const tripletRows = oneShot;
   return {
     oneShot,
     verification,
@@ -250,7 +249,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
       rocFigure(rocs),
       ...models.map((m) => tripletKindsFigure(methodName(m.miner), m.record.kinds, config.margin)),
       validationFigure(models),
-      nWayCurveFigure(tripletRows, "triplet_n_way"),
+      nWayCurveFigure(oneShot, "triplet_n_way"),
     ],
     details: {
       imageSize: context.config.evaluation.imageSize,

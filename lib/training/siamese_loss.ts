@@ -8,6 +8,12 @@
  * averaged with per-pair weights (positives and negatives count equally, see pairs.ts).
  * The tower runs once per image of the batch; every pair's difference comes from one
  * matrix product with the +1/-1 difference matrix.
+ *
+ * Optionally the weights focus on the hard pairs (not in the paper; the focal loss of Lin
+ * et al. 2017 in a class-balanced form): within each class a pair's weight is multiplied by
+ * (1 - p_right)^gamma and renormalised, so positives and negatives keep their halves but the
+ * thousands of easy negatives (two alphabets that look nothing alike) stop diluting the
+ * few that look alike, the ones within-alphabet one-shot is about.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
@@ -22,6 +28,15 @@ export interface PairBatchTensors {
   target: tf.Tensor2D;
   /** `[pairs, 1]`, summing to 1. */
   weight: tf.Tensor2D;
+  /** The labels and weights as numbers (needed to refocus the weights); `[pairs]`. */
+  same?: ArrayLike<number>;
+  weights?: ArrayLike<number>;
+}
+
+/** Options of {@link siameseLoss}. */
+export interface SiameseLossOptions {
+  /** Focusing exponent gamma; 0 (the default) keeps the given weights (the paper's loss). */
+  focus?: number;
 }
 
 /** The head's logits, `[pairs, 1]`, from the tower features `[images, dim]`. */
@@ -45,12 +60,55 @@ export function siameseLoss(
   tower: tfl.LayersModel,
   head: tfl.LayersModel,
   batch: PairBatchTensors,
+  options: SiameseLossOptions = {},
 ): tf.Scalar {
+  const focus = options.focus ?? 0;
   return tf.tidy(() => {
     const features = tower.apply(batch.images, { training: true }) as tf.Tensor2D;
     const z = pairLogits(head, features, batch.difference, true);
-    return tf.sum(tf.mul(bceWithLogits(z, batch.target), batch.weight)) as tf.Scalar;
+    let weight = batch.weight;
+    if (focus > 0) {
+      if (!batch.same || !batch.weights) {
+        throw new RangeError("siameseLoss: focus needs the batch's same and weights arrays");
+      }
+      // Read the logits' values: the focal weights are constants, no gradient flows through them.
+      weight = tf.tensor2d(focalWeights(z.dataSync(), batch.same, batch.weights, focus), [
+        z.shape[0],
+        1,
+      ]);
+    }
+    return tf.sum(tf.mul(bceWithLogits(z, batch.target), weight)) as tf.Scalar;
   });
+}
+
+/**
+ * Weights times (1 - p_right)^gamma, renormalised within each class so that the
+ * positives' and the negatives' totals stay what they were. `logits`, `same` and `weights`
+ * are `[pairs]`.
+ */
+export function focalWeights(
+  logits: ArrayLike<number>,
+  same: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  gamma: number,
+): Float32Array {
+  const n = logits.length;
+  const raw = new Float64Array(n);
+  const before = [0, 0], after = [0, 0];
+  for (let p = 0; p < n; p++) {
+    const prob = 1 / (1 + Math.exp(-logits[p]));
+    const wrong = same[p] ? 1 - prob : prob;
+    const c = same[p] ? 1 : 0;
+    raw[p] = weights[p] * wrong ** gamma;
+    before[c] += weights[p];
+    after[c] += raw[p];
+  }
+  const out = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    const c = same[p] ? 1 : 0;
+    out[p] = after[c] > 0 ? (raw[p] * before[c]) / after[c] : weights[p];
+  }
+  return out;
 }
 
 /** Elementwise binary cross-entropy of logits `z` against targets `y` in {0, 1}. */

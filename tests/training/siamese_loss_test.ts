@@ -1,0 +1,73 @@
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import assert from "node:assert/strict";
+import {
+  bceWithLogits,
+  focalWeights,
+  pairLogits,
+  siameseLoss,
+} from "../../lib/training/siamese_loss.ts";
+
+await tf.setBackend("cpu");
+
+const close = (a: number, b: number, eps = 1e-6) =>
+  assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+
+Deno.test("binary cross-entropy from logits: ln 2 at z = 0, and stable at large |z|", () => {
+  const out = bceWithLogits(tf.tensor1d([0, 0, 100, -100, 100]), tf.tensor1d([1, 0, 1, 0, 0]))
+    .dataSync();
+  close(out[0], Math.LN2);
+  close(out[1], Math.LN2);
+  close(out[2], 0);
+  close(out[3], 0);
+  close(out[4], 100);
+});
+
+/** A head with alpha = (-1, -2) and b = 3: logit = 3 - |d1| - 2 |d2|. */
+function head(): tfl.LayersModel {
+  const m = tfl.sequential();
+  m.add(
+    tfl.layers.dense({
+      inputShape: [2],
+      units: 1,
+      weights: [tf.tensor2d([[-1], [-2]]), tf.tensor1d([3])],
+    }),
+  );
+  return m;
+}
+
+Deno.test("pair logits apply the weighted L1 head to |h_left - h_right|", () => {
+  const features = tf.tensor2d([[0, 0], [1, 1], [0, 2]]);
+  // pairs (0, 1) and (2, 1)
+  const difference = tf.tensor2d([[1, -1, 0], [0, -1, 1]]);
+  assert.deepEqual(Array.from(pairLogits(head(), features, difference).dataSync()), [0, 0]);
+  const d2 = tf.tensor2d([[1, 0, -1]]); // |(0,0) - (0,2)| = (0, 2): 3 - 4
+  assert.deepEqual(Array.from(pairLogits(head(), features, d2).dataSync()), [-1]);
+});
+
+Deno.test("the loss is the weighted sum of the pairs' cross-entropies", () => {
+  const tower = tfl.sequential();
+  tower.add(tfl.layers.flatten({ inputShape: [1, 2, 1] }));
+  const images = tf.tensor4d([0, 0, 1, 1, 0, 2], [3, 1, 2, 1]);
+  const difference = tf.tensor2d([[1, -1, 0], [1, 0, -1]]); // logits 0 and -1
+  const loss = siameseLoss(tower, head(), {
+    images,
+    difference,
+    target: tf.tensor2d([[1], [0]]),
+    weight: tf.tensor2d([[0.25], [0.75]]),
+  }).dataSync()[0];
+  close(loss, 0.25 * Math.LN2 + 0.75 * Math.log1p(Math.exp(-1)));
+});
+
+Deno.test("focal weights move weight to the pairs the model gets wrong, keeping each class's total", () => {
+  // two negatives with p(same) = 0.5 and 0.75: (1 - p_right) = 0.5 and 0.75
+  const w = focalWeights([0, Math.log(3)], [0, 0], [0.25, 0.25], 1);
+  close(w[0], 0.2);
+  close(w[1], 0.3);
+  // Equal difficulty leaves the weights alone; a positive keeps its class's share.
+  const v = focalWeights([0, 0, 5], [1, 0, 0], [0.5, 0.25, 0.25], 2);
+  close(v[0], 0.5);
+  close(v[1] + v[2], 0.5);
+  assert.ok(v[2] > v[1]); // logit 5 on a negative is the confident mistake
+});

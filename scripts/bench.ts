@@ -14,7 +14,6 @@
  * Exit 0 success, 2 bad usage (unknown flag or value, or an explicitly named backend that
  * cannot start).
  */
-import { parseArgs } from "node:util";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
@@ -24,7 +23,7 @@ import {
   type BackendName,
   selectBackend,
 } from "../lib/backends/select.ts";
-import { parseCommandLine, UsageError } from "../lib/data/errors.ts";
+import { parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import {
   buildSiameseHead,
@@ -126,26 +125,15 @@ function list<T extends string>(flag: string, value: string, allowed: readonly T
 
 /** Parse and validate flags. @throws {UsageError} naming the bad flag or value. */
 export function parseBenchArgs(args: string[]): BenchArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        backends: { type: "string" },
-        models: { type: "string" },
-        steps: { type: "string", default: "3" },
-        "cpu-steps": { type: "string", default: "1" },
-        "wasm-threads": { type: "string", default: "1" },
-        out: { type: "string", default: "results/bench" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See --help.`);
-  }
-  const v = parsed.values;
+  const v = parseFlags(args, {
+    backends: { type: "string" },
+    models: { type: "string" },
+    steps: { type: "string", default: "3" },
+    "cpu-steps": { type: "string", default: "1" },
+    "wasm-threads": { type: "string", default: "1" },
+    out: { type: "string", default: "results/bench" },
+    help: { type: "boolean", short: "h", default: false },
+  });
   return {
     backends: v.backends === undefined
       ? [...BACKEND_NAMES]

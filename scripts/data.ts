@@ -3,29 +3,25 @@
  * cache. A no-op apart from verification when everything is present and valid.
  * Exit 0 when valid, 2 with a message that says what to do otherwise.
  */
-import { parseArgs } from "node:util";
-import { DataError } from "../lib/data/errors.ts";
+import { DataError, parseFlags } from "../lib/data/errors.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
 
 /** Run the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  let values;
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: { help: { type: "boolean", short: "h" } },
-    });
-    if (values.help) {
-      console.log(
-        "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +
-          "verifies alphabets, characters, drawers and image sizes, builds data/cache/, and checks MNIST.",
-      );
-      return 0;
-    }
+    values = parseFlags(argv, { help: { type: "boolean", short: "h" } });
   } catch (err) {
-    console.error(`error: ${(err as Error).message}. See --help.`);
+    console.error(`error: ${(err as Error).message}`);
     return 2;
+  }
+  if (values.help) {
+    console.log(
+      "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +
+        "verifies alphabets, characters, drawers and image sizes, builds data/cache/, and checks MNIST.",
+    );
+    return 0;
   }
   try {
     const o = await loadOmniglot({ size: 105 });

@@ -8,9 +8,8 @@
  * `NOTEBOOK_OUT` (both set here); opened by hand without them they use `quick` and
  * `results/quick/notebooks/`.
  */
-import { parseArgs } from "node:util";
 import { type Profile, PROFILES } from "../lib/config.ts";
-import { UsageError } from "../lib/data/errors.ts";
+import { parseFlags, UsageError } from "../lib/data/errors.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 
@@ -50,24 +49,14 @@ const CELL_TIMEOUT: Record<Profile, number | undefined> = {
 
 /** Parse the flags. @throws {UsageError} on an unknown flag or value. */
 export function parseNotebookArgs(argv: string[]): NotebookArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        profile: { type: "string", default: "standard" },
-        only: { type: "string" },
-        timeout: { type: "string" },
-        notebooks: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see --help)`);
-  }
+  const values = parseFlags(argv, {
+    profile: { type: "string", default: "standard" },
+    only: { type: "string" },
+    timeout: { type: "string" },
+    notebooks: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", default: false },
+  });
   const profile = values.profile!;
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new UsageError(`unknown profile "${profile}"; choose one of ${PROFILES.join(", ")}`);

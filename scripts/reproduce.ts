@@ -3,10 +3,9 @@
  * `results/<profile>/` (CONTRACT.md). Exit 0 success, 1 an experiment failed, 2 bad usage
  * or bad input.
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { EXPERIMENTS, parseOnly, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
-import { DataError, parseCommandLine, UsageError } from "../lib/data/errors.ts";
+import { DataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
@@ -54,26 +53,15 @@ export interface ReproduceArgs {
 
 /** Parse and validate flags. @throws {UsageError} naming the bad flag or value. */
 export function parseReproduceArgs(args: string[]): ReproduceArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        profile: { type: "string", default: "standard" },
-        only: { type: "string" },
-        backend: { type: "string", default: "auto" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        force: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See --help.`);
-  }
-  const v = parsed.values;
+  const v = parseFlags(args, {
+    profile: { type: "string", default: "standard" },
+    only: { type: "string" },
+    backend: { type: "string", default: "auto" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    force: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
   if (!(PROFILES as readonly string[]).includes(v.profile!)) {
     throw new UsageError(
       `unknown profile "${v.profile}" for --profile; choose one of ${PROFILES.join(", ")}`,

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
 /**
  * Bad or missing input data. The entry points map it to exit code 2 (CONTRACT.md:
  * "missing or corrupt data ... with a message that says what to do").
@@ -41,4 +43,22 @@ export function parseCommandLine<T extends { help: boolean }>(
     return 0;
   }
   return args;
+}
+
+/**
+ * Strict flag parsing for the entry points (no positionals, no unknown flags): the parsed
+ * values. @throws {UsageError} naming the bad flag.
+ */
+export function parseFlags<O extends ParseArgsOptionsConfig>(argv: string[], options: O) {
+  try {
+    return parseArgs({
+      args: argv,
+      options,
+      strict: true as const,
+      allowPositionals: false as const,
+    })
+      .values;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. See --help.`);
+  }
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { ImageSet } from "../data/images.ts";
+import { type ImageSet, selectImages } from "../data/images.ts";
 import type { Distance } from "../distances/distance.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import { embeddingDimension, embedImages } from "../models/embedding.ts";
@@ -92,12 +92,7 @@ export class EmbeddingCache {
           throw new RangeError(`EmbeddingCache.get: image ${i} outside the bank of ${bank.count}`);
         }
       }
-      const per = bank.size * bank.size;
-      const pixels = new Float32Array(missing.length * per);
-      missing.forEach((src, dst) =>
-        pixels.set(bank.pixels.subarray(src * per, (src + 1) * per), dst * per)
-      );
-      const rows = this.#embed({ size: bank.size, count: missing.length, pixels });
+      const rows = this.#embed(selectImages(bank, missing));
       if (rows.length !== missing.length * this.dimension) {
         throw new RangeError(
           `EmbeddingCache: the embedder returned ${rows.length} values for ${missing.length} images of dimension ${this.dimension}`,

@@ -3,10 +3,10 @@
  * in inference mode), then compare features in plain JS. The Siamese net compares with
  * its head (weighted L1), an embedding net with a negated distance; both plug in here.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { ImageSet } from "../data/images.ts";
+import { type ImageSet, selectImages } from "../data/images.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
+import { embeddingDimension, embedImages } from "../models/embedding.ts";
 import type { TrialScores } from "./one_shot.ts";
 
 /** Similarity of two feature vectors (higher = more likely the same class). */
@@ -39,36 +39,9 @@ export function embedFeatures(
   batchSize = 256,
 ): Features {
   const unique = [...new Set(indices)];
-  const n = set.size * set.size;
-  const row = new Map<number, number>();
-  const chunks: Float32Array[] = [];
-  let dim = 0;
-  for (let start = 0; start < unique.length; start += batchSize) {
-    const part = unique.slice(start, start + batchSize);
-    const pixels = new Float32Array(part.length * n);
-    part.forEach((img, i) => {
-      if (!(img >= 0 && img < set.count)) {
-        throw new RangeError(`embedFeatures: image ${img} outside [0, ${set.count})`);
-      }
-      pixels.set(set.pixels.subarray(img * n, (img + 1) * n), i * n);
-      row.set(img, start + i);
-    });
-    const out = tf.tidy(() => {
-      const y = model.apply(tf.tensor4d(pixels, [part.length, set.size, set.size, 1]), {
-        training: false,
-      }) as tf.Tensor2D;
-      dim = y.shape[1];
-      return y.dataSync() as Float32Array;
-    });
-    chunks.push(out);
-  }
-  const values = new Float32Array(unique.length * dim);
-  let offset = 0;
-  for (const c of chunks) {
-    values.set(c, offset);
-    offset += c.length;
-  }
-  return { dim, row, values };
+  const row = new Map(unique.map((img, i) => [img, i]));
+  const values = embedImages(model, selectImages(set, unique), { batchSize });
+  return { dim: embeddingDimension(model), row, values };
 }
 
 /** `[trials][ways]` similarities of each trial's candidates to its query. */

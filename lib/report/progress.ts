@@ -1,6 +1,7 @@
 /**
  * Progress bars for long loops. In a terminal a bar redraws in place on stderr; anywhere
- * else (CI logs, notebooks, pipes) it prints a line at every 10% so logs stay readable.
+ * else (CI logs, notebooks, pipes) it prints a line at every 10%, and at least every 30 s
+ * of a slow or time-bounded loop, so logs stay readable and still show it is alive.
  */
 
 /** Options of {@link Progress}. */
@@ -13,6 +14,10 @@ export interface ProgressOptions {
   quiet?: boolean;
   /** Clock in ms, passed in so tests can drive it. Defaults to `performance.now`. */
   now?: () => number;
+  /** Draw in place as on a terminal; defaults to whether stderr is one. */
+  tty?: boolean;
+  /** Off a terminal, the longest wait between two lines, in seconds. Default 30. */
+  heartbeatSeconds?: number;
 }
 
 /** A progress bar with rate and ETA. */
@@ -27,6 +32,7 @@ export class Progress {
   #now: () => number;
   #tty: boolean;
   #extra = "";
+  #heartbeatMs: number;
 
   constructor(options: ProgressOptions) {
     this.label = options.label;
@@ -34,7 +40,8 @@ export class Progress {
     this.#quiet = options.quiet ?? Deno.env.get("SIAMESE_QUIET") === "1";
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
-    this.#tty = isTerminal();
+    this.#tty = options.tty ?? isTerminal();
+    this.#heartbeatMs = 1000 * (options.heartbeatSeconds ?? 30);
   }
 
   /** Units done so far. */
@@ -92,8 +99,9 @@ export class Progress {
       return;
     }
     const decile = Math.floor((10 * this.#done) / this.total);
-    if (final || decile > this.#lastDecile) {
+    if (final || decile > this.#lastDecile || t - this.#lastDraw >= this.#heartbeatMs) {
       this.#lastDecile = decile;
+      this.#lastDraw = t;
       // In a notebook stderr shows as an error stream; progress is not an error.
       if (inJupyter()) console.log(this.render());
       else console.error(this.render());

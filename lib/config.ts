@@ -248,8 +248,8 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       // Focal weighting (siamese_loss.ts) and a faster, decaying rate, measured on this machine
       // (20 min): lake-runs 85.75% against 75.00% for plain cross-entropy at lr 1e-3.
       focus: 2,
-      // Bounded by steps, not time, so that the standard run gives the same numbers on any
-      // machine (same backend and seed); 4,750 steps took 17.6 min here at 4.5 steps/s.
+      // Bounded by steps, not time, so that what the standard run learns does not depend on the
+      // machine's speed; 4,750 steps took 17.6 min here at 4.5 steps/s.
       steps: 4_750,
       validateEvery: 250,
       patience: 12,
@@ -269,7 +269,7 @@ const DEFAULTS: Record<Profile, RunConfig> = {
         distortions: [false, true],
         batchPairs: 128,
         // About a minute each here (1.2 steps/s): a check of the pipeline at the paper's pair
-        // count, bounded by steps so that it too gives the same numbers on any machine.
+        // count, bounded by steps so that it too does not depend on the machine's speed.
         steps: 75,
         validateEvery: 75,
         patience: 5,

@@ -3,26 +3,22 @@
  * cache. A no-op apart from verification when everything is present and valid.
  * Exit 0 when valid, 2 with a message that says what to do otherwise.
  */
-import { DataError, parseFlags } from "../lib/data/errors.ts";
+import { DataError, parseCommandLine, parseFlags } from "../lib/data/errors.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
 
+const HELP =
+  "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +
+  "verifies alphabets, characters, drawers and image sizes, builds data/cache/, and checks MNIST.";
+
 /** Run the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseFlags(argv, { help: { type: "boolean", short: "h" } });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(
-      "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +
-        "verifies alphabets, characters, drawers and image sizes, builds data/cache/, and checks MNIST.",
-    );
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    (args) => parseFlags(args, { help: { type: "boolean", short: "h", default: false } }),
+    argv,
+    HELP,
+  );
+  if (typeof parsed === "number") return parsed;
   try {
     const o = await loadOmniglot({ size: 105 });
     console.log(

@@ -9,7 +9,7 @@
  * `results/quick/notebooks/`.
  */
 import { type Profile, PROFILES } from "../lib/config.ts";
-import { parseFlags, UsageError } from "../lib/data/errors.ts";
+import { parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 
@@ -257,14 +257,10 @@ export async function checkJupyter(): Promise<string | undefined> {
 
 /** Run the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let args: NotebookArgs;
+  const args = parseCommandLine(parseNotebookArgs, argv, HELP);
+  if (typeof args === "number") return args;
   let notebooks: string[];
   try {
-    args = parseNotebookArgs(argv);
-    if (args.help) {
-      console.log(HELP);
-      return 0;
-    }
     notebooks = await listNotebooks(args.notebooks, args.only);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -51,13 +51,8 @@ export function parseCommandLine<T extends { help: boolean }>(
  */
 export function parseFlags<O extends ParseArgsOptionsConfig>(argv: string[], options: O) {
   try {
-    return parseArgs({
-      args: argv,
-      options,
-      strict: true as const,
-      allowPositionals: false as const,
-    })
-      .values;
+    const config = { args: argv, options, strict: true, allowPositionals: false } as const;
+    return parseArgs(config).values;
   } catch (err) {
     throw new UsageError(`${(err as Error).message}. See --help.`);
   }

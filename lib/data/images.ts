@@ -39,6 +39,43 @@ export function selectImages(set: ImageSet, indices: readonly number[]): ImageSe
   return { size: set.size, count: indices.length, pixels };
 }
 
+/** Mean ink per image: the sum of all pixels over the image count (stroke length times weight). */
+export function meanInk(set: ImageSet): number {
+  if (set.count === 0) throw new RangeError("meanInk: empty image set");
+  let sum = 0;
+  for (const v of set.pixels) sum += v;
+  return sum / set.count;
+}
+
+/**
+ * Ink matching: the factor that, multiplied into every pixel of `set`, gives it the mean ink
+ * per image of `reference` (same image size). Only intensities change, not shapes, and no
+ * labels are used. MNIST digits at 35x35 carry about 1.7 times the ink of Omniglot
+ * characters (thicker, saturated strokes); see `lib/experiments/mnist.ts` for what
+ * matching does to transfer.
+ */
+export function inkMatchFactor(set: ImageSet, reference: ImageSet): number {
+  if (set.size !== reference.size) {
+    throw new RangeError(
+      `inkMatchFactor: sizes differ (${set.size} vs reference ${reference.size})`,
+    );
+  }
+  const factor = meanInk(reference) / meanInk(set);
+  if (!Number.isFinite(factor) || factor <= 0) {
+    throw new RangeError(
+      `inkMatchFactor: cannot match ink (factor ${factor}); is either set blank?`,
+    );
+  }
+  return factor;
+}
+
+/** `set` with every pixel multiplied by `factor`. */
+export function scaleImages(set: ImageSet, factor: number): ImageSet {
+  const pixels = new Float32Array(set.pixels.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = set.pixels[i] * factor;
+  return { size: set.size, count: set.count, pixels };
+}
+
 /**
  * 1-D resampling weights from `src` to `dst` samples. Shrinking averages the source
  * cells each output cell covers (area filter, exact for 105 -> 35); enlarging

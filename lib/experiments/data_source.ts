@@ -2,6 +2,7 @@
  * Data shared by the experiments of one run, loaded on first use and kept: Omniglot at
  * the profile's image size, MNIST resampled to the same size, and the fixed episodes.
  */
+import { inkMatchFactor, scaleImages } from "../data/images.ts";
 import { loadMnist, type Mnist } from "../data/mnist.ts";
 import { loadOmniglot, type Omniglot } from "../data/omniglot.ts";
 import type { EvaluationConfig } from "../config.ts";
@@ -62,6 +63,20 @@ export class DataSource {
       new Rng(this.seed, "episodes").fork("mnist-400"),
       this.evaluation.mnistTrials,
     );
+  }
+
+  /**
+   * The same mnist-400 trials with ink matched to the training data: every MNIST pixel times
+   * the factor that gives the MNIST test set the mean ink per image of Omniglot's
+   * background (training) set at this size. No labels are used.
+   */
+  async mnistInkMatchedTask(): Promise<{ task: OneShotTask; factor: number }> {
+    const factor = inkMatchFactor(
+      (await this.mnist()).images,
+      (await this.omniglot()).background.images,
+    );
+    const task = await this.mnistTask();
+    return { task: { ...task, bank: scaleImages(task.bank, factor) }, factor };
   }
 }
 

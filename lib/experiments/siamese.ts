@@ -551,7 +551,8 @@ function verificationRow(
   };
 }
 
-function disposeNet(net: SiameseNet): void {
+/** Free the tower and head weights of a Siamese net. */
+export function disposeNet(net: SiameseNet): void {
   net.tower.dispose();
   net.head.dispose();
 }

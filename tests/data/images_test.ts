@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  inkMatchFactor,
+  meanInk,
   PACKED_IMAGE_BYTES,
   PACKED_ROW_BYTES,
   resample,
+  scaleImages,
   unpackImages,
 } from "../../lib/data/images.ts";
 
@@ -35,4 +38,27 @@ Deno.test("unpacking reads PNG-style bit rows, most significant bit first", () =
   const img = unpackImages(packed, 1, 105);
   const ink = [...img.pixels.keys()].filter((i) => img.pixels[i] === 1);
   assert.deepEqual(ink, [0, 7, 2 * 105 + 104]);
+});
+
+Deno.test("ink matching scales a set to the reference's mean ink per image, shapes unchanged", () => {
+  // Two 2x2 images with 3 and 1 units of ink (mean 2); the reference has mean 0.5.
+  const set = { size: 2, count: 2, pixels: Float32Array.from([1, 1, 1, 0, 0, 0, 1, 0]) };
+  const reference = { size: 2, count: 1, pixels: Float32Array.from([0.25, 0.25, 0, 0]) };
+  assert.equal(meanInk(set), 2);
+  const factor = inkMatchFactor(set, reference);
+  assert.equal(factor, 0.25);
+  const scaled = scaleImages(set, factor);
+  assert.equal(meanInk(scaled), meanInk(reference));
+  assert.deepEqual([...scaled.pixels], [0.25, 0.25, 0.25, 0, 0, 0, 0.25, 0]);
+  assert.deepEqual([...set.pixels], [1, 1, 1, 0, 0, 0, 1, 0], "the input is not modified");
+});
+
+Deno.test("ink matching refuses sets of different sizes and blank sets", () => {
+  const a = { size: 2, count: 1, pixels: new Float32Array(4).fill(1) };
+  assert.throws(
+    () => inkMatchFactor(a, { size: 3, count: 1, pixels: new Float32Array(9) }),
+    /sizes differ/,
+  );
+  assert.throws(() => inkMatchFactor({ ...a, pixels: new Float32Array(4) }, a), /cannot match ink/);
+  assert.throws(() => meanInk({ size: 2, count: 0, pixels: new Float32Array(0) }), /empty/);
 });

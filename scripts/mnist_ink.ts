@@ -1,0 +1,93 @@
+/**
+ * `deno task mnist-ink [--profile P] [--seeds N]`: how the MNIST ink matching was chosen.
+ * Scores the Omniglot-trained models a profile saved on 10-way one-shot episodes drawn
+ * from the MNIST *training* set (the mnist-400 trials come from the test set, which this
+ * never touches), with the digits' pixels multiplied by a range of factors and by the
+ * ink-matching factor (`inkMatchFactor`). Prints one line per factor: mean accuracy over
+ * the seeds per model. Exit 0, 1 when no model is saved, 2 on a usage or data error.
+ */
+import { selectBackend } from "../lib/backends/select.ts";
+import { profileConfig } from "../lib/config.ts";
+import { DataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
+import { inkMatchFactor, scaleImages } from "../lib/data/images.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
+import { loadOmniglot } from "../lib/data/omniglot.ts";
+import { resultsDir } from "../lib/data/paths.ts";
+import { mnist400Task } from "../lib/episodes/one_shot.ts";
+import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
+import { loadTransferModels } from "../lib/experiments/mnist.ts";
+import { Rng } from "../lib/rng.ts";
+
+const HELP = "deno task mnist-ink [--profile quick|standard|paper] [--seeds N]\n\n" +
+  "Scores the saved models of the profile on 400-trial 10-way episodes from the MNIST training\n" +
+  "set, per seed 1..N (default 3), at ink factors 0.4-1.0 and at the ink-matching factor.";
+
+const FACTORS = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/** Run the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(
+    (args) => {
+      const v = parseFlags(args, {
+        profile: { type: "string", default: "standard" },
+        seeds: { type: "string", default: "3" },
+        help: { type: "boolean", short: "h", default: false },
+      });
+      const seeds = Number(v.seeds);
+      if (!(Number.isInteger(seeds) && seeds >= 1)) {
+        throw new UsageError(`--seeds must be a positive integer, got ${v.seeds}`);
+      }
+      return { config: profileConfig(v.profile), seeds, help: v.help };
+    },
+    argv,
+    HELP,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { config } = parsed;
+  const size = config.evaluation.imageSize;
+  try {
+    await selectBackend("auto");
+    const modelsDir = `${resultsDir(config.profile)}/models`;
+    const models = await loadTransferModels(modelsDir, config.triplet.miners, size);
+    if (models.length === 0) {
+      console.error(
+        `error: no saved model under ${modelsDir}/; run deno task reproduce --profile ${config.profile} first`,
+      );
+      return 1;
+    }
+    const mnist = await loadMnist({ split: "train", size });
+    const omniglot = await loadOmniglot({ size, quiet: true });
+    const matched = inkMatchFactor(mnist.images, omniglot.background.images);
+    console.log(
+      `MNIST training set at ${size}x${size}; ink-matching factor ${matched.toFixed(3)}; ` +
+        `${parsed.seeds} x 400 trials per cell`,
+    );
+    const tasks = Array.from(
+      { length: parsed.seeds },
+      (_, i) => mnist400Task(mnist, new Rng(i + 1, "mnist-ink").fork("train-episodes"), 400),
+    );
+    console.log(["factor", ...models.map((m) => m.method)].join("\t"));
+    const factors = [...FACTORS, matched].sort((a, b) => a - b);
+    for (const factor of factors) {
+      const cells = models.map((model) => {
+        const accs = tasks.map((task) => {
+          const scaled = { ...task, bank: scaleImages(task.bank, factor) };
+          return scoreOneShot(scaled, model.scores(scaled)).accuracy;
+        });
+        return (accs.reduce((a, b) => a + b, 0) / accs.length).toFixed(2);
+      });
+      const label = factor === matched ? `${factor.toFixed(3)} (matched)` : factor.toFixed(1);
+      console.log([label, ...cells].join("\t"));
+    }
+    for (const m of models) m.dispose();
+    return 0;
+  } catch (err) {
+    if (err instanceof DataError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { resolveConfig } from "../../lib/config.ts";
+import { meanInk } from "../../lib/data/images.ts";
+import { DataSource } from "../../lib/experiments/data_source.ts";
+import { run } from "../../lib/experiments/mnist.ts";
+import { Rng } from "../../lib/rng.ts";
+import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+
+Deno.test({
+  name:
+    "ink-matched mnist-400 has the plain trials, pixels times the factor that gives Omniglot's ink",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const config = resolveConfig("quick");
+    const data = new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true });
+    const plain = await data.mnistTask();
+    const { task, factor } = await data.mnistInkMatchedTask();
+    assert.deepEqual(task.trials, plain.trials);
+    const target = meanInk((await data.omniglot()).background.images);
+    const mnistInk = meanInk((await data.mnist()).images);
+    assert.ok(Math.abs(factor * mnistInk - target) < 1e-6 * target);
+    // Measured at 35x35: Omniglot background 94-95 units of ink per image, MNIST test 160.
+    assert.ok(factor > 0.5 && factor < 0.7, `factor ${factor}`);
+    for (const i of [0, 1000, plain.bank.pixels.length - 1]) {
+      assert.ok(Math.abs(task.bank.pixels[i] - factor * plain.bank.pixels[i]) < 1e-6);
+    }
+  },
+});
+
+Deno.test({
+  name: "the mnist experiment without saved models says which experiments to run first",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const config = resolveConfig("quick");
+    const outDir = tempDir("mnist-test-");
+    await assert.rejects(
+      run({
+        config,
+        rng: new Rng(1),
+        data: new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true }),
+        backend: "none",
+        outDir,
+        log: () => {},
+      }),
+      /no Omniglot-trained model .*--only siamese,triplet,mnist/,
+    );
+    Deno.removeSync(outDir, { recursive: true });
+  },
+});

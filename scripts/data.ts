@@ -3,7 +3,7 @@
  * cache. A no-op apart from verification when everything is present and valid.
  * Exit 0 when valid, 2 with a message that says what to do otherwise.
  */
-import { DataError, parseCommandLine, parseFlags } from "../lib/data/errors.ts";
+import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/data/errors.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
 
@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     HELP,
   );
   if (typeof parsed === "number") return parsed;
-  try {
+  return await exitOnDataError(async () => {
     const o = await loadOmniglot({ size: 105 });
     console.log(
       `Omniglot OK (${o.source}): background ${o.background.alphabets.length} alphabets / ` +
@@ -29,13 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     const m = await loadMnist({ split: "test" });
     console.log(`MNIST OK: ${m.images.count} test images, ${m.images.size}x${m.images.size}.`);
     return 0;
-  } catch (err) {
-    if (err instanceof DataError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

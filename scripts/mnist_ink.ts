@@ -8,7 +8,7 @@
  */
 import { selectBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/config.ts";
-import { DataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
+import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
 import { inkMatchFactor, scaleImages } from "../lib/data/images.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { config } = parsed;
   const size = config.evaluation.imageSize;
-  try {
+  return await exitOnDataError(async () => {
     await selectBackend("auto");
     const modelsDir = `${resultsDir(config.profile)}/models`;
     const models = await loadTransferModels(modelsDir, config.triplet.miners, size);
@@ -81,13 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     for (const m of models) m.dispose();
     return 0;
-  } catch (err) {
-    if (err instanceof DataError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -5,7 +5,13 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { EXPERIMENTS, parseOnly, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
-import { DataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
+import {
+  DataError,
+  exitOnDataError,
+  parseCommandLine,
+  parseFlags,
+  UsageError,
+} from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
@@ -125,15 +131,12 @@ export async function main(argv: string[]): Promise<number> {
   log(`results -> ${outDir}`);
 
   const data = new DataSource({ evaluation: config.evaluation, seed: config.seed });
-  try {
-    await data.tasks(); // fail early on missing or corrupt data, before any training
-  } catch (err) {
-    if (err instanceof DataError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  // Fail early on missing or corrupt data, before any training.
+  const dataCode = await exitOnDataError(async () => {
+    await data.tasks();
+    return 0;
+  });
+  if (dataCode !== 0) return dataCode;
 
   const records: Record<string, ExperimentRecord> = {};
   const results: Record<string, ExperimentResult> = {};

@@ -20,6 +20,22 @@ export class UsageError extends Error {
 }
 
 /**
+ * Run an entry point's body, turning a {@link DataError} into its message on stderr and
+ * exit code 2; other errors propagate.
+ */
+export async function exitOnDataError(body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof DataError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/**
  * Parse a command line for an entry point: the parsed flags, or the exit code to return
  * at once (2 after printing a usage error, 0 after printing `help` for `--help`).
  */

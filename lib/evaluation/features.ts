@@ -1,59 +1,52 @@
 /**
- * Scoring with a tower: embed every image a task references once (batched forward passes
- * in inference mode), then compare features in plain JS. The Siamese net compares with
+ * Scoring with a tower: every image is embedded once through an `EmbeddingCache` (batched
+ * forward passes in inference mode), then features are compared in plain JS. The Siamese net compares with
  * its head (weighted L1), an embedding net with a negated distance; both plug in here.
  */
-import type * as tfl from "@tensorflow/tfjs-layers";
-import { type ImageSet, selectImages } from "../data/images.ts";
+import type { ImageSet } from "../data/images.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
-import { embeddingDimension, embedImages } from "../models/embedding.ts";
+import type { EmbeddingCache } from "./embedding_eval.ts";
 import type { TrialScores } from "./one_shot.ts";
 
 /** Similarity of two feature vectors (higher = more likely the same class). */
 export type FeatureSimilarity = (a: Float32Array, b: Float32Array) => number;
 
-/** Features of images, row `i` belonging to image `indices[i]` of the bank. */
-export interface Features {
-  dim: number;
-  /** Bank image index -> row. */
-  row: Map<number, number>;
-  /** `[rows, dim]`. */
-  values: Float32Array;
-}
-
-/** The features of one image. */
-export function featureOf(features: Features, image: number): Float32Array {
-  const r = features.row.get(image);
-  if (r === undefined) throw new RangeError(`featureOf: image ${image} was not embedded`);
-  return features.values.subarray(r * features.dim, (r + 1) * features.dim);
-}
-
 /**
- * Run `model` (inference mode) on the images `indices` of `set` (each distinct index
- * once), `batchSize` at a time.
+ * `[trials][ways]` similarities of each trial's candidates to its query. Every image the
+ * trials reference is looked up in `cache` once, in first-use order (what is not cached yet
+ * is embedded in one batched pass).
  */
-export function embedFeatures(
-  model: tfl.LayersModel,
-  set: ImageSet,
-  indices: Iterable<number>,
-  batchSize = 256,
-): Features {
-  const unique = [...new Set(indices)];
-  const row = new Map(unique.map((img, i) => [img, i]));
-  const values = embedImages(model, selectImages(set, unique), { batchSize });
-  return { dim: embeddingDimension(model), row, values };
-}
-
-/** `[trials][ways]` similarities of each trial's candidates to its query. */
 export function taskScores(
   task: OneShotTask,
-  features: Features,
+  cache: EmbeddingCache,
   similarity: FeatureSimilarity,
 ): TrialScores {
+  const images = [...taskImages(task)];
+  const rows = cache.get(task.bank, images);
+  const d = cache.dimension;
+  const feature = new Map(images.map((img, r) => [img, rows.subarray(r * d, (r + 1) * d)]));
   return task.trials.map((t) => {
-    const q = featureOf(features, t.query);
-    return Float64Array.from(t.support.map((s) => similarity(q, featureOf(features, s))));
+    const q = feature.get(t.query)!;
+    return Float64Array.from(t.support.map((s) => similarity(q, feature.get(s)!)));
   });
+}
+
+/** Similarities of image pairs (index pairs into `bank`), `[pairs]`. */
+export function pairScores(
+  cache: EmbeddingCache,
+  bank: ImageSet,
+  pairs: { left: ArrayLike<number>; right: ArrayLike<number> },
+  similarity: FeatureSimilarity,
+): Float64Array {
+  const n = pairs.left.length;
+  if (pairs.right.length !== n) throw new RangeError("pairScores: left and right differ in length");
+  const d = cache.dimension;
+  const a = cache.get(bank, Array.from(pairs.left));
+  const b = cache.get(bank, Array.from(pairs.right));
+  return Float64Array.from(
+    { length: n },
+    (_, p) => similarity(a.subarray(p * d, (p + 1) * d), b.subarray(p * d, (p + 1) * d)),
+  );
 }
 
 /** Every image a task's trials reference. */
@@ -64,15 +57,6 @@ export function taskImages(task: OneShotTask): Set<number> {
     for (const s of t.support) used.add(s);
   }
   return used;
-}
-
-/** Embed what `task` needs and score it. */
-export function scoreTaskWith(
-  model: tfl.LayersModel,
-  task: OneShotTask,
-  similarity: FeatureSimilarity,
-): TrialScores {
-  return taskScores(task, embedFeatures(model, task.bank, taskImages(task)), similarity);
 }
 
 /** Negated Euclidean distance between feature vectors. */

@@ -17,13 +17,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { SiameseConfig } from "../config.ts";
 import { digest, exists, writeFileAtomic } from "../data/files.ts";
+import type { ImageSet } from "../data/images.ts";
 import type { OmniglotSplit } from "../data/omniglot.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
+import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import {
-  embedFeatures,
-  featureOf,
-  type Features,
   type FeatureSimilarity,
+  pairScores,
   taskImages,
   taskScores,
   weightedL1Similarity,
@@ -85,21 +85,9 @@ export function siameseSimilarity(net: SiameseNet): FeatureSimilarity {
 export function siameseTaskScores(net: SiameseNet, task: OneShotTask): Float64Array[] {
   return taskScores(
     task,
-    embedFeatures(net.tower, task.bank, taskImages(task)),
+    EmbeddingCache.forModel(net.tower),
     siameseSimilarity(net),
   ) as Float64Array[];
-}
-
-/** Head logits of image pairs, given features that hold every image of the pairs. */
-export function pairScores(
-  features: Features,
-  pairs: ImagePairs,
-  similarity: FeatureSimilarity,
-): Float64Array {
-  return Float64Array.from(
-    pairs.left,
-    (l, p) => similarity(featureOf(features, l), featureOf(features, pairs.right[p])),
-  );
 }
 
 /** What is saved beside the weights, and what decides whether a saved model is reused. */
@@ -333,20 +321,20 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     ...sets.test.right,
   ]);
   for (const t of [tasks.koch400, ...tasks.nWay]) for (const i of taskImages(t)) evalImages.add(i);
-  const evalFeatures = embedFeatures(net.tower, omniglot.evaluation.images, evalImages);
+  const evalBank = omniglot.evaluation.images;
+  const cache = EmbeddingCache.forModel(net.tower);
+  cache.get(evalBank, [...evalImages]);
 
   const oneShot: OneShotRow[] = [];
-  const row = (task: OneShotTask, features: Features) =>
-    oneShotRow(scoreOneShot(task, taskScores(task, features, similarity)), {
+  const row = (task: OneShotTask) =>
+    oneShotRow(scoreOneShot(task, taskScores(task, cache, similarity)), {
       experiment: "siamese",
       method: METHOD,
       paperFamily: "siamese",
     });
-  oneShot.push(
-    row(tasks.lakeRuns, embedFeatures(net.tower, tasks.lakeRuns.bank, taskImages(tasks.lakeRuns))),
-  );
-  oneShot.push(row(tasks.koch400, evalFeatures));
-  for (const t of tasks.nWay) oneShot.push(row(t, evalFeatures));
+  oneShot.push(row(tasks.lakeRuns));
+  oneShot.push(row(tasks.koch400));
+  for (const t of tasks.nWay) oneShot.push(row(t));
   for (const r of oneShot.filter((r) => r.protocol !== "n-way")) {
     log(
       `  ${METHOD} ${r.dataset}/${r.protocol} ${r.ways}-way: ${r.accuracy.toFixed(2)}% [${
@@ -356,7 +344,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   }
 
   const verification: VerificationRow[] = [];
-  const mainVerification = verify(evalFeatures, sets, similarity);
+  const mainVerification = verify(cache, evalBank, sets, similarity);
   verification.push(
     verificationRow(
       METHOD,
@@ -389,8 +377,9 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
         label: `siamese table1 ${tag}`,
         table1: { trainPairs, distortions },
       });
-      const features = embedFeatures(trained.net.tower, omniglot.evaluation.images, evalImages);
-      const v = verify(features, sets, siameseSimilarity(trained.net));
+      const table1Cache = EmbeddingCache.forModel(trained.net.tower);
+      table1Cache.get(evalBank, [...evalImages]);
+      const v = verify(table1Cache, evalBank, sets, siameseSimilarity(trained.net));
       verification.push(verificationRow(TABLE1_METHOD, trainPairs, distortions, v, true));
       log(
         `  ${TABLE1_METHOD} ${trainPairs} pairs${distortions ? " + distortions" : ""}: ${
@@ -513,16 +502,17 @@ async function trainOrReuse(
 }
 
 function verify(
-  features: Features,
+  cache: EmbeddingCache,
+  bank: ImageSet,
   sets: { validation: ImagePairs; test: ImagePairs },
   similarity: FeatureSimilarity,
 ): VerificationResult {
   return evaluateVerification({
     validation: {
-      scores: pairScores(features, sets.validation, similarity),
+      scores: pairScores(cache, bank, sets.validation, similarity),
       same: sets.validation.same,
     },
-    test: { scores: pairScores(features, sets.test, similarity), same: sets.test.same },
+    test: { scores: pairScores(cache, bank, sets.test, similarity), same: sets.test.same },
   });
 }
 

@@ -9,11 +9,11 @@
 import { selectBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/config.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
-import { inkMatchFactor, scaleImages } from "../lib/data/images.ts";
+import { inkMatchFactor } from "../lib/data/images.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
 import { resultsDir } from "../lib/data/paths.ts";
-import { mnist400Task } from "../lib/episodes/one_shot.ts";
+import { mnist400Task, scaleTaskImages } from "../lib/episodes/one_shot.ts";
 import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
 import { loadTransferModels } from "../lib/experiments/mnist.ts";
 import { Rng } from "../lib/rng.ts";
@@ -69,11 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(["factor", ...models.map((m) => m.method)].join("\t"));
     const factors = [...FACTORS, matched].sort((a, b) => a - b);
     for (const factor of factors) {
+      const scaled = tasks.map((task) => scaleTaskImages(task, factor));
       const cells = models.map((model) => {
-        const accs = tasks.map((task) => {
-          const scaled = { ...task, bank: scaleImages(task.bank, factor) };
-          return scoreOneShot(scaled, model.scores(scaled)).accuracy;
-        });
+        const accs = scaled.map((task) => scoreOneShot(task, model.scores(task)).accuracy);
         return (accs.reduce((a, b) => a + b, 0) / accs.length).toFixed(2);
       });
       const label = factor === matched ? `${factor.toFixed(3)} (matched)` : factor.toFixed(1);

@@ -8,7 +8,7 @@
  *   trial.group        what the protocol averages over (run, alphabet, "mnist")
  */
 import type { ImageSet } from "../data/images.ts";
-import { selectImages } from "../data/images.ts";
+import { scaleImages, selectImages } from "../data/images.ts";
 import type { LakeRun, OmniglotSplit } from "../data/omniglot.ts";
 import { TEST_ALPHABETS } from "../data/splits.ts";
 import type { Mnist } from "../data/mnist.ts";
@@ -194,6 +194,11 @@ export function mnist400Task(mnist: Mnist, rng: Rng, trials = 400): OneShotTask 
     bank: selectImages(mnist.images, chosen),
     trials: out,
   };
+}
+
+/** The same trials on the bank's pixels times `factor` (ink matching, `inkMatchFactor`). */
+export function scaleTaskImages(task: OneShotTask, factor: number): OneShotTask {
+  return { ...task, bank: scaleImages(task.bank, factor) };
 }
 
 /** Assert the episode layout: indices in range, answer in range, no query among its support. */

@@ -1,7 +1,8 @@
 /**
  * Scoring with a tower: every image is embedded once through an `EmbeddingCache` (batched
- * forward passes in inference mode), then features are compared in plain JS. The Siamese net compares with
- * its head (weighted L1), an embedding net with a negated distance; both plug in here.
+ * forward passes in inference mode), then features are compared in plain JS. The Siamese
+ * net compares with its head (weighted L1), an embedding net with a negated distance; both
+ * plug in here.
  */
 import type { ImageSet } from "../data/images.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";

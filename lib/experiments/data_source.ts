@@ -2,7 +2,7 @@
  * Data shared by the experiments of one run, loaded on first use and kept: Omniglot at
  * the profile's image size, MNIST resampled to the same size, and the fixed episodes.
  */
-import { inkMatchFactor, scaleImages } from "../data/images.ts";
+import { inkMatchFactor } from "../data/images.ts";
 import { loadMnist, type Mnist } from "../data/mnist.ts";
 import { loadOmniglot, type Omniglot } from "../data/omniglot.ts";
 import type { EvaluationConfig } from "../config.ts";
@@ -12,6 +12,7 @@ import {
   mnist400Task,
   nWayTasks,
   type OneShotTask,
+  scaleTaskImages,
 } from "../episodes/one_shot.ts";
 import { Rng } from "../rng.ts";
 
@@ -23,6 +24,7 @@ export class DataSource {
   #omniglot?: Promise<Omniglot>;
   #mnist?: Promise<Mnist>;
   #tasks?: Promise<EvaluationTasks>;
+  #mnistTask?: Promise<OneShotTask>;
 
   constructor(options: { evaluation: EvaluationConfig; seed: number; quiet?: boolean }) {
     this.evaluation = options.evaluation;
@@ -57,12 +59,13 @@ export class DataSource {
   }
 
   /** mnist-400 episodes. */
-  async mnistTask(): Promise<OneShotTask> {
-    return mnist400Task(
-      await this.mnist(),
-      new Rng(this.seed, "episodes").fork("mnist-400"),
-      this.evaluation.mnistTrials,
-    );
+  mnistTask(): Promise<OneShotTask> {
+    return this.#mnistTask ??= (async () =>
+      mnist400Task(
+        await this.mnist(),
+        new Rng(this.seed, "episodes").fork("mnist-400"),
+        this.evaluation.mnistTrials,
+      ))();
   }
 
   /**
@@ -75,8 +78,7 @@ export class DataSource {
       (await this.mnist()).images,
       (await this.omniglot()).background.images,
     );
-    const task = await this.mnistTask();
-    return { task: { ...task, bank: scaleImages(task.bank, factor) }, factor };
+    return { task: scaleTaskImages(await this.mnistTask(), factor), factor };
   }
 }
 

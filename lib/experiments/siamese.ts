@@ -322,8 +322,13 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   ]);
   for (const t of [tasks.koch400, ...tasks.nWay]) for (const i of taskImages(t)) evalImages.add(i);
   const evalBank = omniglot.evaluation.images;
-  const cache = EmbeddingCache.forModel(net.tower);
-  cache.get(evalBank, [...evalImages]);
+  // One batched pass over every evaluation image a protocol uses, per tower.
+  const evalCache = (tower: tfl.LayersModel) => {
+    const cache = EmbeddingCache.forModel(tower);
+    cache.get(evalBank, [...evalImages]);
+    return cache;
+  };
+  const cache = evalCache(net.tower);
 
   const oneShot: OneShotRow[] = [];
   const row = (task: OneShotTask) =>
@@ -377,9 +382,12 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
         label: `siamese table1 ${tag}`,
         table1: { trainPairs, distortions },
       });
-      const table1Cache = EmbeddingCache.forModel(trained.net.tower);
-      table1Cache.get(evalBank, [...evalImages]);
-      const v = verify(table1Cache, evalBank, sets, siameseSimilarity(trained.net));
+      const v = verify(
+        evalCache(trained.net.tower),
+        evalBank,
+        sets,
+        siameseSimilarity(trained.net),
+      );
       verification.push(verificationRow(TABLE1_METHOD, trainPairs, distortions, v, true));
       log(
         `  ${TABLE1_METHOD} ${trainPairs} pairs${distortions ? " + distortions" : ""}: ${

@@ -71,8 +71,13 @@ export function inkMatchFactor(set: ImageSet, reference: ImageSet): number {
 
 /** `set` with every pixel multiplied by `factor`. */
 export function scaleImages(set: ImageSet, factor: number): ImageSet {
+  return mapPixels(set, (v) => v * factor);
+}
+
+/** A copy of `set` with every pixel passed through `f`. */
+export function mapPixels(set: ImageSet, f: (value: number) => number): ImageSet {
   const pixels = new Float32Array(set.pixels.length);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = set.pixels[i] * factor;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = f(set.pixels[i]);
   return { size: set.size, count: set.count, pixels };
 }
 

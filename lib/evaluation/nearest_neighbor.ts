@@ -19,6 +19,13 @@ export const negativeL2: PixelSimilarity = (a, b) => {
   return -Math.sqrt(s);
 };
 
+/** Negative Manhattan (L1) distance. */
+export const negativeL1: PixelSimilarity = (a, b) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return -s;
+};
+
 /** Cosine similarity (on ink = 1 images, so blank background does not count); 0 for a blank image. */
 export const cosine: PixelSimilarity = (a, b) => {
   let ab = 0, aa = 0, bb = 0;

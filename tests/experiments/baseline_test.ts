@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/config.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
-import { baselineRows, run } from "../../lib/experiments/baseline.ts";
+import {
+  baselineRows,
+  PIXEL_READINGS,
+  pixelReadingRows,
+  run,
+} from "../../lib/experiments/baseline.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
+import { mnist400Task, type OneShotTask } from "../../lib/episodes/one_shot.ts";
 import { Rng } from "../../lib/rng.ts";
 import { NO_OMNIGLOT } from "../helpers.ts";
 
@@ -52,4 +59,51 @@ Deno.test({
     assert.ok(curve[0].accuracy > curve.at(-1)!.accuracy);
     for (const r of curve) assert.ok(r.accuracy > 100 / r.ways, `N=${r.ways}: ${r.accuracy}`);
   },
+});
+
+/** One 2-way trial of 2x2 images: query 0, candidates 1 (the answer) and 2. */
+function twoWay(query: number[], answer: number[], other: number[]): OneShotTask {
+  return {
+    protocol: "mnist-400",
+    dataset: "mnist",
+    ways: 2,
+    shots: 1,
+    bank: { size: 2, count: 3, pixels: Float32Array.from([...query, ...answer, ...other]) },
+    trials: [{ query: 0, support: [1, 2], answer: 0, group: "mnist" }],
+  };
+}
+
+Deno.test("each pixel reading compares what it says it compares", () => {
+  const correct = (task: OneShotTask) =>
+    Object.fromEntries(pixelReadingRows(task).map((r) => [r.method, r.correct]));
+  // Manhattan and Euclidean disagree: L1 1.0 vs 1.2 picks the answer, L2 1.0 vs 0.69 the other.
+  const spread = correct(twoWay([0, 0, 0, 0], [1, 0, 0, 0], [0.4, 0.4, 0.4, 0]));
+  assert.equal(spread["Manhattan"], 1);
+  assert.equal(spread["Euclidean"], 0);
+  // Grey pixels favour the other candidate; binarized at 0.5, the answer matches exactly.
+  const grey = correct(twoWay([0.6, 0, 0, 0], [1, 0, 0, 0], [0.45, 0.1, 0, 0]));
+  assert.equal(grey["Euclidean"], 0);
+  assert.equal(grey["Euclidean, binarized at 0.5"], 1);
+  assert.equal(grey["cosine on ink = 0, binarized at 0.5"], 1);
+  // Cosine on ink = 1 sees only the shared stroke direction; on ink = 0 the blank background
+  // counts too. The answer is the same shape at a tenth of the ink, the other a near copy
+  // shifted by one pixel.
+  const faint = correct(twoWay([1, 1, 0, 0], [0.1, 0.1, 0, 0], [1, 0.9, 0.3, 0]));
+  assert.equal(faint["cosine on ink = 1"], 1);
+  assert.equal(faint["cosine on ink = 0 (white background)"], 0);
+  assert.deepEqual(
+    pixelReadingRows(twoWay([0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0])).map((r) => r.method),
+    Object.keys(PIXEL_READINGS),
+  );
+});
+
+Deno.test("no pixel reading of MNIST comes near the paper's 26.5% 1-NN (bounds of a real run)", async () => {
+  // Measured with these trials: 39.5-45.5% at 35x35 (4,000 trials, intervals +-1.5).
+  const task = mnist400Task(await loadMnist({ size: 35 }), new Rng(1, "mnist-1nn-check"), 4_000);
+  for (const r of pixelReadingRows(task)) {
+    assert.equal(r.trials, 4_000);
+    assert.equal(r.paper_accuracy, 26.5);
+    assert.ok(r.accuracy >= 37 && r.accuracy <= 48, `${r.method}: ${r.accuracy}`);
+    assert.ok(r.ci_low > 26.5 + 10, `${r.method}: interval reaches down to ${r.ci_low}`);
+  }
 });

@@ -3,8 +3,9 @@
  * Scores the Omniglot-trained models a profile saved on 10-way one-shot episodes drawn
  * from the MNIST *training* set (the mnist-400 trials come from the test set, which this
  * never touches), with the digits' pixels multiplied by a range of factors and by the
- * ink-matching factor (`inkMatchFactor`). Prints one line per factor: mean accuracy over
- * the seeds per model. Exit 0, 1 when no model is saved, 2 on a usage or data error.
+ * ink-matching factor (`inkMatchFactor`). A progress bar on stderr, then a table on stdout:
+ * one line per factor, the mean accuracy over the seeds per model. Exit 0, 1 when no model
+ * is saved, 2 on a usage or data error.
  */
 import { selectBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/config.ts";
@@ -16,6 +17,7 @@ import { resultsDir } from "../lib/data/paths.ts";
 import { mnist400Task, scaleTaskImages } from "../lib/episodes/one_shot.ts";
 import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
 import { loadTransferModels } from "../lib/experiments/mnist.ts";
+import { Progress } from "../lib/report/progress.ts";
 import { Rng } from "../lib/rng.ts";
 
 const HELP = "deno task mnist-ink [--profile quick|standard|paper] [--seeds N]\n\n" +
@@ -66,16 +68,28 @@ export async function main(argv: string[]): Promise<number> {
       { length: parsed.seeds },
       (_, i) => mnist400Task(mnist, new Rng(i + 1, "mnist-ink").fork("train-episodes"), 400),
     );
-    console.log(["factor", ...models.map((m) => m.method)].join("\t"));
     const factors = [...FACTORS, matched].sort((a, b) => a - b);
+    const progress = new Progress({
+      label: "mnist-ink",
+      total: factors.length * models.length * tasks.length,
+    });
+    const rows: string[][] = [];
     for (const factor of factors) {
+      const label = factor === matched ? `${factor.toFixed(3)} (matched)` : factor.toFixed(1);
       const scaled = tasks.map((task) => scaleTaskImages(task, factor));
       const cells = models.map((model) => {
-        const accs = scaled.map((task) => scoreOneShot(task, model.scores(task)).accuracy);
+        const accs = scaled.map((task) => {
+          const accuracy = scoreOneShot(task, model.scores(task)).accuracy;
+          progress.tick(1, `factor ${label}, ${model.method}`);
+          return accuracy;
+        });
         return (accs.reduce((a, b) => a + b, 0) / accs.length).toFixed(2);
       });
-      const label = factor === matched ? `${factor.toFixed(3)} (matched)` : factor.toFixed(1);
-      console.log([label, ...cells].join("\t"));
+      rows.push([label, ...cells]);
+    }
+    progress.finish("");
+    for (const row of [["factor", ...models.map((m) => m.method)], ...rows]) {
+      console.log(row.join("\t"));
     }
     for (const m of models) m.dispose();
     return 0;

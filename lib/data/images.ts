@@ -24,7 +24,7 @@ export const PACKED_IMAGE_BYTES = PACKED_ROW_BYTES * OMNIGLOT_SIZE;
 
 /** A view of image `index` of `set` (no copy). */
 export function imageAt(set: ImageSet, index: number): Float32Array {
-  if (!(index >= 0 && index < set.count)) {
+  if (!(Number.isInteger(index) && index >= 0 && index < set.count)) {
     throw new RangeError(`imageAt: index ${index} outside [0, ${set.count})`);
   }
   const n = set.size * set.size;

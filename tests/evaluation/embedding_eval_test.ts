@@ -71,5 +71,7 @@ Deno.test("pair distances come from the same cache", () => {
   const { cache } = counting();
   const d = pairDistances(bank, { left: [0, 2], right: [1, 4] }, { cache, distance: squaredL2 });
   assert.deepEqual(Array.from(d), [1, 1]);
-  assert.throws(() => cache.get(bank, [7]), /outside the bank/);
+  assert.throws(() => cache.get(bank, [7]), /index 7 outside \[0, 5\)/);
+  assert.throws(() => cache.get(bank, [1.5]), /index 1.5 outside/);
+  assert.equal(cache.embedded, 4, "a bad index embeds nothing");
 });

@@ -271,6 +271,7 @@ const DEFAULTS: Record<Profile, RunConfig> = {
         // About a minute each here (1.2 steps/s): a check of the pipeline at the paper's pair
         // count, bounded by steps so that it too does not depend on the machine's speed.
         steps: 75,
+        // A single validation, at the last step, so patience never comes into play here.
         validateEvery: 75,
         patience: 5,
         maxSeconds: 180,

@@ -1,11 +1,11 @@
+import { selectBackend } from "../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { Gallery } from "../lib/gallery.ts";
 import { squaredL2 } from "../lib/distances/squared_l2.ts";
 import type { ImageSet } from "../lib/data/images.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 /**
  * Toy "images" 1x2 are not square, so use 2x2 images whose embedding is their first two

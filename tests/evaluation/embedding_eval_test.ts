@@ -1,5 +1,5 @@
+import { selectBackend } from "../../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import {
   EmbeddingCache,
@@ -11,7 +11,7 @@ import { squaredL2 } from "../../lib/distances/squared_l2.ts";
 import type { ImageSet } from "../../lib/data/images.ts";
 import type { OneShotTask } from "../../lib/episodes/one_shot.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 /** 2x2 images whose embedding is their first two pixels; counts the images embedded. */
 function counting(): { cache: EmbeddingCache; calls: number[] } {

@@ -1,3 +1,4 @@
+import { selectBackend } from "../../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
@@ -11,7 +12,7 @@ import { semiHardMiner } from "../../lib/miners/semi_hard.ts";
 import { Rng } from "../../lib/rng.ts";
 import { LABELS, POINTS, SQUARED } from "../distances/fixtures.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 function near(actual: number, expected: number, tol = 1e-4): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);

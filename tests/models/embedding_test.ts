@@ -1,3 +1,4 @@
+import { selectBackend } from "../../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -6,7 +7,7 @@ import { buildEmbeddingNet, embeddingDimension, embedImages } from "../../lib/mo
 import type { TowerSpec } from "../../lib/models/koch.ts";
 import { Rng } from "../../lib/rng.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 const TINY: TowerSpec = {
   name: "tiny",

@@ -1,3 +1,4 @@
+import { selectBackend } from "../../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -12,7 +13,7 @@ import { constantSchedule, SgdMomentum } from "../../lib/training/schedules.ts";
 import { tempDir } from "../helpers.ts";
 import { fakeSplit } from "./fixtures.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 const SIZE = 8;
 const pixel = (c: number, d: number, i: number) =>

@@ -1,9 +1,10 @@
+import { selectBackend } from "../../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { Adam, constantSchedule, kochSchedule, SgdMomentum } from "../../lib/training/schedules.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 const close = (a: number, b: number, eps = 1e-6) =>
   assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);

@@ -1,5 +1,5 @@
+import { selectBackend } from "../../lib/backends/select.ts";
 import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { profileConfig, type TripletConfig } from "../../lib/config.ts";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
@@ -8,7 +8,7 @@ import { trainTripletEmbedding } from "../../lib/training/triplet_training.ts";
 import { Rng } from "../../lib/rng.ts";
 import { tempDir } from "../helpers.ts";
 
-await tf.setBackend("cpu");
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 const SIZE = 10;
 

@@ -1,5 +1,4 @@
 import { selectBackend } from "../lib/backends/select.ts";
-import "@tensorflow/tfjs-backend-cpu";
 import assert from "node:assert/strict";
 import { Gallery } from "../lib/gallery.ts";
 import { squaredL2 } from "../lib/distances/squared_l2.ts";

@@ -25,6 +25,7 @@ export class DataSource {
   #mnist?: Promise<Mnist>;
   #tasks?: Promise<EvaluationTasks>;
   #mnistTask?: Promise<OneShotTask>;
+  #mnistInkMatched?: Promise<{ task: OneShotTask; factor: number }>;
 
   constructor(options: { evaluation: EvaluationConfig; seed: number; quiet?: boolean }) {
     this.evaluation = options.evaluation;
@@ -73,12 +74,14 @@ export class DataSource {
    * the factor that gives the MNIST test set the mean ink per image of Omniglot's
    * background (training) set at this size. No labels are used.
    */
-  async mnistInkMatchedTask(): Promise<{ task: OneShotTask; factor: number }> {
-    const factor = inkMatchFactor(
-      (await this.mnist()).images,
-      (await this.omniglot()).background.images,
-    );
-    return { task: scaleTaskImages(await this.mnistTask(), factor), factor };
+  mnistInkMatchedTask(): Promise<{ task: OneShotTask; factor: number }> {
+    return this.#mnistInkMatched ??= (async () => {
+      const factor = inkMatchFactor(
+        (await this.mnist()).images,
+        (await this.omniglot()).background.images,
+      );
+      return { task: scaleTaskImages(await this.mnistTask(), factor), factor };
+    })();
   }
 }
 

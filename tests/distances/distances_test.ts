@@ -1,5 +1,4 @@
 import { selectBackend } from "../../lib/backends/select.ts";
-import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers the gradients
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";

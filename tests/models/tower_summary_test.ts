@@ -1,5 +1,4 @@
 import { selectBackend } from "../../lib/backends/select.ts";
-import "@tensorflow/tfjs-backend-cpu";
 import assert from "node:assert/strict";
 import { profileConfig } from "../../lib/config.ts";
 import {

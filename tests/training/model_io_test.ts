@@ -1,5 +1,4 @@
 import { selectBackend } from "../../lib/backends/select.ts";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { buildTower, type TowerSpec } from "../../lib/models/koch.ts";

@@ -1,5 +1,4 @@
 import { selectBackend } from "../../lib/backends/select.ts";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { Adam, constantSchedule, kochSchedule, SgdMomentum } from "../../lib/training/schedules.ts";

@@ -1,5 +1,4 @@
 import { selectBackend } from "../../lib/backends/select.ts";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";

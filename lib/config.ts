@@ -3,7 +3,7 @@
  * applies command-line overrides; the resolved object is saved in `run.json` next to
  * the results (as nanoGPT saves its config).
  */
-import { UsageError } from "./data/errors.ts";
+import { UsageError } from "./cli.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 
 /** Profiles of CONTRACT.md. */

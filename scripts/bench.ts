@@ -23,7 +23,7 @@ import {
   type BackendName,
   selectBackend,
 } from "../lib/backends/select.ts";
-import { parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
+import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import {
   buildSiameseHead,

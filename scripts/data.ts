@@ -3,7 +3,7 @@
  * cache. A no-op apart from verification when everything is present and valid.
  * Exit 0 when valid, 2 with a message that says what to do otherwise.
  */
-import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/data/errors.ts";
+import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/cli.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
 

@@ -9,7 +9,7 @@
  */
 import { selectBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/config.ts";
-import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
+import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { inkMatchFactor } from "../lib/data/images.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";

@@ -9,7 +9,7 @@
  * `results/quick/notebooks/`.
  */
 import { type Profile, PROFILES } from "../lib/config.ts";
-import { parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
+import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 

@@ -5,13 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { EXPERIMENTS, parseOnly, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
-import {
-  DataError,
-  exitOnDataError,
-  parseCommandLine,
-  parseFlags,
-  UsageError,
-} from "../lib/data/errors.ts";
+import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { DataError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";

@@ -5,7 +5,7 @@ import {
   type NotebookJson,
   parseNotebookArgs,
 } from "../scripts/notebooks.ts";
-import { UsageError } from "../lib/data/errors.ts";
+import { UsageError } from "../lib/cli.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { NO_OMNIGLOT, tempDir } from "./helpers.ts";

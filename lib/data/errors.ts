@@ -1,75 +1,10 @@
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-
 /**
  * Bad or missing input data. The entry points map it to exit code 2 (CONTRACT.md:
- * "missing or corrupt data ... with a message that says what to do").
+ * "missing or corrupt data ... with a message that says what to do"; see `lib/cli.ts`).
  */
 export class DataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "DataError";
-  }
-}
-
-/** A command-line usage error (unknown flag or value): exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/**
- * Run an entry point's body, turning a {@link DataError} into its message on stderr and
- * exit code 2; other errors propagate.
- */
-export async function exitOnDataError(body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (err instanceof DataError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-}
-
-/**
- * Parse a command line for an entry point: the parsed flags, or the exit code to return
- * at once (2 after printing a usage error, 0 after printing `help` for `--help`).
- */
-export function parseCommandLine<T extends { help: boolean }>(
-  parse: (argv: string[]) => T,
-  argv: string[],
-  help: string,
-): T | number {
-  let args: T;
-  try {
-    args = parse(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (args.help) {
-    console.log(help);
-    return 0;
-  }
-  return args;
-}
-
-/**
- * Strict flag parsing for the entry points (no positionals, no unknown flags): the parsed
- * values. @throws {UsageError} naming the bad flag.
- */
-export function parseFlags<O extends ParseArgsOptionsConfig>(argv: string[], options: O) {
-  try {
-    const config = { args: argv, options, strict: true, allowPositionals: false } as const;
-    return parseArgs(config).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See --help.`);
   }
 }

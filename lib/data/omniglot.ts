@@ -20,6 +20,14 @@ import {
 } from "./images.ts";
 import { cacheDir, omniglotDir } from "./paths.ts";
 import { EXPECTED } from "./splits.ts";
+import {
+  checkDigests,
+  type ContentDigests,
+  EXPECTED_CONTENT,
+  type RunContent,
+  runDigests,
+  splitDigests,
+} from "./omniglot_content.ts";
 import { Progress } from "../report/progress.ts";
 
 /** One of the two release zips. */
@@ -120,8 +128,29 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
   const cache = options.cache ?? cacheDir();
   const background = await loadSplit("background", dir, cache, size, options.quiet);
   const evaluation = await loadSplit("evaluation", dir, cache, size, options.quiet);
-  const runs = parseRuns(await readZip(`${dir}/all_runs.zip`), size);
-  return { background, evaluation, runs, source: dir };
+  const packedRuns = readRuns(await readZip(`${dir}/all_runs.zip`));
+  checkDigests(`${dir}/all_runs.zip`, runDigests(packedRuns), EXPECTED_CONTENT.runs);
+  return { background, evaluation, runs: packedRuns.map((r) => unpackRun(r, size)), source: dir };
+}
+
+/**
+ * The content digests of the Omniglot copy in `dir` (default `OMNIGLOT_DIR`), unchecked:
+ * what `omniglot_digests.json` pins (scripts/omniglot_digests.ts prints it).
+ */
+export async function omniglotContent(dirOverride?: string): Promise<ContentDigests> {
+  const dir = await ensureOmniglotFiles(dirOverride);
+  const split = async (name: OmniglotSetName) => {
+    const { header, packed } = decodeSplitZip(
+      name,
+      await Deno.readFile(`${dir}/images_${name}.zip`),
+    );
+    return splitDigests({ alphabets: header.alphabets, packed }, PACKED_IMAGE_BYTES);
+  };
+  return {
+    background: await split("background"),
+    evaluation: await split("evaluation"),
+    runs: runDigests(readRuns(await readZip(`${dir}/all_runs.zip`))),
+  };
 }
 
 /**
@@ -131,6 +160,14 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
  */
 export async function ensureOmniglotFiles(dirOverride?: string): Promise<string> {
   const { dir, fromEnv } = dirOverride ? { dir: dirOverride, fromEnv: true } : omniglotDir();
+  const info = await Deno.stat(dir).catch(() => undefined);
+  if (info && !info.isDirectory) {
+    throw new DataError(
+      `${fromEnv ? "OMNIGLOT_DIR" : "the Omniglot folder"} ${dir} is a file, not a folder. ` +
+        `Point OMNIGLOT_DIR at the folder holding images_background.zip, images_evaluation.zip ` +
+        `and all_runs.zip${fromEnv ? "" : ", or remove the file so the zips can be downloaded"}.`,
+    );
+  }
   const names = Object.keys(RELEASE.files) as ReleaseFile[];
   const missing: ReleaseFile[] = [];
   for (const name of names) if (!(await exists(`${dir}/${name}`))) missing.push(name);
@@ -260,10 +297,42 @@ async function loadSplit(
   }
   const sourceSha256 = digest(zipBytes);
   const cachePath = `${cache}/omniglot-${name}.v${CACHE_VERSION}.bin`;
+  const cacheInfo = await Deno.stat(cachePath).catch(() => undefined);
+  if (cacheInfo && !cacheInfo.isFile) {
+    throw new DataError(
+      `the decode cache ${cachePath} is not a file; remove it (it is rebuilt) or point ` +
+        `SIAMESE_CACHE_DIR at another folder.`,
+    );
+  }
   let decoded = await readCache(cachePath, name, sourceSha256);
   if (!decoded) {
     decoded = decodeSplitZip(name, zipBytes, sourceSha256, quiet);
-    await writeFileAtomic(cachePath, encodeCache(decoded.header, decoded.packed));
+    checkDigests(
+      zipPath,
+      splitDigests(
+        { alphabets: decoded.header.alphabets, packed: decoded.packed },
+        PACKED_IMAGE_BYTES,
+      ),
+      EXPECTED_CONTENT[name],
+    );
+    try {
+      await writeFileAtomic(cachePath, encodeCache(decoded.header, decoded.packed));
+    } catch (err) {
+      throw new DataError(
+        `cannot write the decode cache ${cachePath} (${(err as Error).message}); make ` +
+          `${cache} a writable folder or point SIAMESE_CACHE_DIR at one.`,
+      );
+    }
+  } else {
+    // A cache is only ever written after this check, but it is a file anyone can replace.
+    checkDigests(
+      zipPath,
+      splitDigests(
+        { alphabets: decoded.header.alphabets, packed: decoded.packed },
+        PACKED_IMAGE_BYTES,
+      ),
+      EXPECTED_CONTENT[name],
+    );
   }
   return buildSplit(name, decoded.header, decoded.packed, size);
 }
@@ -446,7 +515,22 @@ async function readCache(
  * (`test/itemNN.png`) images, with the explicit test-to-answer map of `class_labels.txt`.
  */
 export function parseRuns(files: Record<string, Uint8Array>, size: number): LakeRun[] {
-  const runs: LakeRun[] = [];
+  return readRuns(files).map((r) => unpackRun(r, size));
+}
+
+function unpackRun(r: RunContent, size: number): LakeRun {
+  const half = EXPECTED.runWays * PACKED_IMAGE_BYTES;
+  return {
+    name: r.name,
+    training: unpackImages(r.packed.subarray(0, half), EXPECTED.runWays, size),
+    test: unpackImages(r.packed.subarray(half), EXPECTED.runWays, size),
+    answers: r.answers,
+  };
+}
+
+/** The runs of `all_runs.zip`, packed: support images then query images, and the answers. */
+function readRuns(files: Record<string, Uint8Array>): RunContent[] {
+  const runs: RunContent[] = [];
   const text = new TextDecoder();
   for (let r = 1; r <= EXPECTED.runs; r++) {
     const name = `run${String(r).padStart(2, "0")}`;
@@ -487,12 +571,7 @@ export function parseRuns(files: Record<string, Uint8Array>, size: number): Lake
     if (answers.some((a) => a < 0 || a >= EXPECTED.runWays)) {
       throw new DataError(`all_runs.zip ${name}/class_labels.txt does not map all 20 test items.`);
     }
-    runs.push({
-      name,
-      training: unpackImages(concat(training), EXPECTED.runWays, size),
-      test: unpackImages(concat(test), EXPECTED.runWays, size),
-      answers,
-    });
+    runs.push({ name, packed: concat([...training, ...test]), answers });
   }
   return runs;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KOCH_105, STANDARD_35, towerFlops } from "../../lib/models/koch.ts";
-import { UsageError } from "../../lib/data/errors.ts";
+import { UsageError } from "../../lib/cli.ts";
 import {
   type BenchRow,
   embedFlops,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { zipSync } from "fflate";
+import { unzipSync, zipSync } from "fflate";
 import { encode } from "fast-png";
 import { DataError } from "../../lib/data/errors.ts";
 import {
@@ -8,8 +8,10 @@ import {
   ensureOmniglotFiles,
   loadOmniglot,
 } from "../../lib/data/omniglot.ts";
+import { cacheDir } from "../../lib/data/paths.ts";
+import { checkDigests } from "../../lib/data/omniglot_content.ts";
 import { TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
-import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+import { NO_OMNIGLOT, omniglotFolder, tempDir } from "../helpers.ts";
 
 /** A 105x105 8-bit grey PNG, white with a black square at rows/cols 10-19. */
 function squarePng(): Uint8Array {
@@ -106,5 +108,107 @@ Deno.test({
     assert.deepEqual(again.evaluation.images.pixels, first.evaluation.images.pixels);
     assert.notDeepEqual(Deno.readFileSync(path), bytes, "the cache file was rewritten");
     Deno.removeSync(cache, { recursive: true });
+  },
+});
+
+Deno.test("OMNIGLOT_DIR naming a file is a DataError that says to point it at the folder", async () => {
+  const file = `${tempDir()}/omniglot.zip`;
+  Deno.writeTextFileSync(file, "not a folder");
+  await assert.rejects(() => ensureOmniglotFiles(file), (err) => {
+    assert.ok(err instanceof DataError);
+    assert.match(err.message, /OMNIGLOT_DIR .*omniglot\.zip is a file, not a folder/);
+    return true;
+  });
+});
+
+Deno.test("checkDigests names the missing and unexpected alphabets and the changed characters", () => {
+  const expected = { "A/character01": "1", "A/character02": "2", "Tengwar/character01": "3" };
+  checkDigests("x.zip", { ...expected }, expected);
+  assert.throws(
+    () => checkDigests("x.zip", { ...expected, "A/character02": "9" }, expected),
+    /x\.zip is not the Omniglot release: different drawings or ids in A\/character02/,
+  );
+  assert.throws(
+    () =>
+      checkDigests(
+        "x.zip",
+        { "A/character01": "1", "A/character02": "2", "Elvish/character01": "3" },
+        expected,
+      ),
+    (err) => err instanceof DataError && /missing Tengwar; unexpected Elvish/.test(err.message),
+  );
+});
+
+/** A copy of the Omniglot folder whose evaluation zip is `edit`ed, with a warm cache. */
+async function editedCopy(edit: (files: Record<string, Uint8Array>) => void) {
+  const src = omniglotFolder()!;
+  const dir = tempDir();
+  const cache = tempDir();
+  for (const f of ["images_background.zip", "all_runs.zip"]) {
+    Deno.copyFileSync(`${src}/${f}`, `${dir}/${f}`);
+  }
+  const files = unzipSync(Deno.readFileSync(`${src}/images_evaluation.zip`));
+  edit(files);
+  Deno.writeFileSync(`${dir}/images_evaluation.zip`, zipSync(files, { level: 0 }));
+  // The background decode is the same whatever the evaluation zip holds: reuse it.
+  const warm = `${cacheDir()}/omniglot-background.v1.bin`;
+  try {
+    Deno.copyFileSync(warm, `${cache}/omniglot-background.v1.bin`);
+  } catch {
+    await loadOmniglot({ size: 35, dir: src, cache, quiet: true });
+  }
+  return { dir, cache, before: [...Deno.readDirSync(cache)].map((e) => e.name).sort() };
+}
+
+Deno.test({
+  name: "an evaluation zip with a renamed test alphabet (same counts) is refused naming it",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const { dir, cache, before } = await editedCopy((files) => {
+      for (const k of Object.keys(files)) {
+        if (k.includes("/Tengwar/")) {
+          files[k.replace("/Tengwar/", "/Elvish/")] = files[k];
+          delete files[k];
+        }
+      }
+    });
+    await assert.rejects(() => loadOmniglot({ size: 35, dir, cache, quiet: true }), (err) => {
+      assert.ok(err instanceof DataError);
+      assert.match(err.message, /images_evaluation\.zip is not the Omniglot release/);
+      assert.match(err.message, /missing Tengwar; unexpected Elvish/);
+      return true;
+    });
+    // Nothing was cached from the wrong copy.
+    assert.deepEqual([...Deno.readDirSync(cache)].map((e) => e.name).sort(), before);
+  },
+});
+
+Deno.test({
+  name: "a re-encoded copy with one drawing changed is refused naming the character",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const { dir, cache } = await editedCopy((files) => {
+      const a = Object.keys(files).find((k) => /Tengwar\/character03\/\d+_05\.png$/.test(k))!;
+      const b = Object.keys(files).find((k) => /Tengwar\/character03\/\d+_06\.png$/.test(k))!;
+      [files[a], files[b]] = [files[b], files[a]];
+    });
+    await assert.rejects(
+      () => loadOmniglot({ size: 35, dir, cache, quiet: true }),
+      /different drawings or ids in Tengwar\/character03/,
+    );
+  },
+});
+
+Deno.test({
+  name: "a decode cache path that is a folder is a DataError naming it, not a crash",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const cache = tempDir();
+    Deno.mkdirSync(`${cache}/omniglot-background.v1.bin`);
+    await assert.rejects(
+      () => loadOmniglot({ size: 35, cache, quiet: true }),
+      (err) =>
+        err instanceof DataError && /omniglot-background\.v1\.bin is not a file/.test(err.message),
+    );
   },
 });

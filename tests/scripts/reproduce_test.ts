@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
-import { UsageError } from "../../lib/data/errors.ts";
+import { UsageError } from "../../lib/cli.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 

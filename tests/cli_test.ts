@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DataError, exitOnDataError } from "../../lib/data/errors.ts";
+import { exitOnDataError } from "../lib/cli.ts";
+import { DataError } from "../lib/data/errors.ts";
 
 Deno.test("exitOnDataError: the body's code, 2 with the message for bad data, other errors rethrown", async () => {
   const messages: string[] = [];

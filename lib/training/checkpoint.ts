@@ -3,11 +3,13 @@
  * weights, the optimiser state and the early-stopping record are stored; the random
  * streams are not, because every batch draws from a stream derived from its step index.
  *
- * One file, written atomically (temp file + rename): the 8-byte magic `SIAMCKP1`, a
- * little-endian uint32 header length, a JSON header, padding to 4 bytes, then the float32
- * arrays back to back in header order.
+ * One file, written atomically (temp file + rename): the 8-byte magic `SIAMCKP2`, a
+ * little-endian uint32 header length, a JSON header, padding to 4 bytes, the float32
+ * arrays back to back in header order, then the sha256 of everything before it. The
+ * checksum is what catches a same-size file with damaged weights, which would otherwise
+ * resume silently and finish at another accuracy.
  */
-import { exists, writeFileAtomic } from "../data/files.ts";
+import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { EarlyStoppingState } from "./early_stopping.ts";
 
 /** One point of the training curve. */
@@ -38,7 +40,8 @@ export interface Checkpoint {
   history: HistoryPoint[];
 }
 
-const MAGIC = "SIAMCKP1";
+const MAGIC = "SIAMCKP2";
+const SUM_BYTES = 32;
 
 /** Serialise a checkpoint into one buffer. */
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
@@ -59,7 +62,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   const head = new TextEncoder().encode(header);
   const start = align4(8 + 4 + head.length);
   const floats = groups.flat().reduce((s, a) => s + a.length, 0);
-  const out = new Uint8Array(start + 4 * floats);
+  const out = new Uint8Array(start + 4 * floats + SUM_BYTES);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, head.length, true);
   out.set(head, 12);
@@ -69,13 +72,24 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     body.set(a, offset);
     offset += a.length;
   }
+  out.set(hexBytes(digest(out.subarray(0, out.length - SUM_BYTES))), out.length - SUM_BYTES);
   return out;
 }
 
 /** Parse a buffer from {@link encodeCheckpoint}. @throws {Error} naming what is wrong. */
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    throw new Error("checkpoint: not a checkpoint file (bad magic)");
+export function decodeCheckpoint(file: Uint8Array): Checkpoint {
+  const magic = file.length >= 12 ? new TextDecoder().decode(file.subarray(0, 8)) : "";
+  if (magic === "SIAMCKP1") {
+    throw new Error("checkpoint: written by an older version without a checksum");
+  }
+  if (magic !== MAGIC) throw new Error("checkpoint: not a checkpoint file (bad magic)");
+  if (file.length < 12 + SUM_BYTES) throw new Error("checkpoint: truncated");
+  const bytes = file.subarray(0, file.length - SUM_BYTES);
+  if (
+    digest(bytes) !== [...file.subarray(bytes.length)].map((b) => b.toString(16).padStart(2, "0"))
+      .join("")
+  ) {
+    throw new Error("checkpoint: fails its checksum (truncated or corrupt)");
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headLength = view.getUint32(8, true);
@@ -129,6 +143,13 @@ export async function loadCheckpoint(path: string, configHash: string): Promise<
   if (!(await exists(path))) return null;
   const ckpt = decodeCheckpoint(await Deno.readFile(path));
   return ckpt.configHash === configHash ? ckpt : null;
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(
+    { length: hex.length / 2 },
+    (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16),
+  );
 }
 
 function align4(n: number): number {

@@ -252,7 +252,12 @@ async function tryLoad(
   try {
     return await loadCheckpoint(path, configHash);
   } catch (err) {
-    log(`  ignoring the unreadable checkpoint ${path}: ${(err as Error).message}`);
+    // A checkpoint only saves time: batches depend on the step alone, so starting over
+    // gives the numbers an uninterrupted run gives. Never resume from a damaged one.
+    log(
+      `  warning: the checkpoint ${path} cannot be used (${(err as Error).message}); ` +
+        `training starts again from step 0 and will reach the same result, only later`,
+    );
     return null;
   }
 }

@@ -49,3 +49,14 @@ Deno.test("a checkpoint of another configuration is not resumed; a missing one i
   assert.equal(await loadCheckpoint(`${dir}/none.bin`, "abc"), null);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a same-size checkpoint with damaged weights fails its checksum", () => {
+  const bytes = encodeCheckpoint(ckpt);
+  const damaged = bytes.slice();
+  damaged[damaged.length - 40] ^= 0x10; // inside the float arrays
+  assert.equal(damaged.length, bytes.length);
+  assert.throws(() => decodeCheckpoint(damaged), /fails its checksum/);
+  const old = bytes.slice();
+  old.set(new TextEncoder().encode("SIAMCKP1"), 0);
+  assert.throws(() => decodeCheckpoint(old), /older version/);
+});

@@ -78,6 +78,31 @@ Deno.test("a run killed after 4 steps and resumed reaches the same weights and o
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("a damaged checkpoint is not resumed: training starts over, says so, and ends where an uninterrupted run does", async () => {
+  const dir = tempDir();
+  const straight = await runTiny(6, `${dir}/a.bin`);
+  await runTiny(4, `${dir}/b.bin`);
+  const bytes = Deno.readFileSync(`${dir}/b.bin`);
+  bytes[bytes.length - 64] ^= 0x40; // a weight, same file size
+  Deno.writeFileSync(`${dir}/b.bin`, bytes);
+  const lines: string[] = [];
+  const { net, result } = await trainSiamese({
+    config: tinyConfig(),
+    background,
+    evaluation,
+    rng: new Rng(1, "siamese"),
+    checkpoint: { path: `${dir}/b.bin`, configHash: "tiny" },
+    quiet: true,
+    log: (l) => lines.push(l),
+  });
+  net.tower.dispose();
+  net.head.dispose();
+  assert.equal(result.resumedFrom, 0);
+  assert.match(lines.join("\n"), /b\.bin cannot be used \(checkpoint: fails its checksum/);
+  assert.deepEqual(decodeCheckpoint(Deno.readFileSync(`${dir}/b.bin`)).weights, straight.weights);
+  await Deno.remove(dir, { recursive: true });
+});
+
 function tinyModel(): tfl.LayersModel {
   const m = tfl.sequential();
   m.add(

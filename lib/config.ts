@@ -393,8 +393,14 @@ export function resolveConfig(profile: string, overrides: ConfigOverrides = {}):
 
 /** Parse `--only a,b` into experiment names. @throws {UsageError} on an unknown name. */
 export function parseOnly(only: string | undefined): ExperimentName[] {
-  if (only === undefined || only.trim() === "") return [...EXPERIMENTS];
+  if (only === undefined) return [...EXPERIMENTS];
   const names = only.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) {
+    throw new UsageError(
+      `--only "${only}" names no experiment; choose from ${EXPERIMENTS.join(", ")} ` +
+        `(or leave --only out to run them all)`,
+    );
+  }
   for (const n of names) {
     if (!(EXPERIMENTS as readonly string[]).includes(n)) {
       throw new UsageError(

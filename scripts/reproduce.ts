@@ -13,10 +13,19 @@ import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
 import { Rng } from "../lib/rng.ts";
-import { type ExperimentRecord, writeRows, writeRunRecord } from "../lib/report/results.ts";
+import {
+  type ExperimentRecord,
+  readRunRecord,
+  type RunRecord,
+  writeRows,
+  writeRunRecord,
+} from "../lib/report/results.ts";
+import { checkOutDir } from "../lib/report/out_dir.ts";
+import { checkRunFolder, runIdentity } from "../lib/report/run_identity.ts";
+import { timeLimitStops, timeLimitWarning } from "../lib/report/time_limits.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
 import { exportFigures } from "../lib/report/export.ts";
-import { writeFileAtomic } from "../lib/data/files.ts";
+import { removeStaleTemps, writeFileAtomic } from "../lib/data/files.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { gitCommit, versions } from "../lib/report/versions.ts";
 import type { Figure } from "../lib/report/figure.ts";
@@ -33,13 +42,16 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
   --backend ${BACKEND_REQUESTS.join("|")}
                                    tensorflow.js backend (default auto: the fastest that loads)
   --seed N                         run seed (default 1); fixes init, episodes, augmentation
-  --out DIR                        write there instead of results/<profile>/
+  --out DIR                        write there instead of results/<profile>/; a folder holds
+                                   one run (profile, seed, config): another run's folder is
+                                   refused, an --only rerun of the same run merges into it
   --force                          run the paper profile on a CPU backend anyway
   --help                           this text
 
 Environment: OMNIGLOT_DIR names a folder with images_background.zip, images_evaluation.zip
 and all_runs.zip (default data/omniglot/, downloaded on first use).
-Exit codes: 0 success, 1 an experiment failed, 2 bad usage or bad input.`;
+Exit codes: 0 success, 1 an experiment failed, 2 bad usage or bad input (found before
+any training starts).`;
 
 /** Parsed command line. */
 export interface ReproduceArgs {
@@ -75,9 +87,12 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
   }
   let seed: number | undefined;
   if (v.seed !== undefined) {
+    // Digits only: Number("") is 0 and Number("1e3") is 1000; above 2^53 integers round.
     seed = Number(v.seed);
-    if (!Number.isInteger(seed) || seed < 0) {
-      throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+    if (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(seed)) {
+      throw new UsageError(
+        `--seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "${v.seed}"`,
+      );
     }
   }
   parseOnly(v.only); // validates names
@@ -98,9 +113,21 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof args === "number") return args;
   const config: RunConfig = resolveConfig(args.profile, { seed: args.seed });
   const only = parseOnly(args.only);
-  const outDir = args.out ?? resultsDir(config.profile);
+  const identity = runIdentity(config);
   const log = (line: string) => console.error(line);
   const startedAt = new Date();
+
+  // Everything that can be wrong with the folders is found now, before any training.
+  let outDir: string;
+  let folder: "new" | "same";
+  try {
+    outDir = await checkOutDir(args.out ?? resultsDir(config.profile));
+    folder = await checkRunFolder(outDir, identity, readRunRecord);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
 
   let backend;
   try {
@@ -119,11 +146,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   log(
-    `profile ${config.profile}, seed ${config.seed}, backend ${backend.name}, experiments ${
-      only.join(", ")
-    }`,
+    `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name}, ` +
+      `experiments ${only.join(", ")}`,
   );
-  log(`results -> ${outDir}`);
+  log(`results -> ${outDir}${folder === "same" ? " (a folder of this run: merging)" : ""}`);
 
   const data = new DataSource({ evaluation: config.evaluation, seed: config.seed });
   // Fail early on missing or corrupt data, before any training.
@@ -132,6 +158,28 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   });
   if (dataCode !== 0) return dataCode;
+
+  // The folder is claimed for this run before anything trains in it: a kill from here on
+  // leaves run.json saying "running", and rerunning the same command resumes.
+  await removeStaleTemps(outDir);
+  const previous = folder === "same" ? await readRunRecord(outDir) : undefined;
+  const commit = await gitCommit();
+  const record = (status: RunRecord["status"], experiments: RunRecord["experiments"]) => ({
+    profile: config.profile,
+    seed: config.seed,
+    configHash: identity.configHash,
+    status,
+    backend: backend.name,
+    backendsSkipped: backend.skipped,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    versions: versions(),
+    gitCommit: commit,
+    command: ["deno", "task", "reproduce", ...argv],
+    config,
+    experiments,
+  });
+  await writeRunRecord(outDir, record("running", previous?.experiments ?? {}));
 
   const records: Record<string, ExperimentRecord> = {};
   const results: Record<string, ExperimentResult> = {};
@@ -151,12 +199,17 @@ export async function main(argv: string[]): Promise<number> {
         outDir,
         log,
       });
+      const stops = timeLimitStops(name, results[name].details, config);
       records[name] = {
         status: "ok",
         seconds: (performance.now() - started) / 1000,
         backend: tf.getBackend(),
+        gitCommit: commit,
+        finishedAt: new Date().toISOString(),
+        ...(stops.length ? { timeLimit: stops.map((s) => `${s.model}: ${s.message}`) } : {}),
         details: results[name].details,
       };
+      if (stops.length) log(timeLimitWarning(stops));
       log(`[${i + 1}/${only.length}] ${name} done in ${formatSeconds(records[name].seconds)}`);
     } catch (err) {
       failed = true;
@@ -165,6 +218,8 @@ export async function main(argv: string[]): Promise<number> {
         status: "failed",
         seconds: (performance.now() - started) / 1000,
         backend: tf.getBackend(),
+        gitCommit: commit,
+        finishedAt: new Date().toISOString(),
         error: message,
       };
       console.error(`error: experiment ${name} failed: ${message}`);
@@ -175,32 +230,32 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // Replace the result files so that, at any kill, they agree or run.json says they may not:
+  // run.json "writing" with the final records, report.md a notice, the rows, the figures,
+  // the report, then run.json "complete".
+  const experiments = { ...previous?.experiments, ...records };
+  await writeRunRecord(outDir, record("writing", experiments));
+  await writeFileAtomic(
+    `${outDir}/report.md`,
+    `# Results being written\n\nThe run started ${startedAt.toISOString()} (profile ` +
+      `\`${config.profile}\`, seed ${config.seed}) is writing its result files. If this stays, ` +
+      `it was stopped; rerun \`${["deno", "task", "reproduce", ...argv].join(" ")}\` ` +
+      `(trained models are reused).\n`,
+  );
   const ran = Object.keys(results);
-  const rows = await writeRows(outDir, ran, {
+  const rows = await writeRows(outDir, only, {
     oneShot: ran.flatMap((n) => results[n].oneShot),
     verification: ran.flatMap((n) => results[n].verification),
   });
   const figures: Figure[] = ran.flatMap((n) => results[n].figures);
   const figureFiles = await exportFigures(`${outDir}/figures`, figures, { log });
-  const run = await writeRunRecord(outDir, {
-    profile: config.profile,
-    seed: config.seed,
-    backend: backend.name,
-    backendsSkipped: backend.skipped,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    versions: versions(),
-    gitCommit: await gitCommit(),
-    command: ["deno", "task", "reproduce", ...argv],
-    config,
-    experiments: records,
-  });
   const existingFigures: string[] = [];
   try {
     for await (const e of Deno.readDir(`${outDir}/figures`)) {
       if (e.isFile && !e.name.includes(".tmp-")) existingFigures.push(e.name);
     }
   } catch { /* no figures folder */ }
+  const run = record("complete", experiments);
   await writeFileAtomic(
     `${outDir}/report.md`,
     reportMarkdown({
@@ -209,6 +264,15 @@ export async function main(argv: string[]): Promise<number> {
       figures: [...new Set([...figureFiles, ...existingFigures])].sort(),
     }),
   );
+  await writeRunRecord(outDir, run);
+  const limited = Object.values(experiments).flatMap((e) => e.timeLimit ?? []);
+  if (limited.length) {
+    log(
+      `\nWARNING: ${limited.length} model${limited.length === 1 ? " was" : "s were"} stopped by ` +
+        `a time limit; report.md and run.json say which (these numbers are not the ` +
+        `${config.profile} profile's).`,
+    );
+  }
   log(`\nwrote ${outDir}/one_shot.csv, verification.csv, run.json, report.md`);
   return failed ? 1 : 0;
 }

@@ -10,7 +10,7 @@
 import { unzipSync } from "fflate";
 import { decode } from "fast-png";
 import { DataError } from "./errors.ts";
-import { digest, exists, writeFileAtomic } from "./files.ts";
+import { digest, exists, removeStaleTemps, writeFileAtomic } from "./files.ts";
 import {
   type ImageSet,
   OMNIGLOT_SIZE,
@@ -126,6 +126,9 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
   }
   const dir = await ensureOmniglotFiles(options.dir);
   const cache = options.cache ?? cacheDir();
+  // Temp files of killed runs (a kill between write and rename) would pile up here.
+  await removeStaleTemps(cache, 0);
+  await removeStaleTemps(dir, 0);
   const background = await loadSplit("background", dir, cache, size, options.quiet);
   const evaluation = await loadSplit("evaluation", dir, cache, size, options.quiet);
   const packedRuns = readRuns(await readZip(`${dir}/all_runs.zip`));

@@ -399,6 +399,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
         distortions,
         accuracy: v.accuracy,
         steps: trained.meta.training.steps,
+        stoppedBy: trained.meta.training.stoppedBy,
         reused: trained.reused,
         seconds: trained.meta.training.seconds,
       });

@@ -25,12 +25,27 @@ export function reportMarkdown(input: ReportInput): string {
   const out: string[] = [];
   out.push(`# Results: profile \`${run.profile}\``);
   out.push("");
+  const commits = [
+    ...new Set(Object.values(run.experiments).map((e) => e.gitCommit ?? run.gitCommit)),
+  ];
   out.push(
-    `Seed ${run.seed}, backend \`${run.backend}\`, commit \`${run.gitCommit ?? "unknown"}\`, ` +
-      `finished ${run.finishedAt}. Accuracies are percentages with 95% Wilson intervals; ` +
+    `Seed ${run.seed}, config \`${run.configHash ?? "unknown"}\`, backend \`${run.backend}\`, ` +
+      (commits.length > 1
+        ? `commits ${commits.map((c) => `\`${c ?? "unknown"}\``).join(", ")} (per experiment below)`
+        : `commit \`${commits[0] ?? "unknown"}\``) +
+      `, finished ${run.finishedAt}. Accuracies are percentages with 95% Wilson intervals; ` +
       `the paper is Koch, Zemel and Salakhutdinov (2015).`,
   );
   out.push("");
+  const limited = Object.entries(run.experiments).flatMap(([, e]) => e.timeLimit ?? []);
+  if (limited.length) {
+    out.push("> **Warning: stopped by a time limit.**");
+    for (const line of limited) out.push(`> - ${line}.`);
+    out.push(
+      "> Rows of these models, and MNIST rows scored with them, are those of a shorter run.",
+    );
+    out.push("");
+  }
 
   // Table 2: 20-way within-alphabet one-shot.
   out.push("## One-shot classification, 20-way within-alphabet (paper Table 2)");
@@ -143,12 +158,15 @@ export function reportMarkdown(input: ReportInput): string {
   out.push("## Runs");
   out.push("");
   out.push(markdownTable(
-    ["experiment", "status", "backend", "wall time"],
+    ["experiment", "status", "backend", "wall time", "commit", "finished"],
     Object.entries(run.experiments).map(([name, e]) => [
       name,
-      e.status + (e.error ? `: ${e.error.split("\n")[0]}` : ""),
+      e.status + (e.error ? `: ${e.error.split("\n")[0]}` : "") +
+      (e.timeLimit ? ` (${e.timeLimit.length} stopped by the time limit)` : ""),
       e.backend,
       formatSeconds(e.seconds),
+      e.gitCommit ?? run.gitCommit ?? "unknown",
+      e.finishedAt ?? run.finishedAt,
     ]),
   ));
   out.push("");

@@ -1,8 +1,8 @@
 /**
  * The results folder of CONTRACT.md: `one_shot.csv`, `verification.csv`, `run.json`,
- * `report.md`. Rows of experiments that did not run this time are kept from the previous
- * files (they came from runs that happened); rows of experiments that ran are replaced.
- * Every file is written atomically.
+ * `report.md`. A folder holds one run (`run_identity.ts`): an `--only` rerun of the same run
+ * replaces the rows of the experiments it attempted and keeps the others. Every file is
+ * written atomically; `run.json`'s `status` says whether the set is complete.
  */
 import { writeFileAtomic } from "../data/files.ts";
 import {
@@ -22,12 +22,25 @@ export interface ExperimentRecord {
   backend: string;
   error?: string;
   details?: Record<string, unknown>;
+  /** Commit of the code that ran it (an `--only` rerun may be of a later commit). */
+  gitCommit?: string | null;
+  /** When it ended. */
+  finishedAt?: string;
+  /** One line per model a time safety net stopped before its step bound (`time_limits.ts`). */
+  timeLimit?: string[];
 }
 
 /** The content of `run.json`. */
 export interface RunRecord {
   profile: string;
   seed: number;
+  /** Hash of the resolved config: with profile and seed, which run the folder holds. */
+  configHash?: string;
+  /**
+   * `running` while experiments train (the other files are still the previous attempt's),
+   * `writing` while the result files are replaced, `complete` once they all agree.
+   */
+  status?: "running" | "writing" | "complete";
   backend: string;
   /** Why each backend tried before it was skipped. */
   backendsSkipped: { name: string; reason: string }[];
@@ -96,8 +109,9 @@ async function readCsv(path: string): Promise<Record<string, string>[]> {
 }
 
 /**
- * Merge this run's rows into the folder's files: rows of `ran` experiments are replaced
- * by `rows`, others kept. Returns the merged rows.
+ * Merge this run's rows into the folder's files: rows of the experiments in `ran` (those
+ * attempted, whether they succeeded or failed) are replaced by `rows`, others kept.
+ * Returns the merged rows.
  */
 export async function writeRows(
   dir: string,
@@ -113,16 +127,8 @@ export async function writeRows(
   return { oneShot, verification };
 }
 
-/** Write `run.json`, keeping records of experiments that did not run this time. */
+/** Write `run.json` atomically, as given. */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<RunRecord> {
-  const previous = await readRunRecord(dir);
-  const merged: RunRecord = {
-    ...record,
-    experiments: {
-      ...(previous?.profile === record.profile ? previous.experiments : {}),
-      ...record.experiments,
-    },
-  };
-  await writeFileAtomic(`${dir}/run.json`, JSON.stringify(merged, null, 2) + "\n");
-  return merged;
+  await writeFileAtomic(`${dir}/run.json`, JSON.stringify(record, null, 2) + "\n");
+  return record;
 }

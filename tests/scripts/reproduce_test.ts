@@ -3,6 +3,7 @@ import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
+import { resolveConfig } from "../../lib/config.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
 /** Run `deno task reproduce`'s script with the task's permissions; returns code and output. */
@@ -38,6 +39,17 @@ Deno.test("unknown flags, profiles, experiments, backends and seeds are usage er
   assert.throws(() => parseReproduceArgs(["--only", "baseline,nope"]), /unknown experiment "nope"/);
   assert.throws(() => parseReproduceArgs(["--backend", "tpu"]), /unknown backend "tpu"/);
   assert.throws(() => parseReproduceArgs(["--seed", "-3"]), /--seed/);
+  // Number("") is 0 and 2^53 + 1 rounds to 2^53: both ran silently before.
+  assert.throws(() => parseReproduceArgs(["--seed", ""]), /--seed must be a whole number.*""/);
+  assert.throws(
+    () => parseReproduceArgs(["--seed", "9007199254740993"]),
+    /--seed must be a whole number from 0 to 9007199254740991, got "9007199254740993"/,
+  );
+  assert.throws(() => parseReproduceArgs(["--seed", "1e3"]), /--seed/);
+  // "--only ," ran nothing and exited 0; "--only ''" ran everything.
+  assert.throws(() => parseReproduceArgs(["--only", ","]), /--only "," names no experiment/);
+  assert.throws(() => parseReproduceArgs(["--only", ""]), /--only "" names no experiment/);
+  assert.equal(parseReproduceArgs(["--seed", "9007199254740991"]).seed, 9007199254740991);
   const ok = parseReproduceArgs(["--profile", "quick", "--only", "baseline", "--seed", "4"]);
   assert.equal(ok.profile, "quick");
   assert.equal(ok.seed, 4);
@@ -143,5 +155,129 @@ Deno.test({
       ![...Deno.readDirSync(out)].some((e) => e.name.includes(".tmp-")),
       "no temp files left",
     );
+    assert.equal(run.status, "complete");
+    assert.match(run.configHash, /^[0-9a-f]{12}$/);
+    assert.equal(run.experiments.baseline.gitCommit, run.gitCommit);
+    assert.match(report, new RegExp(`config \`${run.configHash}\``));
+
+    // An --only rerun of the same run merges into its folder (saved models are reused there),
+    // and the temp files a killed run left behind are cleared.
+    const stale = `${out}/figures/baseline.html.tmp-999999999-0123abcd`;
+    Deno.writeTextFileSync(stale, "half a file");
+    Deno.utimeSync(stale, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    const again = await reproduce([...BASELINE, "--out", out]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /a folder of this run: merging/);
+    assert.throws(() => Deno.statSync(stale), Deno.errors.NotFound);
+    assert.deepEqual(
+      parseCsv(Deno.readTextFileSync(`${out}/one_shot.csv`)),
+      rows,
+      "the same rows, once",
+    );
   },
+});
+
+/** The files under `dir` with their contents, to show a refused run wrote nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      else out[p] = e.isFile ? Deno.readTextFileSync(p) : "<link>";
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A results folder as a seed-3 quick run leaves it. */
+function seed3Folder(): string {
+  const dir = `${tempDir()}/quick`;
+  Deno.mkdirSync(`${dir}/models/triplet-batch-hard`, { recursive: true });
+  const config = resolveConfig("quick", { seed: 3 });
+  Deno.writeTextFileSync(
+    `${dir}/run.json`,
+    JSON.stringify({ profile: "quick", seed: 3, config, experiments: {} }),
+  );
+  Deno.writeTextFileSync(`${dir}/one_shot.csv`, "experiment,method\ntriplet,triplet-batch-hard\n");
+  Deno.writeTextFileSync(`${dir}/models/triplet-batch-hard/training.json`, "{}");
+  return dir;
+}
+
+const BASELINE = ["--profile", "quick", "--only", "baseline", "--backend", "cpu"];
+
+Deno.test("bad flag values exit 2 naming the flag before anything starts", async () => {
+  for (
+    const [args, message] of [
+      [["--seed", ""], /--seed must be a whole number/],
+      [["--seed", "9007199254740993"], /--seed must be a whole number/],
+      [["--only", ","], /--only "," names no experiment/],
+      [["--only", ""], /--only "" names no experiment/],
+    ] as const
+  ) {
+    const out = `${tempDir()}/res`;
+    const r = await reproduce([...BASELINE.slice(0, 2), ...args, "--out", out]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
+  }
+});
+
+Deno.test("an --out that cannot take the results exits 2 naming it, before any training", async () => {
+  const base = tempDir();
+  const file = `${base}/results.txt`;
+  Deno.writeTextFileSync(file, "keep me");
+  let r = await reproduce([...BASELINE, "--out", file]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--out .*results\.txt.* is a file, not a folder/);
+  assert.equal(Deno.readTextFileSync(file), "keep me");
+  assert.doesNotMatch(r.stderr, /\[1\/1\] baseline/, "nothing trained or evaluated");
+
+  r = await reproduce([...BASELINE, "--out", "/var/i14-outside-allow-list"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /--out \/var\/i14-outside-allow-list is outside the folders this task may write/,
+  );
+
+  // A symlink under /tmp must not carry results outside the allow-list.
+  Deno.symlinkSync("/var", `${base}/link`);
+  r = await reproduce([...BASELINE, "--out", `${base}/link/i14-results`]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /leads to \/var\/i14-results, which is outside/);
+  assert.throws(() => Deno.statSync("/var/i14-results"), Deno.errors.NotFound);
+});
+
+Deno.test({
+  name: "a read-only --out folder exits 2 before any training",
+  ignore: Deno.uid() === 0, // root writes through a read-only mode
+  fn: async () => {
+    const dir = tempDir();
+    Deno.chmodSync(dir, 0o555);
+    const r = await reproduce([...BASELINE, "--out", `${dir}/res`]);
+    Deno.chmodSync(dir, 0o755);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /cannot write in/);
+  },
+});
+
+Deno.test("a folder of another run (seed, profile) or of no run is refused, untouched", async () => {
+  const dir = seed3Folder();
+  const before = snapshot(dir);
+  let r = await reproduce([...BASELINE, "--seed", "5", "--out", dir]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /holds another run \(profile quick, seed 3, config [0-9a-f]{12}\)/);
+  assert.match(r.stderr, /pass --out with a new folder/);
+  r = await reproduce(["--profile", "standard", "--only", "baseline", "--seed", "3", "--out", dir]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /holds another run \(profile quick, seed 3/);
+  assert.deepEqual(snapshot(dir), before);
+
+  const other = tempDir();
+  Deno.writeTextFileSync(`${other}/notes.txt`, "mine");
+  r = await reproduce([...BASELINE, "--out", other]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /holds files but no readable run\.json/);
+  assert.deepEqual(snapshot(other), { [`${other}/notes.txt`]: "mine" });
 });

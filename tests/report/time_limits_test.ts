@@ -1,0 +1,107 @@
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import { selectBackend } from "../../lib/backends/select.ts";
+import { resolveConfig } from "../../lib/config.ts";
+import { DataSource } from "../../lib/experiments/data_source.ts";
+import { run } from "../../lib/experiments/siamese.ts";
+import { reportMarkdown } from "../../lib/report/report_md.ts";
+import type { RunRecord } from "../../lib/report/results.ts";
+import { timeLimitStops, timeLimitWarning } from "../../lib/report/time_limits.ts";
+import { Rng } from "../../lib/rng.ts";
+import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+
+const quick = resolveConfig("quick");
+
+Deno.test("time-limit stops are found in fresh and reused records, with the profile's step bound", () => {
+  assert.deepEqual(timeLimitStops("siamese", { steps: 600, stoppedBy: "steps" }, quick), []);
+  const siamese = timeLimitStops("siamese", {
+    steps: 312,
+    stoppedBy: "time",
+    table1: [{ trainPairs: 2000, distortions: true, steps: 7, stoppedBy: "time" }],
+  }, quick);
+  assert.deepEqual(siamese.map((s) => [s.model, s.step, s.of]), [
+    ["siamese", 312, 600],
+    ["siamese table1 2000 pairs, distorted", 7, 20],
+  ]);
+  assert.equal(
+    siamese[0].message,
+    "training stopped at step 312 of 600 by the time limit; these numbers are not the quick profile's",
+  );
+  const triplet = timeLimitStops("triplet", {
+    models: {
+      "triplet-batch-hard": { miner: "batch-hard", steps: 99, stoppedBy: "time" },
+      "triplet-semi-hard": { miner: "semi-hard", steps: 150, stoppedBy: "steps" },
+    },
+  }, quick);
+  assert.deepEqual(triplet.map((s) => [s.model, s.step, s.of]), [["triplet-batch-hard", 99, 150]]);
+  const warning = timeLimitWarning(triplet);
+  assert.ok(warning.split("\n").length >= 4, "a block, not one log line");
+  assert.match(warning, /WARNING: a time safety net stopped training/);
+  assert.match(warning, /triplet-batch-hard: training stopped at step 99 of 150 by the time limit/);
+});
+
+Deno.test({
+  name: "a tiny config whose time net binds: its details, run.json lines and report.md say so",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    await selectBackend("wasm");
+    const config = resolveConfig("quick");
+    config.siamese.maxSeconds = 1;
+    config.siamese.table1.maxSeconds = 0.5;
+    const outDir = tempDir();
+    const result = await run({
+      config,
+      rng: new Rng(config.seed, "siamese"),
+      data: new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true }),
+      backend: tf.getBackend(),
+      outDir,
+      log: () => {},
+      quiet: true,
+    });
+    const stops = timeLimitStops("siamese", result.details, config);
+    assert.deepEqual(stops.map((s) => [s.model, s.of]), [
+      ["siamese", 600],
+      ["siamese table1 2000 pairs, distorted", 20],
+    ]);
+    for (const s of stops) {
+      assert.ok(s.step < s.of, `${s.model} stopped at ${s.step}`);
+      assert.match(
+        s.message,
+        /^training stopped at step \d+ of \d+ by the time limit; these numbers are not the quick profile's$/,
+      );
+    }
+    const timeLimit = stops.map((s) => `${s.model}: ${s.message}`);
+    const record: RunRecord = {
+      profile: "quick",
+      seed: 1,
+      configHash: "0123456789ab",
+      status: "complete",
+      backend: "wasm",
+      backendsSkipped: [],
+      startedAt: "",
+      finishedAt: "",
+      versions: {},
+      gitCommit: "abc",
+      command: [],
+      config,
+      experiments: { siamese: { status: "ok", seconds: 1, backend: "wasm", timeLimit } },
+    };
+    const report = reportMarkdown({
+      oneShot: result.oneShot,
+      verification: result.verification,
+      run: record,
+      figures: [],
+    });
+    assert.match(report, /Warning: stopped by a time limit/);
+    assert.match(
+      report,
+      new RegExp(
+        `siamese: training stopped at step ${
+          stops[0].step
+        } of 600 by the time limit; these numbers are not the quick profile's`,
+      ),
+    );
+    assert.match(report, /ok \(2 stopped by the time limit\)/);
+    await Deno.remove(outDir, { recursive: true });
+  },
+});

@@ -155,6 +155,12 @@ async function startTfjsNode(pkg: string, gpu: boolean): Promise<{ info: string 
       `from storage.googleapis.com; install it with deno install --allow-scripts=npm:${pkg} ` +
       `npm:${pkg}@${tf.version_core})`;
   }
+  // Native code needs --allow-ffi, which only the reproduce-native task grants: the plain
+  // tasks run without it, so a native addon cannot load by accident.
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return `${pkg} is installed but loading native code needs --allow-ffi: run ` +
+      `deno task reproduce-native (the reproduce task does not grant it)`;
+  }
   try {
     require(pkg);
   } catch (err) {

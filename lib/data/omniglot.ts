@@ -190,6 +190,12 @@ export async function ensureOmniglotFiles(dirOverride?: string): Promise<string>
 async function download(name: ReleaseFile, dir: string): Promise<void> {
   const spec = RELEASE.files[name];
   const url = `${RELEASE.base}/${spec.path}`;
+  if (Deno.permissions.querySync({ name: "net", host: new URL(url).host }).state !== "granted") {
+    throw new DataError(
+      `${dir}/${name} is missing and this task may not download it; run deno task data ` +
+        `(it fetches the zips into data/omniglot/) or set OMNIGLOT_DIR to a folder holding them.`,
+    );
+  }
   console.error(`Downloading ${url} ...`);
   let bytes: Uint8Array;
   try {

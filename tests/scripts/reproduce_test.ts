@@ -6,21 +6,16 @@ import { parseCsv } from "../../lib/report/tables.ts";
 import { resolveConfig } from "../../lib/config.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
+/** The permission flags of a task in deno.json, so tests run with exactly what it grants. */
+function taskPermissions(task: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`));
+  return (config.tasks[task] as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
+}
+
 /** Run `deno task reproduce`'s script with the task's permissions; returns code and output. */
 async function reproduce(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write=data,results,/tmp",
-      "--allow-env",
-      "--allow-net",
-      "--allow-run",
-      "--allow-ffi",
-      "--allow-sys",
-      "scripts/reproduce.ts",
-      ...args,
-    ],
+    args: ["run", ...taskPermissions("reproduce"), "scripts/reproduce.ts", ...args],
     cwd: REPO_ROOT,
     env: { NO_COLOR: "1", SIAMESE_QUIET: "1", ...env },
     stdout: "piped",
@@ -280,4 +275,17 @@ Deno.test("a folder of another run (seed, profile) or of no run is refused, unto
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /holds files but no readable run\.json/);
   assert.deepEqual(snapshot(other), { [`${other}/notes.txt`]: "mine" });
+});
+
+Deno.test("the reproduce task grants no unscoped net, run, ffi or sys permission", () => {
+  const flags = taskPermissions("reproduce");
+  for (const name of ["net", "run", "ffi", "sys"]) {
+    assert.ok(!flags.includes(`--allow-${name}`), `--allow-${name} unscoped`);
+  }
+  assert.ok(
+    !flags.some((f) => f.startsWith("--allow-ffi")),
+    "native code only in reproduce-native",
+  );
+  assert.ok(flags.includes("--allow-run=git,chromium"));
+  assert.ok(taskPermissions("reproduce-native").includes("--allow-ffi"));
 });

@@ -37,6 +37,10 @@ export async function checkOutDir(dir: string, flag = "--out"): Promise<string> 
   const real = (await Deno.realPath(existing)) + rest;
   const targets = [real, `${real}/models`, `${real}/figures`];
   for (const target of targets) {
+    const info = await Deno.stat(target).catch(() => undefined);
+    if (info && !info.isDirectory) {
+      throw new UsageError(`${flag} ${dir}: ${target} is a file where a folder goes; ${fix}.`);
+    }
     // A symlink inside the folder may point elsewhere too.
     const resolved = await Deno.realPath(target).catch(() => target);
     const state = (await Deno.permissions.query({ name: "write", path: resolved })).state;

@@ -229,6 +229,13 @@ Deno.test("an --out that cannot take the results exits 2 naming it, before any t
   assert.equal(Deno.readTextFileSync(file), "keep me");
   assert.doesNotMatch(r.stderr, /\[1\/1\] baseline/, "nothing trained or evaluated");
 
+  const figuresFile = `${tempDir()}/res`;
+  Deno.mkdirSync(figuresFile);
+  Deno.writeTextFileSync(`${figuresFile}/figures`, "");
+  r = await reproduce([...BASELINE, "--out", figuresFile]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /figures is a file where a folder goes/);
+
   r = await reproduce([...BASELINE, "--out", "/var/i14-outside-allow-list"]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(

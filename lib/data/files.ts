@@ -50,7 +50,7 @@ const STALE_MS = 60_000;
  * process, or written to in the last minute, are kept.
  * @returns the paths removed.
  */
-export async function removeStaleTemps(dir: string, depth = 3): Promise<string[]> {
+export async function removeStaleTemps(dir: string, depth = 5): Promise<string[]> {
   const removed: string[] = [];
   const visit = async (d: string, level: number) => {
     let entries: Deno.DirEntry[];

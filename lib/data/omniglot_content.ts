@@ -99,6 +99,6 @@ export function checkDigests(
   if (changed.length) parts.push(`different drawings or ids in ${list(changed)}`);
   throw new DataError(
     `${file} is not the Omniglot release: ${parts.join("; ")}. ` +
-      `Replace it with the original (see README, Data) or point OMNIGLOT_DIR at a correct copy.`,
+      `Replace it with the original release zip, or point OMNIGLOT_DIR at a correct copy.`,
   );
 }

@@ -20,7 +20,7 @@ import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/bac
 import { Rng } from "../lib/rng.ts";
 import { type ExperimentRecord, writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
-import { exportFigures } from "../lib/report/export.ts";
+import { exportFigures, PLOTLY_FILE } from "../lib/report/export.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { gitCommit, versions } from "../lib/report/versions.ts";
@@ -203,7 +203,10 @@ export async function main(argv: string[]): Promise<number> {
   const existingFigures: string[] = [];
   try {
     for await (const e of Deno.readDir(`${outDir}/figures`)) {
-      if (e.isFile && !e.name.includes(".tmp-")) existingFigures.push(e.name);
+      // plotly.min.js is the pages' script, not a figure to list in the report.
+      if (e.isFile && !e.name.includes(".tmp-") && e.name !== PLOTLY_FILE) {
+        existingFigures.push(e.name);
+      }
     }
   } catch { /* no figures folder */ }
   await writeFileAtomic(
@@ -211,7 +214,9 @@ export async function main(argv: string[]): Promise<number> {
     reportMarkdown({
       ...rows,
       run,
-      figures: [...new Set([...figureFiles, ...existingFigures])].sort(),
+      figures: [
+        ...new Set([...figureFiles.filter((f) => f !== PLOTLY_FILE), ...existingFigures]),
+      ].sort(),
     }),
   );
   log(`\nwrote ${outDir}/one_shot.csv, verification.csv, run.json, report.md`);

@@ -2,17 +2,16 @@
  * Plotly figure specs built from result rows. Pure data: rendering lives in display.ts
  * (notebooks) and export.ts (standalone HTML and PNG).
  */
+import { ascending, group } from "d3-array";
 import type { OneShotRow } from "./tables.ts";
 import type { Figure } from "./figure.ts";
 
 /** Accuracy against N for each method's n-way rows, with 95% interval bands as error bars. */
 export function nWayCurveFigure(rows: readonly OneShotRow[], name = "n_way_curve"): Figure {
   const curve = rows.filter((r) => r.protocol === "n-way");
-  const methods = [...new Set(curve.map((r) => `${r.experiment}/${r.method}`))];
-  const data = methods.map((m) => {
-    const pts = curve.filter((r) => `${r.experiment}/${r.method}` === m).sort((a, b) =>
-      a.ways - b.ways
-    );
+  const methods = group(curve, (r) => `${r.experiment}/${r.method}`);
+  const data = [...methods].map(([m, rows]) => {
+    const pts = [...rows].sort((a, b) => ascending(a.ways, b.ways));
     return {
       type: "scatter",
       mode: "lines+markers",

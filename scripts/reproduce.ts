@@ -20,6 +20,7 @@ import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/bac
 import { Rng } from "../lib/rng.ts";
 import { type ExperimentRecord, writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
+import { nWayCurveFigure } from "../lib/report/figures.ts";
 import { exportFigures, PLOTLY_FILE } from "../lib/report/export.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
@@ -186,6 +187,11 @@ export async function main(argv: string[]): Promise<number> {
     verification: ran.flatMap((n) => results[n].verification),
   });
   const figures: Figure[] = ran.flatMap((n) => results[n].figures);
+  // Every method's n-way curve in one figure (this run's rows and those kept from earlier
+  // runs), with the paper's points: the README's front-page picture.
+  if (rows.oneShot.some((r) => r.protocol === "n-way")) {
+    figures.push(nWayCurveFigure(rows.oneShot, "n_way_curve"));
+  }
   const figureFiles = await exportFigures(`${outDir}/figures`, figures, { log });
   const run = await writeRunRecord(outDir, {
     profile: config.profile,

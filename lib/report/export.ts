@@ -296,7 +296,8 @@ export async function indexHtml(dir: string): Promise<string> {
   }
   const body = pages.flatMap((p, i) => {
     const png = p.file.replace(/\.html$/, ".png");
-    const links = [`<a href="${escapeHtml(p.file)}">page</a>`];
+    // Several figures share a title (each experiment's n-way curve), so the file names it.
+    const links = [`<a href="${escapeHtml(p.file)}">${escapeHtml(p.file)}</a>`];
     if (pngs.has(png)) links.push(`<a href="${escapeHtml(png)}">PNG</a>`);
     return [
       `<section id="${escapeHtml(p.file.replace(/\.html$/, ""))}">`,

@@ -14,6 +14,7 @@
  * gallery.verify(a, b);                              // { same, distance }
  * ```
  */
+import { min, rollup } from "d3-array";
 import * as tf from "@tensorflow/tfjs-core";
 import type { ImageSet } from "./data/images.ts";
 import type { Distance } from "./distances/distance.ts";
@@ -114,11 +115,11 @@ export class Gallery {
     }
     const [query] = this.#embedAll(asImageSet(image, "identify"));
     const distances = this.#distances(query, this.#rows);
-    const best = new Map<string, number>();
-    this.#labels.forEach((label, i) => {
-      const d = distances[i];
-      if (!best.has(label) || d < best.get(label)!) best.set(label, d);
-    });
+    const best = rollup(
+      this.#labels.map((_, i) => i),
+      (rows) => min(rows, (i) => distances[i])!,
+      (i) => this.#labels[i],
+    );
     const order = this.labels;
     const matches = order.map((label) => ({
       label,

@@ -36,9 +36,19 @@ export const PAPER_TABLE2: { method: string; accuracy: number }[] = [
 ];
 
 /**
- * The paper's number for a one-shot row, when it has one: 20-way Omniglot (lake-runs,
- * koch-400, and n-way at N = 20) and 10-way MNIST. `family` is `1-nn` or `siamese`.
+ * The paper's methods that one-shot rows are compared with. The triplet-loss rows have no
+ * family: the paper trains no triplet net, so they carry no paper number.
  */
-export function paperOneShot(family: string, dataset: string, ways: number): number | undefined {
+export type PaperFamily = "1-nn" | "siamese";
+
+/**
+ * The paper's number for a one-shot row, when it has one: 20-way Omniglot (lake-runs,
+ * koch-400, and n-way at N = 20) and 10-way MNIST.
+ */
+export function paperOneShot(
+  family: PaperFamily,
+  dataset: string,
+  ways: number,
+): number | undefined {
   return PAPER_ONE_SHOT[`${family}/${dataset}/${ways}`];
 }

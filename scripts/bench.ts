@@ -15,6 +15,7 @@
  * cannot start).
  */
 import * as os from "node:os";
+import { median } from "d3-array";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import {
@@ -181,12 +182,6 @@ export function trainStepFlops(spec: TowerSpec, pairs: number): number {
   return 2 * pairs * perImage + 3 * pairs * 2 * spec.dense;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Times `warmup + steps` calls of `step`; returns the timed durations in ms. */
 function timeSteps(step: () => void, steps: number, warmup: number): number[] {
   // Warm-up: XNNPACK operator creation, kernel setup, wasm memory growth.
@@ -285,7 +280,7 @@ function row(
       note: times,
     };
   }
-  const ms = median(times);
+  const ms = median(times)!; // steps >= 1 (parseBenchArgs)
   const perSecond = 1000 / ms;
   const flops = phase === "train"
     ? trainStepFlops(model.spec, batch)

@@ -7,6 +7,7 @@
  * one line per factor, the mean accuracy over the seeds per model. Exit 0, 1 when no model
  * is saved, 2 on a usage or data error.
  */
+import { mean } from "d3-array";
 import { selectBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/config.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
           progress.tick(1, `factor ${label}, ${model.method}`);
           return accuracy;
         });
-        return (accs.reduce((a, b) => a + b, 0) / accs.length).toFixed(2);
+        return mean(accs)!.toFixed(2);
       });
       rows.push([label, ...cells]);
     }

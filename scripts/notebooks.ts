@@ -4,10 +4,12 @@
  * output (an exception, or anything on stderr): a notebook that "ran" with a traceback in
  * the middle is not a notebook that works.
  *
- * The notebooks read the profile from `NOTEBOOK_PROFILE` and the output folder from
- * `NOTEBOOK_OUT` (both set here); opened by hand without them they use `quick` and
- * `results/quick/notebooks/`.
+ * The notebooks read the profile from `NOTEBOOK_PROFILE`, the results folder whose rows and
+ * saved models they show from `NOTEBOOK_RESULTS` (`--results`), and the output folder from
+ * `NOTEBOOK_OUT` (all set here); opened by hand without them they use `quick`,
+ * `results/quick/` and `results/quick/notebooks/`.
  */
+import { isAbsolute, resolve } from "node:path";
 import { type Profile, PROFILES } from "../lib/config.ts";
 import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
@@ -19,14 +21,18 @@ Executes notebooks/*.ipynb headless (jupyter nbconvert, Deno kernel) and writes 
 executed copies to results/<profile>/notebooks/. Fails (exit 1) when a cell raised or
 wrote to stderr, naming the notebook and the cell.
 
-  --profile quick|standard|paper   scale the notebooks run at (default standard)
+  --profile quick|standard|paper   scale the notebooks run at (default standard, or the
+                                   profile of --results)
+  --results DIR                    the results folder to show (a \`deno task reproduce --out
+                                   DIR\` folder: rows, saved models); default results/<profile>/
   --only STEM[,STEM]               only these notebooks, e.g. 01_nearest_neighbour
   --timeout SECONDS                per-cell limit (default: quick 600, standard 3600, paper none)
   --notebooks DIR                  folder of notebooks (default notebooks/)
-  --out DIR                        write executed notebooks here instead
+  --out DIR                        write executed notebooks here instead (default
+                                   <results>/notebooks/)
   --help                           this text
 
-Needs jupyter nbconvert and the Deno kernel: .ci/notebooks_setup.sh installs both.`;
+Needs jupyter nbconvert and the Deno kernel: \`deno task setup-notebooks\` installs both.`;
 
 /** Parsed command line of `deno task notebooks`. */
 export interface NotebookArgs {
@@ -37,6 +43,8 @@ export interface NotebookArgs {
   timeout?: number;
   notebooks: string;
   out: string;
+  /** Absolute path of the results folder given by `--results`, passed as NOTEBOOK_RESULTS. */
+  results?: string;
   help: boolean;
 }
 
@@ -50,14 +58,16 @@ const CELL_TIMEOUT: Record<Profile, number | undefined> = {
 /** Parse the flags. @throws {UsageError} on an unknown flag or value. */
 export function parseNotebookArgs(argv: string[]): NotebookArgs {
   const values = parseFlags(argv, {
-    profile: { type: "string", default: "standard" },
+    profile: { type: "string" },
+    results: { type: "string" },
     only: { type: "string" },
     timeout: { type: "string" },
     notebooks: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   });
-  const profile = values.profile!;
+  const results = values.results === undefined ? undefined : checkResultsDir(values.results);
+  const profile = values.profile ?? results?.profile ?? "standard";
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new UsageError(`unknown profile "${profile}"; choose one of ${PROFILES.join(", ")}`);
   }
@@ -76,9 +86,48 @@ export function parseNotebookArgs(argv: string[]): NotebookArgs {
     only: only?.length ? only : undefined,
     timeout,
     notebooks: values.notebooks ?? `${REPO_ROOT}/notebooks`,
-    out: values.out ?? `${REPO_ROOT}/results/${profile}/notebooks`,
+    out: values.out ?? `${results?.dir ?? `${REPO_ROOT}/results/${profile}`}/notebooks`,
+    results: results?.dir,
     help: values.help!,
   };
+}
+
+/**
+ * `dir` as an absolute path (the kernels run inside `notebooks/`), with the profile its
+ * `run.json` records, if any. @throws {UsageError} when `dir` is not a results folder: a
+ * folder holding `one_shot.csv` or `run.json`, as `deno task reproduce --out DIR` writes.
+ */
+export function checkResultsDir(dir: string): { dir: string; profile?: string } {
+  // `deno task` runs in the repo root; INIT_CWD is where the user typed the command.
+  const abs = isAbsolute(dir) ? dir : resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), dir);
+  const hint = "give the --out folder of a `deno task reproduce` run (default results/<profile>)";
+  let isDir = false;
+  try {
+    isDir = Deno.statSync(abs).isDirectory;
+  } catch {
+    throw new UsageError(`--results ${dir}: no such folder; ${hint}`);
+  }
+  if (!isDir) throw new UsageError(`--results ${dir}: not a folder; ${hint}`);
+  const has = (name: string) => {
+    try {
+      return Deno.statSync(`${abs}/${name}`).isFile;
+    } catch {
+      return false;
+    }
+  };
+  if (!has("one_shot.csv") && !has("run.json")) {
+    throw new UsageError(
+      `--results ${dir}: not a results folder (no one_shot.csv or run.json in it); ${hint}`,
+    );
+  }
+  let profile: string | undefined;
+  try {
+    const recorded = JSON.parse(Deno.readTextFileSync(`${abs}/run.json`)).profile;
+    if ((PROFILES as readonly string[]).includes(recorded)) profile = recorded;
+  } catch {
+    // no run.json, or unreadable: --profile or the default decides
+  }
+  return { dir: abs, profile };
 }
 
 /** The parts of an `.ipynb` the scan reads. */
@@ -171,6 +220,8 @@ export interface ExecuteOptions {
   out: string;
   /** Per-cell timeout in seconds; undefined = none. */
   timeout?: number;
+  /** Results folder the notebooks show (NOTEBOOK_RESULTS); unset = theirs by default. */
+  results?: string;
 }
 
 /**
@@ -201,7 +252,12 @@ export async function executeNotebook(
         `--output-dir=${tmp}`,
         path,
       ],
-      env: { NOTEBOOK_PROFILE: options.profile, NOTEBOOK_OUT: options.out, NO_COLOR: "1" },
+      env: {
+        NOTEBOOK_PROFILE: options.profile,
+        NOTEBOOK_OUT: options.out,
+        ...(options.results ? { NOTEBOOK_RESULTS: options.results } : {}),
+        NO_COLOR: "1",
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -228,8 +284,8 @@ export async function executeNotebook(
 
 /** Why the tools are not usable, or undefined when `jupyter nbconvert` and the Deno kernel are there. */
 export async function checkJupyter(): Promise<string | undefined> {
-  const setup = "run .ci/notebooks_setup.sh (apt-get install jupyter-nbconvert python3-nbclient " +
-    "jupyter-client, then deno jupyter --install)";
+  const setup = "run deno task setup-notebooks (apt-get install jupyter-nbconvert " +
+    "python3-nbclient jupyter-client, then deno jupyter --install)";
   let specs: Deno.CommandOutput;
   try {
     specs = await new Deno.Command("jupyter", {
@@ -274,7 +330,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`error: ${missing}`);
     return 2;
   }
-  console.error(`profile ${args.profile}: ${notebooks.length} notebook(s) -> ${args.out}`);
+  console.error(
+    `profile ${args.profile}${args.results ? `, results ${args.results}` : ""}: ` +
+      `${notebooks.length} notebook(s) -> ${args.out}`,
+  );
   let failed = 0;
   for (const path of notebooks) {
     const stem = path.slice(path.lastIndexOf("/") + 1);
@@ -282,6 +341,7 @@ export async function main(argv: string[]): Promise<number> {
       profile: args.profile,
       out: args.out,
       timeout: args.timeout,
+      results: args.results,
     });
     const time = formatSeconds(outcome.seconds);
     if (outcome.failure) {

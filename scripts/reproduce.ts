@@ -24,7 +24,8 @@ import { checkOutDir } from "../lib/report/out_dir.ts";
 import { checkRunFolder, runIdentity } from "../lib/report/run_identity.ts";
 import { timeLimitStops, timeLimitWarning } from "../lib/report/time_limits.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
-import { exportFigures } from "../lib/report/export.ts";
+import { nWayCurveFigure } from "../lib/report/figures.ts";
+import { exportFigures, PLOTLY_FILE } from "../lib/report/export.ts";
 import { removeStaleTemps, writeFileAtomic } from "../lib/data/files.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { gitCommit, versions } from "../lib/report/versions.ts";
@@ -248,11 +249,19 @@ export async function main(argv: string[]): Promise<number> {
     verification: ran.flatMap((n) => results[n].verification),
   });
   const figures: Figure[] = ran.flatMap((n) => results[n].figures);
+  // Every method's n-way curve in one figure (this run's rows and those kept from earlier
+  // runs), with the paper's points: the README's front-page picture.
+  if (rows.oneShot.some((r) => r.protocol === "n-way")) {
+    figures.push(nWayCurveFigure(rows.oneShot, "n_way_curve"));
+  }
   const figureFiles = await exportFigures(`${outDir}/figures`, figures, { log });
   const existingFigures: string[] = [];
   try {
     for await (const e of Deno.readDir(`${outDir}/figures`)) {
-      if (e.isFile && !e.name.includes(".tmp-")) existingFigures.push(e.name);
+      // plotly.min.js is the pages' script, not a figure to list in the report.
+      if (e.isFile && !e.name.includes(".tmp-") && e.name !== PLOTLY_FILE) {
+        existingFigures.push(e.name);
+      }
     }
   } catch { /* no figures folder */ }
   const run = record("complete", experiments);
@@ -261,7 +270,9 @@ export async function main(argv: string[]): Promise<number> {
     reportMarkdown({
       ...rows,
       run,
-      figures: [...new Set([...figureFiles, ...existingFigures])].sort(),
+      figures: [
+        ...new Set([...figureFiles.filter((f) => f !== PLOTLY_FILE), ...existingFigures]),
+      ].sort(),
     }),
   );
   await writeRunRecord(outDir, run);

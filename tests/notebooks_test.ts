@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { relative } from "node:path";
 import {
   checkJupyter,
   findErrorOutputs,
@@ -167,7 +168,81 @@ Deno.test("every notebook's code cells type-check as one module against the repo
   }
 });
 
+Deno.test("flags: --results takes a results folder, its run.json's profile, and writes beside it", async () => {
+  const results = tempDir();
+  await resultsFixture(results); // run.json says profile quick
+  const args = parseNotebookArgs(["--results", results]);
+  assert.equal(args.results, results);
+  assert.equal(args.profile, "quick");
+  assert.equal(args.timeout, 600);
+  assert.equal(args.out, `${results}/notebooks`);
+  assert.equal(
+    parseNotebookArgs(["--results", results, "--profile", "standard"]).profile,
+    "standard",
+  );
+  assert.equal(parseNotebookArgs(["--results", results, "--out", "/tmp/x"]).out, "/tmp/x");
+  // A folder with rows but no run.json is a results folder too; the profile is the default.
+  const rowsOnly = tempDir();
+  Deno.copyFileSync(`${results}/one_shot.csv`, `${rowsOnly}/one_shot.csv`);
+  assert.equal(parseNotebookArgs(["--results", rowsOnly]).profile, "standard");
+  // The kernels run inside notebooks/, so a relative folder is made absolute.
+  const relativeArgs = parseNotebookArgs(["--results", relative(Deno.cwd(), results)]);
+  assert.equal(relativeArgs.results, results);
+});
+
+Deno.test("flags: --results that is not a results folder is a usage error naming it", () => {
+  const empty = tempDir();
+  const file = `${empty}/notes.txt`;
+  Deno.writeTextFileSync(file, "x");
+  for (
+    const [dir, message] of [
+      [`${empty}/missing`, /--results .*\/missing: no such folder/],
+      [file, /--results .*notes\.txt: not a folder/],
+      [empty, /not a results folder \(no one_shot\.csv or run\.json in it\)/],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseNotebookArgs(["--results", dir]),
+      (e) =>
+        e instanceof UsageError && message.test(e.message) && /deno task reproduce/.test(e.message),
+      dir,
+    );
+  }
+});
+
+Deno.test("deno task notebooks --results on a folder that is not a results folder exits 2 and writes nothing", async () => {
+  const empty = tempDir();
+  const result = await runTask(["--results", empty]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /error: --results .*: not a results folder/);
+  assert.deepEqual([...Deno.readDirSync(empty)], []);
+});
+
 const noJupyter = await checkJupyter();
+
+Deno.test({
+  name:
+    `--results reaches the kernels as NOTEBOOK_RESULTS and the copies land in <results>/notebooks${
+      noJupyter ? ` (ignored: ${noJupyter})` : ""
+    }`,
+  ignore: noJupyter !== undefined,
+  fn: async () => {
+    const dir = tempDir();
+    Deno.writeTextFileSync(
+      `${dir}/a_env.ipynb`,
+      JSON.stringify(notebook([{
+        source:
+          "console.log(Deno.env.get('NOTEBOOK_RESULTS'), Deno.env.get('NOTEBOOK_PROFILE'));\nawait new Promise((r) => setTimeout(r, 50));",
+      }])),
+    );
+    const results = tempDir();
+    await resultsFixture(results);
+    const result = await runTask(["--notebooks", dir, "--results", results]);
+    assert.equal(result.code, 0, result.stderr);
+    const executed = JSON.parse(Deno.readTextFileSync(`${results}/notebooks/a_env.ipynb`));
+    assert.deepEqual(executed.cells[0].outputs[0].text, [`${results} quick\n`]);
+  },
+});
 
 Deno.test({
   name: `the runner executes notebooks and fails naming the cell that wrote to stderr${

@@ -4,6 +4,7 @@
  * inverted on decode and MNIST (white on black) is already ink = 1, so the two share a
  * polarity and a model trained on one sees the other the same way up (paper section 4.4).
  */
+import { sum } from "d3-array";
 
 /** A stack of square single-channel images. */
 export interface ImageSet {
@@ -42,9 +43,7 @@ export function selectImages(set: ImageSet, indices: readonly number[]): ImageSe
 /** Mean ink per image: the sum of all pixels over the image count (stroke length times weight). */
 export function meanInk(set: ImageSet): number {
   if (set.count === 0) throw new RangeError("meanInk: empty image set");
-  let sum = 0;
-  for (const v of set.pixels) sum += v;
-  return sum / set.count;
+  return sum(set.pixels) / set.count;
 }
 
 /**

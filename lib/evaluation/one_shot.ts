@@ -5,6 +5,7 @@
  * right answer (CONTRACT.md), so a constant scorer is scored at 0, below chance, and a
  * random one at chance.
  */
+import { mean, rollup } from "d3-array";
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import { wilson } from "./intervals.ts";
 
@@ -49,7 +50,6 @@ export function scoreOneShot(task: OneShotTask, scores: TrialScores): OneShotRes
   }
   const outcomes: boolean[] = [];
   const chosen: number[] = [];
-  const groups = new Map<string, { n: number; right: number }>();
   task.trials.forEach((t, i) => {
     const s = scores[i];
     if (s.length !== task.ways) {
@@ -64,16 +64,18 @@ export function scoreOneShot(task: OneShotTask, scores: TrialScores): OneShotRes
       if (Number.isFinite(s[k]) && (best < 0 || s[k] > s[best])) best = k;
     }
     chosen.push(best);
-    const g = groups.get(t.group) ?? { n: 0, right: 0 };
-    g.n++;
-    if (ok) g.right++;
-    groups.set(t.group, g);
   });
   const correct = outcomes.filter(Boolean).length;
   const n = outcomes.length;
   // Lake's demo averages the per-run error; with equal-size runs it equals the pooled rate.
   const accuracy = task.protocol === "lake-runs"
-    ? [...groups.values()].reduce((s, g) => s + g.right / g.n, 0) / groups.size
+    ? mean(
+      rollup(
+        task.trials.map((t, i) => ({ group: t.group, ok: outcomes[i] })),
+        (g) => g.filter((t) => t.ok).length / g.length,
+        (t) => t.group,
+      ).values(),
+    )!
     : correct / n;
   const ci = wilson(correct, n);
   return {

@@ -3,14 +3,17 @@
  */
 import type { OneShotResult } from "./one_shot.ts";
 import type { OneShotRow } from "../report/tables.ts";
-import { paperOneShot } from "../paper.ts";
+import { type PaperFamily, paperOneShot } from "../paper.ts";
 
 /** Options of {@link oneShotRow}. */
 export interface RowOptions {
   experiment: string;
   method: string;
-  /** The paper's method family this row compares with (`1-nn`, `siamese`), if any. */
-  paperFamily?: string;
+  /**
+   * The paper's method this row's method is (`1-nn`, `siamese`); none for a method the paper
+   * does not have (triplet loss), whose row then carries no paper number.
+   */
+  paperFamily?: PaperFamily;
 }
 
 /** The CSV row of a scored task. */

@@ -5,6 +5,7 @@
  * turns scores into decisions, and the accuracy is measured on held-out test pairs. The
  * ROC curve, its area and the equal error rate describe the scores without a threshold.
  */
+import { bisector, descending, sum } from "d3-array";
 import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED, TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../data/splits.ts";
 import { Rng } from "../rng.ts";
@@ -129,7 +130,7 @@ export function bestThreshold(
   same: ArrayLike<number>,
 ): { threshold: number; accuracy: number } {
   const groups = scoreGroups("bestThreshold", scores, same);
-  let right = groups.reduce((s, g) => s + g.neg, 0); // threshold above every score: all "different"
+  let right = sum(groups, (g) => g.neg); // threshold above every score: all "different"
   let best = right, threshold = groups[0].score;
   groups.forEach((g, k) => {
     right += g.pos - g.neg;
@@ -155,7 +156,7 @@ export interface RocCurve {
 /** The ROC curve, one point per distinct score. */
 export function rocCurve(scores: ArrayLike<number>, same: ArrayLike<number>): RocCurve {
   const groups = scoreGroups("rocCurve", scores, same);
-  const pos = groups.reduce((s, g) => s + g.pos, 0), neg = groups.reduce((s, g) => s + g.neg, 0);
+  const pos = sum(groups, (g) => g.pos), neg = sum(groups, (g) => g.neg);
   if (pos === 0 || neg === 0) throw new RangeError("rocCurve: needs both same and different pairs");
   const roc: RocCurve = { fpr: [0], tpr: [0], thresholds: [Infinity] };
   let tp = 0, fp = 0;
@@ -180,14 +181,13 @@ export function areaUnderCurve(roc: RocCurve): number {
 
 /** The error rate where false accepts equal false rejects (FPR = 1 - TPR), interpolated along the curve; a fraction. */
 export function equalErrorRate(roc: RocCurve): number {
+  // FPR + TPR - 1 never decreases along the curve, so its first crossing of 0 is bisected.
   const f = (k: number) => roc.fpr[k] + roc.tpr[k] - 1;
-  for (let k = 1; k < roc.fpr.length; k++) {
-    if (f(k) >= 0) {
-      const t = f(k) === f(k - 1) ? 0 : -f(k - 1) / (f(k) - f(k - 1));
-      return roc.fpr[k - 1] + t * (roc.fpr[k] - roc.fpr[k - 1]);
-    }
-  }
-  return roc.fpr[roc.fpr.length - 1];
+  const points = Array.from({ length: roc.fpr.length }, (_, k) => k);
+  const k = bisector(f).left(points, 0, 1);
+  if (k === points.length) return roc.fpr[roc.fpr.length - 1];
+  const t = f(k) === f(k - 1) ? 0 : -f(k - 1) / (f(k) - f(k - 1));
+  return roc.fpr[k - 1] + t * (roc.fpr[k] - roc.fpr[k - 1]);
 }
 
 /** Scores and labels of a set of pairs. */
@@ -234,7 +234,7 @@ function scoreGroups(
 ): { score: number; pos: number; neg: number }[] {
   checkScores(who, scores, same);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) =>
-    scores[b] - scores[a]
+    descending(scores[a], scores[b])
   );
   const groups: { score: number; pos: number; neg: number }[] = [];
   for (const i of order) {

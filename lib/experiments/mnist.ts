@@ -29,6 +29,7 @@ import type { OneShotRow } from "../report/tables.ts";
 import { disposeNet, loadSiamese, METHOD as SIAMESE_METHOD, siameseTaskScores } from "./siamese.ts";
 import { methodName } from "./triplet.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
+import type { PaperFamily } from "../paper.ts";
 
 /** Suffix of the method name of rows scored on ink-matched digits. */
 export const INK_MATCHED = " (ink-matched)";
@@ -37,6 +38,8 @@ export const INK_MATCHED = " (ink-matched)";
 export interface TransferModel {
   /** Row method name (`siamese-bce`, `triplet-<miner>`). */
   method: string;
+  /** The paper's method it is (the Siamese net); none for triplet models, not in the paper. */
+  paperFamily?: PaperFamily;
   /** Folder it was loaded from. */
   dir: string;
   /** Similarity of each trial's query to its candidates (higher = more alike). */
@@ -60,6 +63,7 @@ export async function loadTransferModels(
     checkSize(meta.config.tower.inputSize, imageSize, siameseDir);
     out.push({
       method: SIAMESE_METHOD,
+      paperFamily: "siamese",
       dir: siameseDir,
       scores: (task) => siameseTaskScores(net, task),
       dispose: () => disposeNet(net),
@@ -87,6 +91,29 @@ export async function loadTransferModels(
 }
 
 /**
+ * One row per model on the plain `task` and one on its ink-matched copy `matched`; each
+ * model is disposed once scored.
+ */
+export function transferRows(
+  models: readonly TransferModel[],
+  task: OneShotTask,
+  matched: OneShotTask,
+): OneShotRow[] {
+  const oneShot: OneShotRow[] = [];
+  for (const model of models) {
+    for (const v of [{ task, suffix: "" }, { task: matched, suffix: INK_MATCHED }]) {
+      oneShot.push(oneShotRow(scoreOneShot(v.task, model.scores(v.task)), {
+        experiment: "mnist",
+        method: model.method + v.suffix,
+        paperFamily: model.paperFamily,
+      }));
+    }
+    model.dispose();
+  }
+  return oneShot;
+}
+
+/**
  * Scores every Omniglot-trained model found under `${outDir}/models/` on mnist-400, twice:
  * on the digits as the paper prepares them (upsampled), and on the same trials ink-matched.
  */
@@ -101,17 +128,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
         `run the siamese and triplet experiments of this profile first (e.g. --only siamese,triplet,mnist)`,
     );
   }
-  const oneShot: OneShotRow[] = [];
-  for (const model of models) {
-    for (const v of [{ task, suffix: "" }, { task: matched.task, suffix: INK_MATCHED }]) {
-      oneShot.push(oneShotRow(scoreOneShot(v.task, model.scores(v.task)), {
-        experiment: "mnist",
-        method: model.method + v.suffix,
-        paperFamily: "siamese",
-      }));
-    }
-    model.dispose();
-  }
+  const oneShot = transferRows(models, task, matched.task);
   context.log(`  ink-matched: MNIST pixels x ${matched.factor.toFixed(3)}`);
   for (const r of oneShot) {
     context.log(`  ${r.method.padEnd(34)} mnist 10-way: ${r.accuracy.toFixed(2)}%`);

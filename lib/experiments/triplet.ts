@@ -174,8 +174,6 @@ export function tripletOneShotRows(
     oneShotRow(scoreOneShot(task, embeddingScores(task, options)), {
       experiment: "triplet",
       method: options.method,
-      // The paper's number for the same task (Koch et al.'s convolutional Siamese net).
-      paperFamily: "siamese",
     })
   );
 }

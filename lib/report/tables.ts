@@ -1,7 +1,9 @@
 /**
  * Result rows and their CSV and Markdown forms. Column orders are CONTRACT.md's; new
- * columns may only be appended.
+ * columns may only be appended. CSV syntax (quoting, parsing) is d3-dsv's; the number
+ * formats per column are ours.
  */
+import { csvFormatRows, csvParse } from "d3-dsv";
 
 /** A row of `one_shot.csv`. Accuracies are percentages. */
 export interface OneShotRow {
@@ -64,6 +66,7 @@ export const VERIFICATION_COLUMNS = [
 /** Percent with two decimals, as the contract asks. */
 const PERCENT = new Set(["accuracy", "ci_low", "ci_high", "paper_accuracy", "eer"]);
 
+/** The text of one cell: empty for a missing value, numbers at their column's precision. */
 function cell(column: string, value: unknown): string {
   if (value === undefined || value === null || (typeof value === "number" && Number.isNaN(value))) {
     return "";
@@ -73,48 +76,19 @@ function cell(column: string, value: unknown): string {
     if (column === "auc" || column === "threshold") return value.toFixed(4);
     return String(value);
   }
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return String(value);
 }
 
-/** CSV text with a header line. */
+/** CSV text with a header line and a final newline (fields quoted by d3-dsv when needed). */
 export function toCsv<T extends object>(columns: readonly string[], rows: readonly T[]): string {
-  const lines = [columns.join(",")];
-  for (const r of rows) {
-    lines.push(columns.map((c) => cell(c, (r as Record<string, unknown>)[c])).join(","));
-  }
-  return lines.join("\n") + "\n";
+  const cells = rows.map((r) => columns.map((c) => cell(c, (r as Record<string, unknown>)[c])));
+  return csvFormatRows([[...columns], ...cells]) + "\n";
 }
 
-/** Parse CSV written by `toCsv` (quoted fields allowed) into string records. */
+/** Parse CSV with a header line (quoted fields allowed) into string records; a missing field is "". */
 export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let field = "", row: string[] = [], quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (ch !== "\r") field += ch;
-  }
-  if (field !== "" || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
+  // d3-dsv fills a short row's missing fields with "", so every value is a string.
+  return [...csvParse(text)] as Record<string, string>[];
 }
 
 /** A Markdown table. */

@@ -59,18 +59,64 @@ Deno.test("a figure is drawn at its layout's size, else 760x480", () => {
   assert.deepEqual(figureSize({ layout: {} }), { width: 760, height: 480 });
 });
 
-Deno.test("exportFigures writes <name>.html into the folder and returns the file names", async () => {
+Deno.test("exportFigures writes plotly.js once per folder, pages that load it, and an index of every page", async () => {
   const dir = `${tempDir()}/figures`;
   const files = await exportFigures(dir, [figure], { png: false, plotly: "/* stub */" });
-  assert.deepEqual(files, ["tiny_curve.html"]);
-  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["tiny_curve.html"]);
-  assert.match(Deno.readTextFileSync(`${dir}/tiny_curve.html`), /\/\* stub \*\//);
+  assert.deepEqual(files, ["plotly.min.js", "tiny_curve.html", "index.html"]);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "index.html",
+    "plotly.min.js",
+    "tiny_curve.html",
+  ]);
+  assert.equal(Deno.readTextFileSync(`${dir}/plotly.min.js`), "/* stub */");
+  const page = Deno.readTextFileSync(`${dir}/tiny_curve.html`);
+  assert.doesNotMatch(page, /\/\* stub \*\//, "plotly.js is not inlined in the page");
+  assert.deepEqual(page.match(/<script[^>]*\bsrc\s*=\s*"[^"]*"/gi), [
+    '<script src="plotly.min.js"',
+  ]);
+  assert.deepEqual(embeddedSpec(page), { data: figure.data, layout: figure.layout });
+
+  // A later call (another experiment) reuses the folder's plotly.js and the index grows.
+  const second = { ...figure, name: "another", title: "Another" };
+  const again = await exportFigures(dir, [second], { png: false, plotly: "/* stub */" });
+  assert.deepEqual(again, ["another.html", "index.html"]);
+  const index = Deno.readTextFileSync(`${dir}/index.html`);
+  assert.deepEqual(index.match(/<script[^>]*\bsrc\s*=\s*"[^"]*"/gi), [
+    '<script src="plotly.min.js"',
+  ]);
+  const specs = [...index.matchAll(/id="figure-spec-(\d+)">(.*?)<\/script>/gs)];
+  assert.deepEqual(specs.map((m) => JSON.parse(m[2]).data[0].name), [
+    figure.data[0].name, // another.html sorts first but holds the same data
+    figure.data[0].name,
+  ]);
+  assert.ok(index.indexOf('href="another.html"') < index.indexOf('href="tiny_curve.html"'));
+  assert.match(index, /<h1>Figures \(2\)<\/h1>/);
+  // The hostile trace name stays inside its JSON element.
+  assert.equal(index.match(/<\/script>/g)?.length, 4); // plotly, two specs, the drawing loop
+});
+
+Deno.test("exportFigures replaces a folder's plotly.js that differs from the package's", async () => {
+  const dir = tempDir();
+  Deno.writeTextFileSync(`${dir}/plotly.min.js`, "/* old */");
+  const files = await exportFigures(dir, [figure], { png: false, plotly: "/* new */" });
+  assert.ok(files.includes("plotly.min.js"));
+  assert.equal(Deno.readTextFileSync(`${dir}/plotly.min.js`), "/* new */");
 });
 
 Deno.test("exportFigures refuses a figure name that is not a plain file stem", async () => {
   await assert.rejects(
     exportFigures(tempDir(), [{ ...figure, name: "../escape" }], { png: false, plotly: "" }),
     /plain file stem/,
+  );
+  const dir = tempDir();
+  await assert.rejects(
+    exportFigures(dir, [figure, { ...figure, name: "index" }], { png: false, plotly: "" }),
+    /other than "index"/,
+  );
+  assert.deepEqual(
+    [...Deno.readDirSync(dir)],
+    [],
+    "nothing is written before the names are checked",
   );
 });
 

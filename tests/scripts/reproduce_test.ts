@@ -145,7 +145,16 @@ Deno.test({
     const report = Deno.readTextFileSync(`${out}/report.md`);
     assert.match(report, /1-nn-cosine/);
     assert.match(report, /21\.7/);
-    assert.ok([...Deno.readDirSync(`${out}/figures`)].some((e) => e.name.endsWith(".html")));
+    const figures = [...Deno.readDirSync(`${out}/figures`)].map((e) => e.name);
+    for (const f of ["plotly.min.js", "index.html", "baseline_n_way.html", "n_way_curve.html"]) {
+      assert.ok(figures.includes(f), `figures/${f}`);
+    }
+    // plotly.js (4.6 MB) lives once in the folder; the pages only load it.
+    for (const f of figures.filter((f) => f.endsWith(".html"))) {
+      assert.ok(Deno.statSync(`${out}/figures/${f}`).size < 100_000, `figures/${f} is small`);
+    }
+    assert.doesNotMatch(report, /plotly\.min\.js/);
+    assert.match(report, /figures\/index\.html/);
     assert.ok(
       ![...Deno.readDirSync(out)].some((e) => e.name.includes(".tmp-")),
       "no temp files left",

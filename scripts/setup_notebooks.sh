@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what `deno task notebooks` needs, idempotently: Jupyter's nbconvert (Debian
-# packages, not pip: the machines reach Debian apt and npm only), Chromium for the PNG
-# fallback of figures, and the Deno kernelspec. Safe to run on every CI start.
+# `deno task setup-notebooks`: installs what the notebooks need, idempotently: Jupyter's
+# nbconvert and kernel client (Debian packages, not pip: CI reaches Debian apt and npm only),
+# Chromium for the PNG renders of figures, and the Deno kernelspec. CI (.ci/run) runs the same
+# task on every start; a user runs it once. Needs apt-get (Debian/Ubuntu) and root or sudo for
+# the packages; on other systems install jupyter and chromium yourself, then run
+# `deno jupyter --install`.
 set -euo pipefail
 
 SUDO=""
@@ -19,10 +22,10 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$SUDO" = "__none__" ]; then
-    echo "notebooks_setup: need root (or sudo) to apt-get install ${missing[*]}" >&2
+    echo "setup-notebooks: need root (or sudo) to apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  echo "notebooks_setup: apt-get install ${missing[*]}"
+  echo "setup-notebooks: apt-get install ${missing[*]}"
   $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -31,7 +34,9 @@ fi
 # (without it a second run fails with "kernel already exists").
 deno jupyter --install --force >/dev/null 2>&1 || deno jupyter --install --force
 jupyter kernelspec list 2>/dev/null | grep -qE '^\s+deno\s' || {
-  echo "notebooks_setup: the deno kernelspec is not listed by jupyter" >&2
+  echo "setup-notebooks: the deno kernelspec is not listed by jupyter" >&2
   exit 1
 }
-echo "notebooks_setup: jupyter nbconvert $(jupyter nbconvert --version 2>/dev/null), deno kernel, $(command -v chromium || echo 'no chromium')"
+echo "setup-notebooks: jupyter nbconvert $(jupyter nbconvert --version 2>/dev/null), deno kernel, $(command -v chromium || echo 'no chromium')"
+echo "setup-notebooks: open notebooks/ in VS Code (Jupyter extension, kernel \"Deno\") or JupyterLab;"
+echo "  or run them headless: deno task notebooks --profile quick [--results DIR]"

@@ -51,7 +51,8 @@ import { train, type TrainResult } from "../training/loop.ts";
 import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "../training/pairs.ts";
 import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "../training/schedules.ts";
-import { siameseLoss } from "../training/siamese_loss.ts";
+import { siameseLoss, siameseLossOfFeatures } from "../training/siamese_loss.ts";
+import { chunkedModelGradients } from "../training/gradient_cache.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
 /** Method name of the main model's rows. */
@@ -224,6 +225,18 @@ export async function trainSiamese(
     optimizer,
     batch,
     loss: (b) => siameseLoss(net.tower, net.head, b, { focus: config.focus }),
+    // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
+    gradients: config.chunkImages
+      ? (b) =>
+        chunkedModelGradients(
+          net.tower,
+          b.images,
+          config.chunkImages!,
+          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, { focus: config.focus }),
+          net.head.trainableWeights.map((w) => w.read() as tf.Variable),
+        )
+      : undefined,
+    imagesPerPass: config.chunkImages,
     validate,
     steps: limits.steps,
     validateEvery: limits.validateEvery,

@@ -5,6 +5,7 @@
  */
 import { UsageError } from "./data/errors.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
+import type { RunSlice } from "./training/run_slice.ts";
 
 /** Profiles of CONTRACT.md. */
 export const PROFILES = ["quick", "standard", "paper"] as const;
@@ -64,6 +65,8 @@ export interface SiameseConfig {
    * the whole batch. The step's gradient is the same either way, up to float rounding.
    */
   chunkImages?: number;
+  /** Validation trials per validation alphabet; unset = 32 (320 tasks, section 3.2). Slices lower it. */
+  validationTrialsPerAlphabet?: number;
   /** Verification pairs drawn from the validation alphabets (threshold) and from the test alphabets (accuracy), each. */
   verificationPairs: number;
   /**
@@ -133,6 +136,8 @@ export interface RunConfig {
   evaluation: EvaluationConfig;
   siamese: SiameseConfig;
   triplet: TripletConfig;
+  /** Set by `--max-steps`, `--max-minutes`, `--chunk`: a bounded slice of the profile (run_slice.ts). */
+  slice?: RunSlice;
 }
 
 const QUICK_TOWER: TowerSpec = {

@@ -25,6 +25,12 @@ import { writeFileAtomic } from "../lib/data/files.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { gitCommit, versions } from "../lib/report/versions.ts";
 import type { Figure } from "../lib/report/figure.ts";
+import {
+  applySlice,
+  describeSlice,
+  parseSliceFlags,
+  type SliceFlags,
+} from "../lib/training/run_slice.ts";
 
 const HELP = `deno task reproduce [flags]
 
@@ -40,6 +46,12 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
   --seed N                         run seed (default 1); fixes init, episodes, augmentation
   --out DIR                        write there instead of results/<profile>/
   --force                          run the paper profile on a CPU backend anyway
+  --max-steps N                    a bounded slice: at most N training steps per model
+  --max-minutes M                  a bounded slice: at most M minutes of training per model
+                                   (a 105x105 slice on a CPU backend reports lake-runs and
+                                   koch-400 only; report.md names what it skipped)
+  --chunk N                        images per chunk of a memory-bounded training step (same
+                                   gradient; the paper profile uses 16)
   --help                           this text
 
 Environment: OMNIGLOT_DIR names a folder with images_background.zip, images_evaluation.zip
@@ -54,6 +66,8 @@ export interface ReproduceArgs {
   seed: number | undefined;
   out: string | undefined;
   force: boolean;
+  /** `--max-steps`, `--max-minutes`, `--chunk` (run_slice.ts). */
+  slice: SliceFlags;
   help: boolean;
 }
 
@@ -66,6 +80,9 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     seed: { type: "string" },
     out: { type: "string" },
     force: { type: "boolean", default: false },
+    "max-steps": { type: "string" },
+    "max-minutes": { type: "string" },
+    chunk: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
   if (!(PROFILES as readonly string[]).includes(v.profile!)) {
@@ -93,6 +110,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     seed,
     out: v.out,
     force: v.force!,
+    slice: parseSliceFlags(v),
     help: v.help!,
   };
 }
@@ -123,6 +141,8 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  applySlice(config, args.slice, backend.name);
+  if (config.slice) log(describeSlice(config.slice));
   log(
     `profile ${config.profile}, seed ${config.seed}, backend ${backend.name}, experiments ${
       only.join(", ")

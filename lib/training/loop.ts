@@ -184,6 +184,7 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       model: models[0],
       images: options.imagesPerPass,
       taped: true,
+      chunkImages: options.gradients ? options.imagesPerPass : undefined,
     });
     if (!Number.isFinite(lossValue) || lossValue > maxLoss) {
       throw new TrainingDivergedError(

@@ -62,6 +62,26 @@ export function activationBytes(
   return { layers, total: layers.reduce((a, l) => a + l.bytes, 0) };
 }
 
+/**
+ * The largest convolution weight-gradient workspace of a taped pass over `images`: the input
+ * patches unrolled, images x outH x outW x (kh kw inC) floats (the paper net's conv2 needs
+ * 2.8 GB of them for 128 images); undefined for a model without convolutions.
+ */
+export function convGradientWorkspace(
+  model: tfl.LayersModel,
+  images: number,
+): { name: string; bytes: number } | undefined {
+  let best: { name: string; bytes: number } | undefined;
+  for (const l of model.layers) {
+    if (l.getClassName() !== "Conv2D" || l.weights.length === 0) continue;
+    const [kh, kw, inC] = l.weights[0].shape as number[];
+    const out = l.outputShape as number[];
+    const bytes = 4 * images * out[1] * out[2] * kh * kw * inC;
+    if (!best || bytes > best.bytes) best = { name: l.name, bytes };
+  }
+  return best;
+}
+
 /** Options of {@link explainOutOfMemory}. */
 export interface OutOfMemoryContext {
   /** What was running. */
@@ -95,13 +115,20 @@ export function explainOutOfMemory(err: unknown, context: OutOfMemoryContext): u
     const params = context.model.countParams();
     // Taped: every activation is kept; plus weights, their gradients and the optimiser's slots.
     const weights = 4 * params * 3;
-    bytes = (context.taped ? a.total : 2 * top.bytes) + weights;
-    layer = top.name;
+    const work = context.taped ? convGradientWorkspace(context.model, context.images) : undefined;
+    bytes = (context.taped ? a.total + (work?.bytes ?? 0) : 2 * top.bytes) + weights;
+    layer = work && work.bytes > top.bytes ? work.name : top.name;
     need = ` The largest activation is layer ${top.name} ([${top.shape.join(", ")}], ${
       mb(top.bytes)
     }); ${
       context.taped
-        ? `a taped pass over ${context.images} images keeps about ${mb(a.total)} of activations`
+        ? `a taped pass over ${context.images} images keeps about ${mb(a.total)} of activations${
+          work
+            ? ` and the backward pass of layer ${work.name} unrolls its input patches into ${
+              mb(work.bytes)
+            }`
+            : ""
+        }`
         : `a pass over ${context.images} images needs about ${mb(2 * top.bytes)} at its peak`
     }, besides about ${mb(weights)} of weights, gradients and optimiser state (${
       params.toLocaleString("en-US")

@@ -108,7 +108,9 @@ export function applySlice(config: RunConfig, flags: SliceFlags, backend: string
 /** One line describing a slice, for the log and report.md. */
 export function describeSlice(slice: RunSlice): string {
   const parts = [
-    slice.maxSteps !== undefined ? `at most ${slice.maxSteps} steps` : "",
+    slice.maxSteps !== undefined
+      ? `at most ${slice.maxSteps} step${slice.maxSteps === 1 ? "" : "s"}`
+      : "",
     slice.maxMinutes !== undefined ? `at most ${slice.maxMinutes} min of training` : "",
   ].filter(Boolean);
   const bound = parts.length ? `bounded slice: ${parts.join(" and ")} per model` : "full schedule";

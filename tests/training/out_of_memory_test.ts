@@ -7,6 +7,7 @@ import { cachedGradients } from "../../lib/training/gradient_cache.ts";
 import { train } from "../../lib/training/loop.ts";
 import {
   activationBytes,
+  convGradientWorkspace,
   explainOutOfMemory,
   isOutOfMemory,
   OutOfMemoryError,
@@ -64,6 +65,9 @@ Deno.test("an explained out-of-memory error names stage, layer, size and the fix
   assert.equal(err.layer, "conv1");
   assert.match(err.message, /chunk at image 32/);
   assert.match(err.message, /layer conv1 \(\[32, 10, 10, 4\]/);
+  // conv1's weight gradient unrolls 32 x 10 x 10 patches of 3 x 3 x 1 floats.
+  assert.match(err.message, /backward pass of layer conv1 unrolls its input patches/);
+  assert.equal(convGradientWorkspace(tower, 32)!.bytes, 4 * 32 * 10 * 10 * 9);
   assert.match(err.message, /--chunk 16; now 32 images per chunk/);
   assert.match(err.message, /--profile standard/);
   assert.match(err.message, /memory access out of bounds/);

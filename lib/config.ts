@@ -5,6 +5,7 @@
  */
 import { UsageError } from "./cli.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
+import type { RunSlice } from "./training/run_slice.ts";
 
 /** Profiles of CONTRACT.md. */
 export const PROFILES = ["quick", "standard", "paper"] as const;
@@ -59,6 +60,13 @@ export interface SiameseConfig {
   distortions: boolean;
   /** Wall-clock budget in seconds after which training stops (keeps profiles inside their budget). */
   maxSeconds: number;
+  /**
+   * Images per chunk of a memory-bounded step (gradient_cache.ts); unset = one taped pass over
+   * the whole batch. The step's gradient is the same either way, up to float rounding.
+   */
+  chunkImages?: number;
+  /** Validation trials per validation alphabet; unset = 32 (320 tasks, section 3.2). Slices lower it. */
+  validationTrialsPerAlphabet?: number;
   /** Verification pairs drawn from the validation alphabets (threshold) and from the test alphabets (accuracy), each. */
   verificationPairs: number;
   /**
@@ -117,6 +125,8 @@ export interface TripletConfig {
   verificationPairs: number;
   /** Wall-clock training budget of each model, seconds. */
   maxSeconds: number;
+  /** Images per chunk of a memory-bounded step (gradient_cache.ts); unset = unchunked. */
+  chunkImages?: number;
 }
 
 /** Everything one `reproduce` run needs. */
@@ -126,6 +136,8 @@ export interface RunConfig {
   evaluation: EvaluationConfig;
   siamese: SiameseConfig;
   triplet: TripletConfig;
+  /** Set by `--max-steps`, `--max-minutes`, `--chunk`: a bounded slice of the profile (run_slice.ts). */
+  slice?: RunSlice;
 }
 
 const QUICK_TOWER: TowerSpec = {
@@ -335,6 +347,10 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       l2: 2e-4,
       distortions: true,
       maxSeconds: 48 * 3600,
+      // 128 taped images of 105x105 overflow wasm's 4 GB heap (conv1's output is 302 MB, conv2's
+      // weight gradient unrolls 354 MB per 16 images); 16 per chunk keeps a taped pass near
+      // 0.5 GB, with room for the 39M weights, their gradients and momentum.
+      chunkImages: 16,
       verificationPairs: 10_000,
       // Table 1 in full: an epoch is trainPairs / 128 minibatches, at most 200 epochs, patience 20.
       table1: {
@@ -367,6 +383,8 @@ const DEFAULTS: Record<Profile, RunConfig> = {
       collapsePatience: 100,
       verificationPairs: 10_000,
       maxSeconds: 24 * 3600,
+      // As the Siamese net's (the embedding batch norm runs once on the gathered embeddings).
+      chunkImages: 16,
     },
   },
 };

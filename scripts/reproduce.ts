@@ -30,6 +30,12 @@ import { removeStaleTemps, writeFileAtomic } from "../lib/data/files.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { gitCommit, versions } from "../lib/report/versions.ts";
 import type { Figure } from "../lib/report/figure.ts";
+import {
+  applySlice,
+  describeSlice,
+  parseSliceFlags,
+  type SliceFlags,
+} from "../lib/training/run_slice.ts";
 
 const HELP = `deno task reproduce [flags]
 
@@ -47,6 +53,12 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    one run (profile, seed, config): another run's folder is
                                    refused, an --only rerun of the same run merges into it
   --force                          run the paper profile on a CPU backend anyway
+  --max-steps N                    a bounded slice: at most N training steps per model
+  --max-minutes M                  a bounded slice: at most M minutes of training per model
+                                   (a 105x105 slice on a CPU backend reports lake-runs and
+                                   koch-400 only; report.md names what it skipped)
+  --chunk N                        images per chunk of a memory-bounded training step (same
+                                   gradient; the paper profile uses 16)
   --help                           this text
 
 Environment: OMNIGLOT_DIR names a folder with images_background.zip, images_evaluation.zip
@@ -62,6 +74,8 @@ export interface ReproduceArgs {
   seed: number | undefined;
   out: string | undefined;
   force: boolean;
+  /** `--max-steps`, `--max-minutes`, `--chunk` (run_slice.ts). */
+  slice: SliceFlags;
   help: boolean;
 }
 
@@ -74,6 +88,9 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     seed: { type: "string" },
     out: { type: "string" },
     force: { type: "boolean", default: false },
+    "max-steps": { type: "string" },
+    "max-minutes": { type: "string" },
+    chunk: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
   if (!(PROFILES as readonly string[]).includes(v.profile!)) {
@@ -104,6 +121,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     seed,
     out: v.out,
     force: v.force!,
+    slice: parseSliceFlags(v),
     help: v.help!,
   };
 }
@@ -146,6 +164,8 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  applySlice(config, args.slice, backend.name);
+  if (config.slice) log(describeSlice(config.slice));
   log(
     `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name}, ` +
       `experiments ${only.join(", ")}`,

@@ -51,7 +51,8 @@ import { train, type TrainResult } from "../training/loop.ts";
 import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "../training/pairs.ts";
 import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "../training/schedules.ts";
-import { siameseLoss } from "../training/siamese_loss.ts";
+import { siameseLoss, siameseLossOfFeatures } from "../training/siamese_loss.ts";
+import { chunkedModelGradients } from "../training/gradient_cache.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
 /** Method name of the main model's rows. */
@@ -214,7 +215,11 @@ export async function trainSiamese(
   };
   const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
 
-  const valTask = validationTask(evaluation, rng.fork("validation"));
+  const valTask = validationTask(
+    evaluation,
+    rng.fork("validation"),
+    config.validationTrialsPerAlphabet,
+  );
   const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
 
   const limits = options.limits ?? config;
@@ -224,6 +229,18 @@ export async function trainSiamese(
     optimizer,
     batch,
     loss: (b) => siameseLoss(net.tower, net.head, b, { focus: config.focus }),
+    // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
+    gradients: config.chunkImages
+      ? (b) =>
+        chunkedModelGradients(
+          net.tower,
+          b.images,
+          config.chunkImages!,
+          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, { focus: config.focus }),
+          net.head.trainableWeights.map((w) => w.read() as tf.Variable),
+        )
+      : undefined,
+    imagesPerPass: config.chunkImages,
     validate,
     steps: limits.steps,
     validateEvery: limits.validateEvery,
@@ -311,16 +328,18 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   });
   const { net } = main;
   const similarity = siameseSimilarity(net);
+  // A 105x105 slice on a CPU backend scores lake-runs and koch-400 only (run_slice.ts).
+  const oneShotOnly = config.slice?.evaluation === "one-shot";
+  const nWayTasks = oneShotOnly ? [] : tasks.nWay;
 
   // Embed every evaluation image any protocol uses, once.
   const sets = verificationSets(omniglot.evaluation, config.seed, cfg.verificationPairs);
-  const evalImages = new Set<number>([
-    ...sets.validation.left,
-    ...sets.validation.right,
-    ...sets.test.left,
-    ...sets.test.right,
-  ]);
-  for (const t of [tasks.koch400, ...tasks.nWay]) for (const i of taskImages(t)) evalImages.add(i);
+  const evalImages = new Set<number>(
+    oneShotOnly
+      ? []
+      : [...sets.validation.left, ...sets.validation.right, ...sets.test.left, ...sets.test.right],
+  );
+  for (const t of [tasks.koch400, ...nWayTasks]) for (const i of taskImages(t)) evalImages.add(i);
   const evalBank = omniglot.evaluation.images;
   // One batched pass over every evaluation image a protocol uses, per tower.
   const evalCache = (tower: tfl.LayersModel) => {
@@ -339,7 +358,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     });
   oneShot.push(row(tasks.lakeRuns));
   oneShot.push(row(tasks.koch400));
-  for (const t of tasks.nWay) oneShot.push(row(t));
+  for (const t of nWayTasks) oneShot.push(row(t));
   for (const r of oneShot.filter((r) => r.protocol !== "n-way")) {
     log(
       `  ${METHOD} ${r.dataset}/${r.protocol} ${r.ways}-way: ${r.accuracy.toFixed(2)}% [${
@@ -349,25 +368,27 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   }
 
   const verification: VerificationRow[] = [];
-  const mainVerification = verify(cache, evalBank, sets, similarity);
-  verification.push(
-    verificationRow(
-      METHOD,
-      main.meta.training.steps * main.meta.training.pairsPerStep,
-      cfg.distortions,
-      mainVerification,
-      false,
-    ),
-  );
-  log(
-    `  ${METHOD} verification: ${mainVerification.accuracy.toFixed(2)}% (AUC ${
-      mainVerification.auc.toFixed(4)
-    }, EER ${mainVerification.eer.toFixed(2)}%)`,
-  );
+  const mainVerification = oneShotOnly ? undefined : verify(cache, evalBank, sets, similarity);
+  if (mainVerification) {
+    verification.push(
+      verificationRow(
+        METHOD,
+        main.meta.training.steps * main.meta.training.pairsPerStep,
+        cfg.distortions,
+        mainVerification,
+        false,
+      ),
+    );
+    log(
+      `  ${METHOD} verification: ${mainVerification.accuracy.toFixed(2)}% (AUC ${
+        mainVerification.auc.toFixed(4)
+      }, EER ${mainVerification.eer.toFixed(2)}%)`,
+    );
+  }
 
   // Table 1: one model per (training pairs, distortions) point, trained on a fixed pool.
   const table1: Record<string, unknown>[] = [];
-  for (const trainPairs of cfg.table1.trainPairs) {
+  for (const trainPairs of oneShotOnly ? [] : cfg.table1.trainPairs) {
     for (const distortions of cfg.table1.distortions) {
       const point = { ...cfg.table1, trainPairs, distortions };
       const tag = `${trainPairs}-${distortions ? "distorted" : "plain"}`;
@@ -408,7 +429,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   }
 
   const figures = [
-    nWayCurveFigure(oneShot, "siamese_n_way"),
+    ...(oneShotOnly ? [] : [nWayCurveFigure(oneShot, "siamese_n_way")]),
     trainingCurveFigure(main.meta.history),
   ];
   const t = main.meta.training;
@@ -426,6 +447,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     pairsPerSecond: t.examplesPerSecond,
     verification: mainVerification,
     table1,
+    ...(oneShotOnly ? { skipped: config.slice!.skipped } : {}),
   };
   disposeNet(net);
   return { oneShot, verification, figures, details };

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Rng } from "../rng.ts";
 import { buildTower, type TowerSpec } from "./koch.ts";
+import { explainOutOfMemory } from "../training/out_of_memory.ts";
 
 /** Squared norm below which a vector is left unscaled (its normalised value is ~0, not NaN). */
 const NORM_EPSILON_SQUARED = 1e-12;
@@ -80,7 +81,10 @@ export function embeddingTowerSpec(spec: TowerSpec, dimension: number): TowerSpe
 
 /** Options of {@link embedImages}. */
 export interface EmbedOptions {
-  /** Images per forward pass (bounds memory). Default 256. */
+  /**
+   * Images per forward pass (bounds memory). Default 256, and 32 from 105x105 on: 256 paper-size
+   * images put 604 MB in the first convolution's output alone.
+   */
   batchSize?: number;
 }
 
@@ -93,8 +97,8 @@ export function embedImages(
   images: { pixels: Float32Array; count: number; size: number },
   options: EmbedOptions = {},
 ): Float32Array {
-  const batchSize = options.batchSize ?? 256;
   const { size, count } = images;
+  const batchSize = options.batchSize ?? (size >= 105 ? 32 : 256);
   const per = size * size;
   if (images.pixels.length < count * per) {
     throw new RangeError(
@@ -105,15 +109,24 @@ export function embedImages(
   const out = new Float32Array(count * dimension);
   for (let start = 0; start < count; start += batchSize) {
     const end = Math.min(count, start + batchSize);
-    const values = tf.tidy(() => {
-      const x = tf.tensor4d(images.pixels.subarray(start * per, end * per), [
-        end - start,
-        size,
-        size,
-        1,
-      ]);
-      return (model.apply(x, { training: false }) as tf.Tensor).dataSync();
-    });
+    let values;
+    try {
+      values = tf.tidy(() => {
+        const x = tf.tensor4d(images.pixels.subarray(start * per, end * per), [
+          end - start,
+          size,
+          size,
+          1,
+        ]);
+        return (model.apply(x, { training: false }) as tf.Tensor).dataSync();
+      });
+    } catch (err) {
+      throw explainOutOfMemory(err, {
+        stage: `embedding images ${start}-${end - 1} of ${count} (inference)`,
+        model,
+        images: end - start,
+      });
+    }
     out.set(values, start * dimension);
   }
   return out;

@@ -6,6 +6,7 @@ import { PAPER_TABLE2, PAPER_VERIFICATION } from "../paper.ts";
 import type { RunRecord } from "./results.ts";
 import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } from "./tables.ts";
 import { formatSeconds } from "./progress.ts";
+import { describeSlice, type RunSlice } from "../training/run_slice.ts";
 
 /** Inputs of {@link reportMarkdown}. */
 export interface ReportInput {
@@ -44,6 +45,18 @@ export function reportMarkdown(input: ReportInput): string {
     out.push(
       "> Rows of these models, and MNIST rows scored with them, are those of a shorter run.",
     );
+    out.push("");
+  }
+  const slice = (run.config as { slice?: RunSlice } | null)?.slice;
+  if (slice) {
+    out.push("## Bounded slice");
+    out.push("");
+    out.push(`This run is a slice of the profile, not its full schedule: ${describeSlice(slice)}.`);
+    if (slice.skipped.length) {
+      out.push("Skipped or reduced:");
+      out.push("");
+      for (const s of slice.skipped) out.push(`- ${s}`);
+    }
     out.push("");
   }
 

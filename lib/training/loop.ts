@@ -20,6 +20,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.ts";
 import { EarlyStopping } from "./early_stopping.ts";
+import { explainOutOfMemory, type OutOfMemoryContext } from "./out_of_memory.ts";
 import type { Optimizer } from "./schedules.ts";
 
 /** The loss went NaN, infinite or exploded: training cannot go on with these settings. */
@@ -42,6 +43,13 @@ export interface TrainOptions<B> {
   batch: (step: number) => B;
   /** The scalar loss of a batch, in training mode (taped for gradients). */
   loss: (batch: B) => tf.Scalar;
+  /**
+   * Computes a step's loss and gradients itself instead of taping `loss` (the memory-bounded
+   * step of gradient_cache.ts); called inside the step's `tf.tidy`.
+   */
+  gradients?: (batch: B) => { value: tf.Scalar; grads: tf.NamedTensorMap };
+  /** Images in one taped pass, for the out-of-memory message's estimate (models[0] runs them). */
+  imagesPerPass?: number;
   /** Validation accuracy in percent (models in inference mode); higher is better. */
   validate: () => number;
   /** Maximum number of steps. */
@@ -133,7 +141,9 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
   let validatedAt = step;
 
   const checkpoint = async () => {
-    const accuracy = options.validate();
+    const accuracy = withOutOfMemoryContext(options.validate, {
+      stage: `validation after step ${step}`,
+    });
     early.update(step, accuracy, () => getWeights(models));
     history.push({
       step,
@@ -161,11 +171,20 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       stoppedBy = "time";
       break;
     }
-    const lossValue = tf.tidy(() => {
-      const batch = options.batch(step);
-      const { value, grads } = tf.variableGrads(() => options.loss(batch), trainable);
-      optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
-      return value.dataSync()[0];
+    const lossValue = withOutOfMemoryContext(() =>
+      tf.tidy(() => {
+        const batch = options.batch(step);
+        const { value, grads } = options.gradients
+          ? options.gradients(batch)
+          : tf.variableGrads(() => options.loss(batch), trainable);
+        optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
+        return value.dataSync()[0];
+      }), {
+      stage: `training step ${step}${options.gradients ? "" : " (one taped pass over the batch)"}`,
+      model: models[0],
+      images: options.imagesPerPass,
+      taped: true,
+      chunkImages: options.gradients ? options.imagesPerPass : undefined,
     });
     if (!Number.isFinite(lossValue) || lossValue > maxLoss) {
       throw new TrainingDivergedError(
@@ -242,6 +261,15 @@ export function setWeights(
       w.write(tf.tensor(arrays[i], w.shape as number[]));
     });
   });
+}
+
+/** `body()`, with an out-of-memory failure rethrown as the explained {@link OutOfMemoryError}. */
+function withOutOfMemoryContext<T>(body: () => T, context: OutOfMemoryContext): T {
+  try {
+    return body();
+  } catch (err) {
+    throw explainOutOfMemory(err, context);
+  }
 }
 
 async function tryLoad(

@@ -62,9 +62,29 @@ export function siameseLoss(
   batch: PairBatchTensors,
   options: SiameseLossOptions = {},
 ): tf.Scalar {
+  return tf.tidy(() =>
+    siameseLossOfFeatures(
+      head,
+      tower.apply(batch.images, { training: true }) as tf.Tensor2D,
+      batch,
+      options,
+    )
+  );
+}
+
+/**
+ * {@link siameseLoss} from the tower's features of the batch's images `[images, dim]`: the
+ * part of the loss that needs the whole batch at once (gradient_cache.ts runs the tower in
+ * chunks and this on the gathered features).
+ */
+export function siameseLossOfFeatures(
+  head: tfl.LayersModel,
+  features: tf.Tensor2D,
+  batch: PairBatchTensors,
+  options: SiameseLossOptions = {},
+): tf.Scalar {
   const focus = options.focus ?? 0;
   return tf.tidy(() => {
-    const features = tower.apply(batch.images, { training: true }) as tf.Tensor2D;
     const z = pairLogits(head, features, batch.difference, true);
     let weight = batch.weight;
     if (focus > 0) {

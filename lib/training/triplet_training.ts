@@ -23,6 +23,7 @@ import { buildEmbeddingNet } from "../models/embedding.ts";
 import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchTensor, sampleBatch } from "./batches.ts";
+import { chunkedModelGradients } from "./gradient_cache.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
 import { validationTask } from "./early_stopping.ts";
@@ -140,6 +141,36 @@ export async function trainTripletEmbedding(
     window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
   };
 
+  // The loss of a batch from its embeddings (whole batch): mining, kinds, collapse watch.
+  const lossOfEmbeddings = (step: number, batch: Batch, embeddings: tf.Tensor2D) => {
+    const out = loss.compute(embeddings, batch.labels, miner);
+    const value = out.loss.dataSync()[0];
+    const input = { distances: out.distances, labels: batch.labels };
+    if (step % kindsEvery === 0) {
+      const k = countTripletKinds(input, config.margin);
+      window.hard += k.hard;
+      window.semiHard += k.semiHard;
+      window.easy += k.easy;
+      window.active += out.activeFraction;
+      window.steps++;
+    }
+    if ((step + 1) % config.validateEvery === 0) flushKinds(step + 1);
+    const status = monitor.observe(step, { loss: value, distances: out.distances });
+    if (status.collapsed) {
+      collapse = monitor.record;
+      if (!warned) {
+        warned = true;
+        log(
+          `  warning: the embedding looks collapsed at step ${step} (distance spread ${
+            status.spread.toExponential(2)
+          }, loss ${value.toFixed(4)} = margin)`,
+        );
+      }
+      if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
+    }
+    return out.loss;
+  };
+
   const run = () =>
     train<{ step: number; batch: Batch }>({
       models: [model],
@@ -153,35 +184,23 @@ export async function trainTripletEmbedding(
           augment: config.distortions ? KOCH_DISTORTIONS : false,
         }),
       }),
-      loss: ({ step, batch }) => {
-        const embeddings = model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D;
-        const out = loss.compute(embeddings, batch.labels, miner);
-        const value = out.loss.dataSync()[0];
-        const input = { distances: out.distances, labels: batch.labels };
-        if (step % kindsEvery === 0) {
-          const k = countTripletKinds(input, config.margin);
-          window.hard += k.hard;
-          window.semiHard += k.semiHard;
-          window.easy += k.easy;
-          window.active += out.activeFraction;
-          window.steps++;
-        }
-        if ((step + 1) % config.validateEvery === 0) flushKinds(step + 1);
-        const status = monitor.observe(step, { loss: value, distances: out.distances });
-        if (status.collapsed) {
-          collapse = monitor.record;
-          if (!warned) {
-            warned = true;
-            log(
-              `  warning: the embedding looks collapsed at step ${step} (distance spread ${
-                status.spread.toExponential(2)
-              }, loss ${value.toFixed(4)} = margin)`,
-            );
-          }
-          if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
-        }
-        return out.loss;
-      },
+      loss: ({ step, batch }) =>
+        lossOfEmbeddings(
+          step,
+          batch,
+          model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D,
+        ),
+      // A chunk size set: the memory-bounded step (the miners still see the whole batch).
+      gradients: config.chunkImages
+        ? ({ step, batch }) =>
+          chunkedModelGradients(
+            model,
+            batchTensor(batch),
+            config.chunkImages!,
+            (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D),
+          )
+        : undefined,
+      imagesPerPass: config.chunkImages,
       validate: () => {
         const cache = EmbeddingCache.forModel(model);
         return scoreOneShot(validation, embeddingScores(validation, { cache, distance })).accuracy;

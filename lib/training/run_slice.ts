@@ -1,0 +1,122 @@
+/**
+ * Bounded slices of a profile: `reproduce --max-steps N --max-minutes M` caps every model's
+ * training, and `--chunk N` sets the memory-bounded step's chunk size (gradient_cache.ts).
+ * A slice of the paper profile on a CPU backend also keeps its evaluation proportionate: at
+ * 105x105 the paper net embeds a few images per second on two cores, so the 6,720 images of
+ * the 320 validation tasks, the 40,000 of verification and the N-way curve would take hours
+ * for minutes of training. Such a slice validates on 20 tasks and reports lake-runs and
+ * koch-400 only, naming what it skipped in run.json and report.md.
+ */
+import type { RunConfig } from "../config.ts";
+import { UsageError } from "../cli.ts";
+
+/** The slice flags, validated. */
+export interface SliceFlags {
+  maxSteps?: number;
+  maxMinutes?: number;
+  chunkImages?: number;
+}
+
+/** What a run records about its slice (`config.slice` in run.json). */
+export interface RunSlice extends SliceFlags {
+  /** `one-shot`: lake-runs and koch-400 only (105x105 on a CPU backend); `full` otherwise. */
+  evaluation: "full" | "one-shot";
+  /** Parts of the profile's evaluation left out. */
+  skipped: string[];
+}
+
+/** Validation trials per validation alphabet in a one-shot slice (the profile's use 32). */
+export const SLICE_VALIDATION_TRIALS = 2;
+
+/** Backends that run on a GPU; a 105x105 slice on any other evaluates one-shot only. */
+const GPU_BACKENDS = ["tensorflow-gpu", "webgpu", "webgl"];
+
+/**
+ * Parse `--max-steps`, `--max-minutes` and `--chunk` (strings as given, or undefined).
+ * @throws {UsageError} naming the flag when a value is not a positive integer (steps, chunk)
+ * or a positive number (minutes).
+ */
+export function parseSliceFlags(values: {
+  "max-steps"?: string;
+  "max-minutes"?: string;
+  chunk?: string;
+}): SliceFlags {
+  const integer = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isInteger(n) || n < 1) {
+      throw new UsageError(`--${flag} must be a positive integer, got "${text}"`);
+    }
+    return n;
+  };
+  const minutesText = values["max-minutes"];
+  let maxMinutes: number | undefined;
+  if (minutesText !== undefined) {
+    maxMinutes = Number(minutesText);
+    if (minutesText.trim() === "" || !Number.isFinite(maxMinutes) || maxMinutes <= 0) {
+      throw new UsageError(`--max-minutes must be a positive number, got "${minutesText}"`);
+    }
+  }
+  return {
+    maxSteps: integer("max-steps", values["max-steps"]),
+    maxMinutes,
+    chunkImages: integer("chunk", values.chunk),
+  };
+}
+
+/**
+ * Apply `flags` to `config` (in place) for a run on `backend`: every model's steps and
+ * training seconds capped, the chunk size set, and for a 105x105 slice on a CPU backend the
+ * reduced evaluation. Sets `config.slice` when any flag was given; leaves `config` untouched
+ * otherwise (the profiles' runs stay what they were).
+ */
+export function applySlice(config: RunConfig, flags: SliceFlags, backend: string): void {
+  if (flags.chunkImages !== undefined) {
+    config.siamese.chunkImages = flags.chunkImages;
+    config.triplet.chunkImages = flags.chunkImages;
+  }
+  const bounded = flags.maxSteps !== undefined || flags.maxMinutes !== undefined;
+  if (!bounded && flags.chunkImages === undefined) return;
+  const steps = (s: number) => Math.min(s, flags.maxSteps ?? Infinity);
+  const seconds = (s: number) =>
+    flags.maxMinutes === undefined ? s : Math.min(s, flags.maxMinutes * 60);
+  const { siamese, triplet } = config;
+  siamese.steps = steps(siamese.steps);
+  siamese.maxSeconds = seconds(siamese.maxSeconds);
+  siamese.table1.steps = steps(siamese.table1.steps);
+  siamese.table1.maxSeconds = seconds(siamese.table1.maxSeconds);
+  triplet.steps = steps(triplet.steps);
+  triplet.maxSeconds = seconds(triplet.maxSeconds);
+
+  const oneShot = bounded && config.evaluation.imageSize >= 105 &&
+    !GPU_BACKENDS.includes(backend);
+  const skipped: string[] = [];
+  if (oneShot) {
+    siamese.validationTrialsPerAlphabet = SLICE_VALIDATION_TRIALS;
+    skipped.push(
+      `siamese: validation on ${
+        10 * SLICE_VALIDATION_TRIALS
+      } tasks instead of 320 (${SLICE_VALIDATION_TRIALS} per validation alphabet)`,
+      "siamese: verification (Table 1 row of the main model)",
+      "siamese: the Table 1 fixed-pool models",
+      "siamese: the N-way curve",
+    );
+  }
+  config.slice = { ...flags, evaluation: oneShot ? "one-shot" : "full", skipped };
+}
+
+/** One line describing a slice, for the log and report.md. */
+export function describeSlice(slice: RunSlice): string {
+  const parts = [
+    slice.maxSteps !== undefined
+      ? `at most ${slice.maxSteps} step${slice.maxSteps === 1 ? "" : "s"}`
+      : "",
+    slice.maxMinutes !== undefined ? `at most ${slice.maxMinutes} min of training` : "",
+  ].filter(Boolean);
+  const bound = parts.length ? `bounded slice: ${parts.join(" and ")} per model` : "full schedule";
+  const chunk = slice.chunkImages !== undefined ? `, ${slice.chunkImages} images per chunk` : "";
+  const evaluation = slice.evaluation === "one-shot"
+    ? "; evaluation: lake-runs and koch-400 only"
+    : "";
+  return `${bound}${chunk}${evaluation}`;
+}

@@ -51,12 +51,28 @@ export async function checkOutDir(dir: string, flag = "--out"): Promise<string> 
       );
     }
   }
+  // On a clean clone `results/` does not exist yet and its parent, the repository, is not ours
+  // to write: probe in the shallowest missing folder this task may write, created for the
+  // purpose (an empty results folder is all it leaves).
+  let probeDir = existing;
+  if ((await Deno.permissions.query({ name: "write", path: existing })).state !== "granted") {
+    const parts = rest.split("/").filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const candidate = `${existing.replace(/\/$/, "")}/${parts.slice(0, i).join("/")}`;
+      const state = (await Deno.permissions.query({ name: "write", path: candidate })).state;
+      if (state === "granted") {
+        probeDir = candidate;
+        await Deno.mkdir(probeDir, { recursive: true }).catch(() => {});
+        break;
+      }
+    }
+  }
   try {
-    const probe = await Deno.makeTempFile({ dir: existing, prefix: ".write-check-" });
+    const probe = await Deno.makeTempFile({ dir: probeDir, prefix: ".write-check-" });
     await Deno.remove(probe);
   } catch (err) {
     throw new UsageError(
-      `${flag} ${dir}: cannot write in ${existing} (${(err as Error).message}); ${fix}.`,
+      `${flag} ${dir}: cannot write in ${probeDir} (${(err as Error).message}); ${fix}.`,
     );
   }
   return abs;

@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const mnist = await loadMnist({ split: "train", size });
-    const omniglot = await loadOmniglot({ size, quiet: true });
+    const omniglot = await loadOmniglot({ size });
     const matched = inkMatchFactor(mnist.images, omniglot.background.images);
     console.log(
       `MNIST training set at ${size}x${size}; ink-matching factor ${matched.toFixed(3)}; ` +

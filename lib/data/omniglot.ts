@@ -20,7 +20,6 @@ import {
 } from "./images.ts";
 import { cacheDir, omniglotDir } from "./paths.ts";
 import { EXPECTED } from "./splits.ts";
-import { Progress } from "../report/progress.ts";
 
 /** One of the two release zips. */
 export type OmniglotSetName = "background" | "evaluation";
@@ -73,9 +72,18 @@ export interface LoadOmniglotOptions {
   dir?: string;
   /** Cache folder; defaults to `data/cache/`. */
   cache?: string;
-  /** Silence progress bars. */
-  quiet?: boolean;
+  /** Shows decoding progress (e.g. `report/progress.ts`); none when left out. */
+  progress?: StartProgress;
 }
+
+/**
+ * Starts a progress display of `total` units. Passed in, so that data/ does not depend on
+ * how the report draws it.
+ */
+export type StartProgress = (label: string, total: number) => {
+  tick(units: number): void;
+  finish(): void;
+};
 
 /** Background, evaluation and the official runs at one image size. */
 export interface Omniglot {
@@ -118,8 +126,8 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
   }
   const dir = await ensureOmniglotFiles(options.dir);
   const cache = options.cache ?? cacheDir();
-  const background = await loadSplit("background", dir, cache, size, options.quiet);
-  const evaluation = await loadSplit("evaluation", dir, cache, size, options.quiet);
+  const background = await loadSplit("background", dir, cache, size, options.progress);
+  const evaluation = await loadSplit("evaluation", dir, cache, size, options.progress);
   const runs = parseRuns(await readZip(`${dir}/all_runs.zip`), size);
   return { background, evaluation, runs, source: dir };
 }
@@ -249,7 +257,7 @@ async function loadSplit(
   dir: string,
   cache: string,
   size: number,
-  quiet?: boolean,
+  progress?: StartProgress,
 ): Promise<OmniglotSplit> {
   const zipPath = `${dir}/images_${name}.zip`;
   let zipBytes: Uint8Array;
@@ -262,7 +270,7 @@ async function loadSplit(
   const cachePath = `${cache}/omniglot-${name}.v${CACHE_VERSION}.bin`;
   let decoded = await readCache(cachePath, name, sourceSha256);
   if (!decoded) {
-    decoded = decodeSplitZip(name, zipBytes, sourceSha256, quiet);
+    decoded = decodeSplitZip(name, zipBytes, sourceSha256, progress);
     await writeFileAtomic(cachePath, encodeCache(decoded.header, decoded.packed));
   }
   return buildSplit(name, decoded.header, decoded.packed, size);
@@ -292,7 +300,7 @@ export function decodeSplitZip(
   name: OmniglotSetName,
   zipBytes: Uint8Array,
   sourceSha256 = digest(zipBytes),
-  quiet?: boolean,
+  startProgress?: StartProgress,
 ): { header: CacheHeader; packed: Uint8Array } {
   const where = `images_${name}.zip`;
   let files: Record<string, Uint8Array>;
@@ -341,11 +349,7 @@ export function decodeSplitZip(
     images: nChars * 20,
   };
   const packed = new Uint8Array(nChars * EXPECTED.drawers * PACKED_IMAGE_BYTES);
-  const progress = new Progress({
-    label: `decoding ${where}`,
-    total: nChars * EXPECTED.drawers,
-    quiet,
-  });
+  const progress = startProgress?.(`decoding ${where}`, nChars * EXPECTED.drawers);
   const ids = new Set<number>();
   let c = 0;
   for (const alphabet of alphabetNames) {
@@ -369,13 +373,13 @@ export function decodeSplitZip(
           (c * 20 + d - 1) * PACKED_IMAGE_BYTES,
         );
       }
-      progress.tick(EXPECTED.drawers);
+      progress?.tick(EXPECTED.drawers);
       entryList.push({ name: character, id });
       c++;
     }
     header.alphabets.push({ name: alphabet, characters: entryList });
   }
-  progress.finish();
+  progress?.finish();
   const sorted = [...ids].sort((a, b) => a - b);
   if (
     sorted[0] !== expected.firstId || sorted[sorted.length - 1] !== expected.firstId + nChars - 1

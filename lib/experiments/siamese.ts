@@ -20,6 +20,7 @@ import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { ImageSet } from "../data/images.ts";
 import type { OmniglotSplit } from "../data/omniglot.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
+import { validationTask } from "../episodes/validation_task.ts";
 import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import {
   type FeatureSimilarity,
@@ -46,7 +47,6 @@ import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "../training/augment.ts";
 import { sampleBatch } from "../training/batches.ts";
 import type { HistoryPoint } from "../training/checkpoint.ts";
-import { validationTask } from "../training/early_stopping.ts";
 import { train, type TrainResult } from "../training/loop.ts";
 import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "../training/pairs.ts";

@@ -24,8 +24,8 @@ import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchTensor, sampleBatch } from "./batches.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
+import { validationTask } from "../episodes/validation_task.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
-import { validationTask } from "./early_stopping.ts";
 import { setWeights, train, type TrainResult } from "./loop.ts";
 import { Adam, kochSchedule } from "./schedules.ts";
 
@@ -35,7 +35,7 @@ export class EmbeddingCollapsedError extends Error {
   constructor(record: CollapseRecord) {
     super(
       `the embedding collapsed: from step ${record.firstStep} to ${record.lastStep} every distance in the batch was ` +
-        `(nearly) equal and the loss stuck at the margin`,
+        `(nearly) equal and the loss stuck at its collapsed value`,
     );
     this.name = "EmbeddingCollapsedError";
     this.record = record;
@@ -108,7 +108,7 @@ export async function trainTripletEmbedding(
     margin: config.margin,
     rng: rng.fork("random-miner"),
   });
-  const monitor = new CollapseMonitor({ margin: config.margin, patience: config.collapsePatience });
+  const monitor = new CollapseMonitor({ loss, patience: config.collapsePatience });
   const validation = validationTask(options.evaluation, rng.fork("validation"));
   const batches = rng.fork("batches");
   const kindsEvery = options.kindsEvery ?? 1;
@@ -175,7 +175,7 @@ export async function trainTripletEmbedding(
             log(
               `  warning: the embedding looks collapsed at step ${step} (distance spread ${
                 status.spread.toExponential(2)
-              }, loss ${value.toFixed(4)} = margin)`,
+              }, loss ${value.toFixed(4)} at its collapsed value ${loss.collapsedLoss.toFixed(4)})`,
             );
           }
           if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);

@@ -17,6 +17,7 @@ import { resultsDir } from "../lib/data/paths.ts";
 import { mnist400Task, scaleTaskImages } from "../lib/episodes/one_shot.ts";
 import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
 import { loadTransferModels } from "../lib/experiments/mnist.ts";
+import { modelsDir } from "../lib/experiments/model_store.ts";
 import { Progress } from "../lib/report/progress.ts";
 import { Rng } from "../lib/rng.ts";
 
@@ -49,11 +50,13 @@ export async function main(argv: string[]): Promise<number> {
   const size = config.evaluation.imageSize;
   return await exitOnDataError(async () => {
     await selectBackend("auto");
-    const modelsDir = `${resultsDir(config.profile)}/models`;
-    const models = await loadTransferModels(modelsDir, config.triplet.miners, size);
+    const outDir = resultsDir(config.profile);
+    const models = await loadTransferModels(outDir, config.triplet.miners, size);
     if (models.length === 0) {
       console.error(
-        `error: no saved model under ${modelsDir}/; run deno task reproduce --profile ${config.profile} first`,
+        `error: no saved model under ${
+          modelsDir(outDir)
+        }/; run deno task reproduce --profile ${config.profile} first`,
       );
       return 1;
     }

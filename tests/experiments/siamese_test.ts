@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { resolveConfig } from "../../lib/config.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
-import { loadSiamese, METHOD, run, TABLE1_METHOD } from "../../lib/experiments/siamese.ts";
+import {
+  loadSiamese,
+  SIAMESE_METHOD as METHOD,
+  siameseDir,
+  TABLE1_METHOD,
+} from "../../lib/experiments/model_store.ts";
+import { run } from "../../lib/experiments/siamese.ts";
 import { buildSiameseHead, buildTower, countParams, KOCH_105 } from "../../lib/models/koch.ts";
 import { Rng } from "../../lib/rng.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
@@ -77,7 +83,7 @@ Deno.test({
     assert.equal(first.details.reused, false);
 
     // The saved model reloads, and a second run with the same configuration evaluates it without training.
-    const saved = await loadSiamese(`${outDir}/models/siamese`);
+    const saved = await loadSiamese(siameseDir(outDir));
     assert.equal(saved.meta.configHash, first.details.configHash);
     saved.net.tower.dispose();
     saved.net.head.dispose();

@@ -71,20 +71,44 @@ function hash16(key: unknown): string {
 }
 
 /**
- * The hash of everything that decides the Siamese net's weights: its training settings
- * (the evaluation's verification pairs and Table 1 left out), the seed and the image size.
- * With `point`, the hash of that Table 1 model (whose key, as written since version 1,
- * holds the whole Siamese block and the point's settings).
+ * The hash of everything that decides the Siamese net's weights: its training settings,
+ * the seed and the image size. With `point`, the hash of that Table 1 model (whose key holds
+ * the whole Siamese block, verification pairs and Table 1 included, and the point).
+ *
+ * The keys keep the field names and order of the config as it was when the hashes were
+ * introduced (`epochSteps` for `decayEvery`; `verificationPairs` inside the method's block),
+ * so that models saved then are still recognised.
  */
 export function siameseHash(config: RunConfig, point?: Table1Point): string {
   const s = config.siamese;
-  let key: object;
-  if (point) {
-    key = { ...s, table1Point: { ...s.table1, ...point } };
-  } else {
-    const { table1: _table1, verificationPairs: _pairs, ...training } = s;
-    key = training;
-  }
+  const training = {
+    tower: s.tower,
+    batchCharacters: s.batchCharacters,
+    batchDrawings: s.batchDrawings,
+    batchPerAlphabet: s.batchPerAlphabet,
+    sameAlphabetWeight: s.sameAlphabetWeight,
+    focus: s.focus,
+    steps: s.steps,
+    validateEvery: s.validateEvery,
+    patience: s.patience,
+    optimizer: s.optimizer,
+    learningRate: s.learningRate,
+    epochSteps: s.decayEvery,
+    lrDecay: s.lrDecay,
+    momentum: s.momentum,
+    momentumEpochs: s.momentumEpochs,
+    l2: s.l2,
+    distortions: s.distortions,
+    maxSeconds: s.maxSeconds,
+  };
+  const key = point
+    ? {
+      ...training,
+      verificationPairs: config.evaluation.verificationPairs,
+      table1: s.table1,
+      table1Point: { ...s.table1, ...point },
+    }
+    : training;
   // Training code changes that alter results bump this version.
   return hash16({
     version: 1,
@@ -94,15 +118,40 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
   });
 }
 
-/** The hash of everything that decides a miner's triplet embedding. */
+/**
+ * The hash of everything that decides a miner's triplet embedding (the miner list left out).
+ * Its key keeps the field order the hashes were introduced with, and names the decay interval
+ * only where it differs from `validateEvery` (which set it then), so saved models stay valid.
+ */
 export function tripletHash(config: RunConfig, miner: string): string {
+  const t = config.triplet;
   return hash16({
     // Training code changes that alter results bump this version.
     version: 1,
     miner,
     seed: config.seed,
     imageSize: config.evaluation.imageSize,
-    triplet: { ...config.triplet, miners: undefined },
+    triplet: {
+      tower: t.tower,
+      embeddingDim: t.embeddingDim,
+      embeddingBatchNorm: t.embeddingBatchNorm,
+      batchCharacters: t.batchCharacters,
+      batchDrawings: t.batchDrawings,
+      batchPerAlphabet: t.batchPerAlphabet,
+      distance: t.distance,
+      loss: t.loss,
+      steps: t.steps,
+      validateEvery: t.validateEvery,
+      patience: t.patience,
+      margin: t.margin,
+      learningRate: t.learningRate,
+      lrDecay: t.lrDecay,
+      ...(t.decayEvery === t.validateEvery ? {} : { decayEvery: t.decayEvery }),
+      distortions: t.distortions,
+      collapsePatience: t.collapsePatience,
+      verificationPairs: config.evaluation.verificationPairs,
+      maxSeconds: t.maxSeconds,
+    },
   });
 }
 

@@ -62,7 +62,11 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const similarity = siameseSimilarity(net);
 
   // Embed every evaluation image any protocol uses, once.
-  const sets = verificationSets(omniglot.evaluation, config.seed, cfg.verificationPairs);
+  const sets = verificationSets(
+    omniglot.evaluation,
+    config.seed,
+    config.evaluation.verificationPairs,
+  );
   const evalImages = new Set<number>([
     ...sets.validation.left,
     ...sets.validation.right,

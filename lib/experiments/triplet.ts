@@ -132,7 +132,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const pairs = verificationSets(
     omniglot.evaluation,
     context.config.seed,
-    config.verificationPairs,
+    context.config.evaluation.verificationPairs,
   );
   const oneShot: OneShotRow[] = [];
   const verification: VerificationRow[] = [];

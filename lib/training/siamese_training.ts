@@ -127,7 +127,7 @@ export function makeOptimizer(config: SiameseConfig, models: tfl.LayersModel[]):
   const weightDecay = weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? config.l2 : 0));
   const schedule = kochSchedule({
     learningRate: config.learningRate,
-    epochSteps: config.epochSteps,
+    epochSteps: config.decayEvery,
     decay: config.lrDecay,
     finalMomentum: config.momentum,
     momentumEpochs: config.momentumEpochs,

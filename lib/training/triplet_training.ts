@@ -120,7 +120,7 @@ export async function trainTripletEmbedding(
   const optimizer = new Adam({
     schedule: kochSchedule({
       learningRate: config.learningRate,
-      epochSteps: config.validateEvery,
+      epochSteps: config.decayEvery,
       decay: config.lrDecay,
       finalMomentum: 0,
       momentumEpochs: 0,

@@ -38,8 +38,17 @@ Deno.test("the config hashes of the existing profiles are the ones their saved m
     "triplet-batch-hard": "6acebc286985595e",
     "triplet-semi-hard": "0a176af2da157879",
   });
-  assert.equal(hashes("paper").siamese, "d7703c67709bb900");
-  assert.equal(hashes("paper")["triplet-batch-hard"], "8abaff27a9afaef6");
+  assert.deepEqual(hashes("paper"), {
+    siamese: "d7703c67709bb900",
+    "table1 30000 false": "a6b243010a86b0ce",
+    "table1 30000 true": "11a535e37c8ddc12",
+    "table1 90000 false": "288c1d715209dc30",
+    "table1 90000 true": "c4a2c93c9781ebdb",
+    "table1 150000 false": "ae536a5ebde57936",
+    "table1 150000 true": "931675ed3532f9d1",
+    "triplet-batch-hard": "8abaff27a9afaef6",
+    "triplet-semi-hard": "7c86001d88720ece",
+  });
 });
 
 Deno.test("the Siamese hash ignores the verification pairs and Table 1, but not a training setting", () => {
@@ -57,6 +66,19 @@ Deno.test("the Siamese hash ignores the verification pairs and Table 1, but not 
     siameseHash(a, { trainPairs: 2_000, distortions: true }),
     siameseHash(a, { trainPairs: 2_000, distortions: false }),
   );
+});
+
+Deno.test("the triplet hash changes with the decay interval, which no longer follows validateEvery", () => {
+  const a = resolveConfig("quick");
+  const b = resolveConfig("quick");
+  b.triplet.validateEvery = 25;
+  b.triplet.decayEvery = 25;
+  assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(b, "batch-hard"));
+  b.triplet.decayEvery = a.triplet.decayEvery;
+  assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(b, "batch-hard"));
+  const c = resolveConfig("quick");
+  c.triplet.decayEvery = 10;
+  assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(c, "batch-hard"));
 });
 
 Deno.test("the triplet hash changes with the miner and with any triplet setting, not with the miner list", () => {

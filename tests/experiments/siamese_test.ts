@@ -65,7 +65,7 @@ Deno.test({
     );
 
     const main = first.verification.find((r) => r.method === METHOD)!;
-    assert.equal(main.test_pairs, config.siamese.verificationPairs);
+    assert.equal(main.test_pairs, config.evaluation.verificationPairs);
     assert.ok(
       main.accuracy > 50 && main.auc! > 0.5,
       `verification ${main.accuracy}% AUC ${main.auc}`,

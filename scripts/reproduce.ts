@@ -14,10 +14,10 @@ import {
 } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
+import { experimentContext } from "../lib/experiments/experiment_context.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
-import { Rng } from "../lib/rng.ts";
 import { type ExperimentRecord, writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
 import { exportFigures } from "../lib/report/export.ts";
@@ -141,20 +141,14 @@ export async function main(argv: string[]): Promise<number> {
   const records: Record<string, ExperimentRecord> = {};
   const results: Record<string, ExperimentResult> = {};
   let failed = false;
-  const root = new Rng(config.seed);
   for (const [i, name] of only.entries()) {
     log(`\n[${i + 1}/${only.length}] ${name}`);
     const started = performance.now();
     const module = EXPERIMENT_MODULES[name];
     try {
-      results[name] = await module.run({
-        config,
-        rng: root.fork(name),
-        data,
-        backend: tf.getBackend(),
-        outDir,
-        log,
-      });
+      results[name] = await module.run(
+        experimentContext(config, name, { data, backend: tf.getBackend(), outDir, log }),
+      );
       records[name] = {
         status: "ok",
         seconds: (performance.now() - started) / 1000,

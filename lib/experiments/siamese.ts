@@ -51,8 +51,38 @@ import {
 } from "./model_store.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
+/** A Table 1 model as `run.json` records it. */
+export type Table1Details = {
+  trainPairs: number;
+  distortions: boolean;
+  /** Verification accuracy on the test pairs, percent. */
+  accuracy: number;
+  steps: number;
+  reused: boolean;
+  seconds: number;
+};
+
+/** What the Siamese experiment records in `run.json`. */
+export type SiameseDetails = {
+  configHash: string;
+  reused: boolean;
+  tower: string;
+  params: number;
+  steps: number;
+  stoppedBy: string;
+  bestStep: number;
+  bestValidationAccuracy: number;
+  trainSeconds: number;
+  pairsPerStep: number;
+  pairsPerSecond: number;
+  verification: VerificationResult;
+  table1: Table1Details[];
+};
+
 /** Train (or reuse) the model, then score verification, the one-shot protocols and the N-way curve. */
-export async function run(context: ExperimentContext): Promise<ExperimentResult> {
+export async function run(
+  context: ExperimentContext,
+): Promise<ExperimentResult<SiameseDetails>> {
   const { config, log } = context;
   const cfg = config.siamese;
   const omniglot = await context.data.omniglot();
@@ -116,7 +146,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   );
 
   // Table 1: one model per (training pairs, distortions) point, trained on a fixed pool.
-  const table1: Record<string, unknown>[] = [];
+  const table1: Table1Details[] = [];
   for (const trainPairs of cfg.table1.trainPairs) {
     for (const distortions of cfg.table1.distortions) {
       const point = { trainPairs, distortions };
@@ -160,7 +190,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     trainingCurveFigure(main.meta.history),
   ];
   const t = main.meta.training;
-  const details = {
+  const details: SiameseDetails = {
     configHash: main.meta.configHash,
     reused: main.reused,
     tower: cfg.tower.name,

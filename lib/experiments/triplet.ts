@@ -123,8 +123,43 @@ export function tripletOneShotRows(
   );
 }
 
+/** The gallery check of a model on the first official run. */
+export type GalleryCheck = {
+  run: string;
+  enrolled: number;
+  identified: number;
+  verifiedSame: number;
+  queries: number;
+};
+
+/** One miner's model as `run.json` records it: its training record and its scores. */
+export type TripletModelDetails = TripletTrainingRecord & {
+  reused: boolean;
+  /** lake-runs and koch-400 accuracy, percent. */
+  lakeRuns: number;
+  koch400: number;
+  verification: EmbeddingVerification["result"] & { threshold: number };
+  gallery: GalleryCheck;
+  embeddedImages: number;
+};
+
+/** What the triplet experiment records in `run.json`. */
+export type TripletDetails = {
+  imageSize: number;
+  distance: string;
+  loss: string;
+  margin: number;
+  embeddingDim: number;
+  batch: { characters: number; drawings: number; perAlphabet: number };
+  verificationPairs: { validation: number; test: number };
+  /** By method name (`triplet-<miner>`). */
+  models: Record<string, TripletModelDetails>;
+};
+
 /** Trains (or reloads) one embedding per miner and scores each on every protocol. */
-export async function run(context: ExperimentContext): Promise<ExperimentResult> {
+export async function run(
+  context: ExperimentContext,
+): Promise<ExperimentResult<TripletDetails>> {
   const config = context.config.triplet;
   if (config.miners.length === 0) throw new RangeError("triplet: config.triplet.miners is empty");
   const omniglot = await context.data.omniglot();
@@ -138,7 +173,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const verification: VerificationRow[] = [];
   const rocs: { method: string; result: EmbeddingVerification }[] = [];
   const models: TripletModel[] = [];
-  const perMiner: Record<string, unknown> = {};
+  const perMiner: Record<string, TripletModelDetails> = {};
 
   for (const miner of config.miners) {
     const method = tripletMethod(miner);
@@ -223,6 +258,16 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   };
 }
 
+/** An empty gallery over a triplet model's embedding, "same" at distance <= `threshold`. */
+export function tripletGallery(model: TripletModel, threshold: number): Gallery {
+  return new Gallery({
+    embed: modelEmbedder(model.model),
+    dimension: embeddingDimension(model.model),
+    distance: model.distance,
+    threshold,
+  });
+}
+
 /**
  * The gallery API on the first official run: enroll its 20 support drawings as 20 new
  * classes (no retraining), identify its 20 queries, verify each query against its answer.
@@ -231,14 +276,9 @@ function galleryCheck(
   obtained: TripletModel,
   omniglot: Omniglot,
   threshold: number,
-): Record<string, unknown> {
+): GalleryCheck {
   const run = omniglot.runs[0];
-  const gallery = new Gallery({
-    embed: modelEmbedder(obtained.model),
-    dimension: embeddingDimension(obtained.model),
-    distance: obtained.distance,
-    threshold,
-  });
+  const gallery = tripletGallery(obtained, threshold);
   const one = (set: ImageSet, i: number): ImageSet => ({
     size: set.size,
     count: 1,

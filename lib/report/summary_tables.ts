@@ -194,6 +194,18 @@ export function paperTable1(verification: readonly VerificationRow[]): TableRow[
   return rows.map((r) => r.row);
 }
 
+/** Verification rows: method, the threshold it chose, test pairs, accuracy, AUC, EER. */
+export function verificationTable(verification: readonly VerificationRow[]): TableRow[] {
+  return verification.map((v) => ({
+    method: methodLabel(v),
+    threshold: v.threshold.toFixed(4),
+    "test pairs": v.test_pairs,
+    accuracy: v.accuracy,
+    AUC: v.auc?.toFixed(4),
+    "EER %": v.eer,
+  }));
+}
+
 /** MNIST 10-way one-shot rows (section 4.4: 1-NN 26.5%, Siamese 70.3%), best first. */
 export function mnistTable(oneShot: readonly OneShotRow[]): TableRow[] {
   return oneShot

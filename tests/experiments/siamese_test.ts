@@ -1,8 +1,8 @@
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { resolveConfig } from "../../lib/config.ts";
-import { DataSource } from "../../lib/experiments/data_source.ts";
 import {
   loadSiamese,
   SIAMESE_METHOD as METHOD,
@@ -39,15 +39,8 @@ Deno.test({
   fn: async () => {
     const config = resolveConfig("quick");
     const outDir = tempDir();
-    const context = () => ({
-      config,
-      rng: new Rng(config.seed, "siamese"),
-      data: new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true }),
-      backend: tf.getBackend(),
-      outDir,
-      log: () => {},
-      quiet: true,
-    });
+    const context = () =>
+      experimentContext(config, "siamese", { backend: tf.getBackend(), outDir, quiet: true });
     const first = await run(context());
 
     const lake = first.oneShot.find((r) => r.protocol === "lake-runs")!;

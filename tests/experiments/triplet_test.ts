@@ -1,12 +1,10 @@
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { resolveConfig } from "../../lib/config.ts";
-import { DataSource } from "../../lib/experiments/data_source.ts";
 import { INK_MATCHED, run as runMnist } from "../../lib/experiments/mnist.ts";
 import { tripletMethod } from "../../lib/experiments/model_store.ts";
 import { run } from "../../lib/experiments/triplet.ts";
-import type { ExperimentContext } from "../../lib/experiments/types.ts";
-import { Rng } from "../../lib/rng.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
 Deno.test({
@@ -19,15 +17,8 @@ Deno.test({
     const backend = await selectBackend("wasm");
     const config = resolveConfig("quick");
     const outDir = tempDir("triplet-test-");
-    const context = (): ExperimentContext => ({
-      config,
-      rng: new Rng(config.seed).fork("triplet"),
-      data: new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true }),
-      backend: backend.name,
-      outDir,
-      log: () => {},
-      quiet: true,
-    });
+    const context = () =>
+      experimentContext(config, "triplet", { backend: backend.name, outDir, quiet: true });
     const result = await run(context());
     const methods = config.triplet.miners.map(tripletMethod);
     assert.deepEqual(methods, ["triplet-batch-hard", "triplet-semi-hard"]);

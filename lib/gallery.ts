@@ -132,6 +132,23 @@ export class Gallery {
     return options.top === undefined ? matches : matches.slice(0, options.top);
   }
 
+  /**
+   * How often each query's label is the best match, and among the best `top`, over
+   * `queries` (one image each).
+   */
+  identifyAll(
+    queries: readonly { image: ImageSet; label: string }[],
+    options: { top?: number } = {},
+  ): { top1: number; topK: number; queries: number } {
+    let top1 = 0, topK = 0;
+    for (const q of queries) {
+      const matches = this.identify(q.image, { top: options.top ?? 1 });
+      if (matches[0]?.label === q.label) top1++;
+      if (matches.some((m) => m.label === q.label)) topK++;
+    }
+    return { top1, topK, queries: queries.length };
+  }
+
   /** Whether `a` and `b` show the same class: distance <= k. */
   verify(a: Float32Array | ImageSet, b: Float32Array | ImageSet): Verification {
     const [ea] = this.#embedAll(asImageSet(a, "verify"));

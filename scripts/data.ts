@@ -6,6 +6,7 @@
 import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/cli.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { loadOmniglot } from "../lib/data/omniglot.ts";
+import { Progress } from "../lib/report/progress.ts";
 
 const HELP =
   "deno task data\n\nDownloads Omniglot into data/omniglot/ unless OMNIGLOT_DIR names a folder with the zips,\n" +
@@ -20,7 +21,10 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (typeof parsed === "number") return parsed;
   return await exitOnDataError(async () => {
-    const o = await loadOmniglot({ size: 105 });
+    const o = await loadOmniglot({
+      size: 105,
+      progress: (label, total) => new Progress({ label, total }),
+    });
     console.log(
       `Omniglot OK (${o.source}): background ${o.background.alphabets.length} alphabets / ` +
         `${o.background.characters.length} characters, evaluation ${o.evaluation.alphabets.length} / ` +

@@ -18,6 +18,7 @@ import { resultsDir } from "../lib/data/paths.ts";
 import { mnist400Task, scaleTaskImages } from "../lib/episodes/one_shot.ts";
 import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
 import { loadTransferModels } from "../lib/experiments/mnist.ts";
+import { modelsDir } from "../lib/experiments/model_store.ts";
 import { Progress } from "../lib/report/progress.ts";
 import { Rng } from "../lib/rng.ts";
 
@@ -50,16 +51,18 @@ export async function main(argv: string[]): Promise<number> {
   const size = config.evaluation.imageSize;
   return await exitOnDataError(async () => {
     await selectBackend("auto");
-    const modelsDir = `${resultsDir(config.profile)}/models`;
-    const models = await loadTransferModels(modelsDir, config.triplet.miners, size);
+    const outDir = resultsDir(config.profile);
+    const models = await loadTransferModels(outDir, config.triplet.miners, size);
     if (models.length === 0) {
       console.error(
-        `error: no saved model under ${modelsDir}/; run deno task reproduce --profile ${config.profile} first`,
+        `error: no saved model under ${
+          modelsDir(outDir)
+        }/; run deno task reproduce --profile ${config.profile} first`,
       );
       return 1;
     }
     const mnist = await loadMnist({ split: "train", size });
-    const omniglot = await loadOmniglot({ size, quiet: true });
+    const omniglot = await loadOmniglot({ size });
     const matched = inkMatchFactor(mnist.images, omniglot.background.images);
     console.log(
       `MNIST training set at ${size}x${size}; ink-matching factor ${matched.toFixed(3)}; ` +

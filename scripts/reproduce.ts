@@ -9,10 +9,10 @@ import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../li
 import { DataError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
+import { experimentContext } from "../lib/experiments/experiment_context.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
-import { Rng } from "../lib/rng.ts";
 import {
   type ExperimentRecord,
   readRunRecord,
@@ -205,21 +205,14 @@ export async function main(argv: string[]): Promise<number> {
   const records: Record<string, ExperimentRecord> = {};
   const results: Record<string, ExperimentResult> = {};
   let failed = false;
-  const root = new Rng(config.seed);
   for (const [i, name] of only.entries()) {
     log(`\n[${i + 1}/${only.length}] ${name}`);
     const started = performance.now();
     const module = EXPERIMENT_MODULES[name];
     try {
-      if (!module) throw new Error(`experiment "${name}" is not built yet`);
-      results[name] = await module.run({
-        config,
-        rng: root.fork(name),
-        data,
-        backend: tf.getBackend(),
-        outDir,
-        log,
-      });
+      results[name] = await module.run(
+        experimentContext(config, name, { data, backend: tf.getBackend(), outDir, log }),
+      );
       const stops = timeLimitStops(name, results[name].details, config);
       records[name] = {
         status: "ok",

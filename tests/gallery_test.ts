@@ -75,3 +75,16 @@ Deno.test("the gallery rejects bad input with messages that name it", () => {
     /threshold/,
   );
 });
+
+Deno.test("identifyAll counts queries whose label is first, and within the best `top`", () => {
+  const g = gallery();
+  g.enroll("A", set([0, 0]));
+  g.enroll("B", set([3, 0]));
+  g.enroll("C", set([10, 0]));
+  const score = g.identifyAll([
+    { image: set([0.2, 0]), label: "A" }, // first
+    { image: set([2, 0]), label: "A" }, // B is nearer: A second
+    { image: set([9, 0]), label: "A" }, // C, then B: A third
+  ], { top: 2 });
+  assert.deepEqual(score, { top1: 1, topK: 2, queries: 3 });
+});

@@ -8,8 +8,8 @@ import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
 import { squaredL2 } from "../lib/distances/squared_l2.ts";
 import { baselineRows } from "../lib/experiments/baseline.ts";
 import { transferRows } from "../lib/experiments/mnist.ts";
-import { METHOD as SIAMESE_METHOD } from "../lib/experiments/siamese.ts";
-import { methodName, tripletOneShotRows } from "../lib/experiments/triplet.ts";
+import { SIAMESE_METHOD, tripletMethod } from "../lib/experiments/model_store.ts";
+import { tripletOneShotRows } from "../lib/experiments/triplet.ts";
 import { PAPER_ONE_SHOT, PAPER_TABLE2 } from "../lib/paper.ts";
 import type { OneShotRow } from "../lib/report/tables.ts";
 
@@ -85,7 +85,7 @@ function everyRow(): OneShotRow[] {
       })
     ),
     ...["batch-hard", "semi-hard"].flatMap((miner) =>
-      tripletOneShotRows(omniglot, { cache, distance: squaredL2, method: methodName(miner) })
+      tripletOneShotRows(omniglot, { cache, distance: squaredL2, method: tripletMethod(miner) })
     ),
     ...transferRows(
       [model(SIAMESE_METHOD, "siamese"), model("triplet-batch-hard"), model("triplet-semi-hard")],

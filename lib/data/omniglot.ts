@@ -28,7 +28,6 @@ import {
   runDigests,
   splitDigests,
 } from "./omniglot_content.ts";
-import { Progress } from "../report/progress.ts";
 
 /** One of the two release zips. */
 export type OmniglotSetName = "background" | "evaluation";
@@ -81,9 +80,18 @@ export interface LoadOmniglotOptions {
   dir?: string;
   /** Cache folder; defaults to `data/cache/`. */
   cache?: string;
-  /** Silence progress bars. */
-  quiet?: boolean;
+  /** Shows decoding progress (e.g. `report/progress.ts`); none when left out. */
+  progress?: StartProgress;
 }
+
+/**
+ * Starts a progress display of `total` units. Passed in, so that data/ does not depend on
+ * how the report draws it.
+ */
+export type StartProgress = (label: string, total: number) => {
+  tick(units: number): void;
+  finish(): void;
+};
 
 /** Background, evaluation and the official runs at one image size. */
 export interface Omniglot {
@@ -129,8 +137,8 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
   // Temp files of killed runs (a kill between write and rename) would pile up here.
   await removeStaleTemps(cache, 0);
   await removeStaleTemps(dir, 0);
-  const background = await loadSplit("background", dir, cache, size, options.quiet);
-  const evaluation = await loadSplit("evaluation", dir, cache, size, options.quiet);
+  const background = await loadSplit("background", dir, cache, size, options.progress);
+  const evaluation = await loadSplit("evaluation", dir, cache, size, options.progress);
   const packedRuns = readRuns(await readZip(`${dir}/all_runs.zip`));
   checkDigests(`${dir}/all_runs.zip`, runDigests(packedRuns), EXPECTED_CONTENT.runs);
   return { background, evaluation, runs: packedRuns.map((r) => unpackRun(r, size)), source: dir };
@@ -295,7 +303,7 @@ async function loadSplit(
   dir: string,
   cache: string,
   size: number,
-  quiet?: boolean,
+  progress?: StartProgress,
 ): Promise<OmniglotSplit> {
   const zipPath = `${dir}/images_${name}.zip`;
   let zipBytes: Uint8Array;
@@ -315,7 +323,7 @@ async function loadSplit(
   }
   let decoded = await readCache(cachePath, name, sourceSha256);
   if (!decoded) {
-    decoded = decodeSplitZip(name, zipBytes, sourceSha256, quiet);
+    decoded = decodeSplitZip(name, zipBytes, sourceSha256, progress);
     checkDigests(
       zipPath,
       splitDigests(
@@ -370,7 +378,7 @@ export function decodeSplitZip(
   name: OmniglotSetName,
   zipBytes: Uint8Array,
   sourceSha256 = digest(zipBytes),
-  quiet?: boolean,
+  startProgress?: StartProgress,
 ): { header: CacheHeader; packed: Uint8Array } {
   const where = `images_${name}.zip`;
   let files: Record<string, Uint8Array>;
@@ -419,11 +427,7 @@ export function decodeSplitZip(
     images: nChars * 20,
   };
   const packed = new Uint8Array(nChars * EXPECTED.drawers * PACKED_IMAGE_BYTES);
-  const progress = new Progress({
-    label: `decoding ${where}`,
-    total: nChars * EXPECTED.drawers,
-    quiet,
-  });
+  const progress = startProgress?.(`decoding ${where}`, nChars * EXPECTED.drawers);
   const ids = new Set<number>();
   let c = 0;
   for (const alphabet of alphabetNames) {
@@ -447,13 +451,13 @@ export function decodeSplitZip(
           (c * 20 + d - 1) * PACKED_IMAGE_BYTES,
         );
       }
-      progress.tick(EXPECTED.drawers);
+      progress?.tick(EXPECTED.drawers);
       entryList.push({ name: character, id });
       c++;
     }
     header.alphabets.push({ name: alphabet, characters: entryList });
   }
-  progress.finish();
+  progress?.finish();
   const sorted = [...ids].sort((a, b) => a - b);
   if (
     sorted[0] !== expected.firstId || sorted[sorted.length - 1] !== expected.firstId + nChars - 1

@@ -60,16 +60,6 @@ export function taskImages(task: OneShotTask): Set<number> {
   return used;
 }
 
-/** Negated Euclidean distance between feature vectors. */
-export const negativeDistance: FeatureSimilarity = (a, b) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i] - b[i];
-    s += d * d;
-  }
-  return -Math.sqrt(s);
-};
-
 /**
  * The Siamese head as a feature similarity: sum_j alpha_j |a_j - b_j| + bias, the logit
  * of "same" (the sigmoid is left out: it is monotonic, and in float32 it saturates at 1,

@@ -14,6 +14,7 @@ import {
   type OneShotTask,
   scaleTaskImages,
 } from "../episodes/one_shot.ts";
+import { Progress } from "../report/progress.ts";
 import { Rng } from "../rng.ts";
 
 /** Lazily loaded data and episodes; the episodes depend only on the seed. */
@@ -35,7 +36,10 @@ export class DataSource {
 
   /** Omniglot at `evaluation.imageSize`. */
   omniglot(): Promise<Omniglot> {
-    return this.#omniglot ??= loadOmniglot({ size: this.evaluation.imageSize, quiet: this.quiet });
+    return this.#omniglot ??= loadOmniglot({
+      size: this.evaluation.imageSize,
+      progress: this.quiet ? undefined : (label, total) => new Progress({ label, total }),
+    });
   }
 
   /** MNIST test set at `evaluation.imageSize` (28 -> 35 is the paper's upsampling). */

@@ -18,16 +18,26 @@
  * between factors 0.5 and 0.8); for the quick models it costs 3-6 points (41.00 / 46.92 /
  * 50.33% against 47.25 / 50.33 / 55.92%).
  */
-import { exists } from "../data/files.ts";
 import { scoreOneShot, type TrialScores } from "../evaluation/one_shot.ts";
 import { oneShotRow } from "../evaluation/rows.ts";
 import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts";
+import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
 import { distanceByName } from "../distances/by_name.ts";
-import { loadLayersModel } from "../training/model_io.ts";
+import { disposeNet } from "../models/siamese_net.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import type { OneShotRow } from "../report/tables.ts";
-import { disposeNet, loadSiamese, METHOD as SIAMESE_METHOD, siameseTaskScores } from "./siamese.ts";
-import { methodName } from "./triplet.ts";
+import {
+  isSaved,
+  loadSiamese,
+  loadTriplet,
+  modelsDir,
+  SIAMESE_FORMAT,
+  SIAMESE_METHOD,
+  siameseDir,
+  TRIPLET_FORMAT,
+  tripletDir,
+  tripletMethod,
+} from "./model_store.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 import type { PaperFamily } from "../paper.ts";
 
@@ -48,40 +58,38 @@ export interface TransferModel {
 }
 
 /**
- * Every Omniglot-trained model saved under `modelsDir` (`siamese/`, `triplet-<miner>/` for
- * each of `miners`). @throws {Error} when a model takes another image size than `imageSize`.
+ * Every Omniglot-trained model saved under the results folder `outDir` (the Siamese net,
+ * and the triplet embedding of each of `miners`).
+ * @throws {Error} when a model takes another image size than `imageSize`.
  */
 export async function loadTransferModels(
-  modelsDir: string,
+  outDir: string,
   miners: readonly string[],
   imageSize: number,
 ): Promise<TransferModel[]> {
   const out: TransferModel[] = [];
-  const siameseDir = `${modelsDir}/siamese`;
-  if (await exists(`${siameseDir}/siamese.json`)) {
-    const { net, meta } = await loadSiamese(siameseDir);
-    checkSize(meta.config.tower.inputSize, imageSize, siameseDir);
+  const dir = siameseDir(outDir);
+  if (await isSaved(SIAMESE_FORMAT, dir)) {
+    const { net, meta } = await loadSiamese(dir);
+    checkSize(meta.config.tower.inputSize, imageSize, dir);
     out.push({
       method: SIAMESE_METHOD,
       paperFamily: "siamese",
-      dir: siameseDir,
+      dir,
       scores: (task) => siameseTaskScores(net, task),
       dispose: () => disposeNet(net),
     });
   }
   for (const miner of miners) {
-    const dir = `${modelsDir}/${methodName(miner)}`;
-    if (!(await exists(`${dir}/model.json`)) || !(await exists(`${dir}/training.json`))) continue;
-    const record = JSON.parse(await Deno.readTextFile(`${dir}/training.json`)) as {
-      distance: string;
-    };
-    const model = await loadLayersModel(dir);
+    const dir = tripletDir(outDir, miner);
+    if (!(await isSaved(TRIPLET_FORMAT, dir))) continue;
+    const { net: model, meta } = await loadTriplet(dir);
     const inputSize = model.inputs[0].shape[1];
     if (typeof inputSize === "number") checkSize(inputSize, imageSize, dir);
     const cache = EmbeddingCache.forModel(model);
-    const distance = distanceByName(record.distance);
+    const distance = distanceByName(meta.distance);
     out.push({
-      method: methodName(miner),
+      method: tripletMethod(miner),
       dir,
       scores: (task) => embeddingScores(task, { cache, distance }),
       dispose: () => model.dispose(),
@@ -114,17 +122,22 @@ export function transferRows(
 }
 
 /**
- * Scores every Omniglot-trained model found under `${outDir}/models/` on mnist-400, twice:
+ * Scores every Omniglot-trained model saved under the results folder on mnist-400, twice:
  * on the digits as the paper prepares them (upsampled), and on the same trials ink-matched.
  */
 export async function run(context: ExperimentContext): Promise<ExperimentResult> {
   const task = await context.data.mnistTask();
   const matched = await context.data.mnistInkMatchedTask();
-  const modelsDir = `${context.outDir}/models`;
-  const models = await loadTransferModels(modelsDir, context.config.triplet.miners, task.bank.size);
+  const models = await loadTransferModels(
+    context.outDir,
+    context.config.triplet.miners,
+    task.bank.size,
+  );
   if (models.length === 0) {
     throw new Error(
-      `no Omniglot-trained model under ${modelsDir}/ (siamese/ or triplet-<miner>/); ` +
+      `no Omniglot-trained model under ${
+        modelsDir(context.outDir)
+      }/ (siamese/ or triplet-<miner>/); ` +
         `run the siamese and triplet experiments of this profile first (e.g. --only siamese,triplet,mnist)`,
     );
   }

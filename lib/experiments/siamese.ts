@@ -10,15 +10,11 @@
  * protocols (Table 2: lake-runs, koch-400) and on the N-way curve. Table 1's own setting,
  * a fixed pool of N labelled pairs with or without distortions, trains extra models.
  *
- * A model saved under `models/siamese/` with the same configuration hash is reused
- * instead of retrained; a run killed mid-training resumes from its checkpoint.
+ * `model_store.ts` decides where the models live and when a saved one is reused; a run
+ * killed mid-training resumes from its checkpoint.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { SiameseConfig } from "../config.ts";
-import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { ImageSet } from "../data/images.ts";
-import type { OmniglotSplit } from "../data/omniglot.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import {
@@ -26,10 +22,10 @@ import {
   pairScores,
   taskImages,
   taskScores,
-  weightedL1Similarity,
 } from "../evaluation/features.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
-import { oneShotRow } from "../evaluation/rows.ts";
+import { oneShotRow, verificationRow } from "../evaluation/rows.ts";
+import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
 import {
   evaluateVerification,
   type ImagePairs,
@@ -37,295 +33,66 @@ import {
   type VerificationResult,
   verificationSets,
 } from "../evaluation/verification.ts";
-import { buildSiameseHead, buildTower, countParams, type TowerSpec } from "../models/koch.ts";
-import { PAPER_VERIFICATION } from "../paper.ts";
-import type { Figure } from "../report/figure.ts";
-import { nWayCurveFigure } from "../report/figures.ts";
+import { countParams } from "../models/koch.ts";
+import { disposeNet, type SiameseNet } from "../models/siamese_net.ts";
+import { nWayCurveFigure, trainingCurveFigure } from "../report/figures.ts";
 import type { OneShotRow, VerificationRow } from "../report/tables.ts";
-import type { Rng } from "../rng.ts";
-import { KOCH_DISTORTIONS } from "../training/augment.ts";
-import { sampleBatch } from "../training/batches.ts";
-import type { HistoryPoint } from "../training/checkpoint.ts";
-import { validationTask } from "../training/early_stopping.ts";
-import { train, type TrainResult } from "../training/loop.ts";
-import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
-import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "../training/pairs.ts";
-import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "../training/schedules.ts";
-import { siameseLoss, siameseLossOfFeatures } from "../training/siamese_loss.ts";
-import { chunkedModelGradients } from "../training/gradient_cache.ts";
+import { trainSiamese } from "../training/siamese_training.ts";
+import {
+  reuseOrTrain,
+  SIAMESE_FORMAT,
+  SIAMESE_METHOD,
+  siameseDir,
+  siameseHash,
+  type SiameseMeta,
+  TABLE1_METHOD,
+  table1Dir,
+  type Table1Point,
+} from "./model_store.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
-/** Method name of the main model's rows. */
-export const METHOD = "siamese-bce";
-/** Method name of the Table 1 models (trained on a fixed pool of pairs). */
-export const TABLE1_METHOD = "siamese-bce-fixed-pairs";
+/** A Table 1 model as `run.json` records it. */
+export type Table1Details = {
+  trainPairs: number;
+  distortions: boolean;
+  /** Verification accuracy on the test pairs, percent. */
+  accuracy: number;
+  steps: number;
+  /** Why training ended ("steps", "time", ...): a time limit that binds is reported. */
+  stoppedBy: string;
+  reused: boolean;
+  seconds: number;
+};
 
-/** The two halves of the net: the shared tower and the weighted-L1 head. */
-export interface SiameseNet {
-  /** `[batch, s, s, 1]` -> `[batch, dense]`. */
-  tower: tfl.LayersModel;
-  /** `[pairs, dense]` |h1 - h2| -> `[pairs, 1]` logit of "same". */
-  head: tfl.LayersModel;
-}
-
-/** Build an untrained net; initial weights are fixed by `rng`. */
-export function buildSiamese(spec: TowerSpec, rng: Rng): SiameseNet {
-  return {
-    tower: buildTower(spec, rng.fork("tower")),
-    head: buildSiameseHead(spec, rng.fork("head")),
-  };
-}
-
-/** The head as a similarity of two feature vectors (its logit; higher = same). */
-export function siameseSimilarity(net: SiameseNet): FeatureSimilarity {
-  const [kernel, bias] = net.head.getWeights();
-  return weightedL1Similarity(kernel.dataSync() as Float32Array, bias.dataSync()[0]);
-}
-
-/** `[trials][ways]` head logits of a one-shot task (each referenced image embedded once). */
-export function siameseTaskScores(net: SiameseNet, task: OneShotTask): Float64Array[] {
-  return taskScores(
-    task,
-    EmbeddingCache.forModel(net.tower),
-    siameseSimilarity(net),
-  ) as Float64Array[];
-}
-
-/** What is saved beside the weights, and what decides whether a saved model is reused. */
-export interface SiameseMeta {
-  /** Hash of what determines the trained weights (config, seed, image size, training data). */
+/** What the Siamese experiment records in `run.json`. */
+export type SiameseDetails = {
   configHash: string;
-  seed: number;
-  config: SiameseConfig | (SiameseConfig & { table1Point: unknown });
-  training: Omit<TrainResult, "history"> & { pairsPerStep: number; params: number };
-  history: HistoryPoint[];
-}
-
-/** Save a trained net as `${dir}/tower/`, `${dir}/head/` (tfjs layers format) and `${dir}/siamese.json`. */
-export async function saveSiamese(net: SiameseNet, dir: string, meta: SiameseMeta): Promise<void> {
-  await saveLayersModel(net.tower, `${dir}/tower`);
-  await saveLayersModel(net.head, `${dir}/head`);
-  // Written last: its presence says the weights beside it are complete.
-  await writeFileAtomic(`${dir}/siamese.json`, JSON.stringify(meta, null, 2) + "\n");
-}
-
-/** Load a net saved by {@link saveSiamese}. */
-export async function loadSiamese(dir: string): Promise<{ net: SiameseNet; meta: SiameseMeta }> {
-  const meta = JSON.parse(await Deno.readTextFile(`${dir}/siamese.json`)) as SiameseMeta;
-  return {
-    net: {
-      tower: await loadLayersModel(`${dir}/tower`),
-      head: await loadLayersModel(`${dir}/head`),
-    },
-    meta,
-  };
-}
-
-/** The hash of everything that determines a trained model's weights. */
-export function siameseConfigHash(
-  config: SiameseConfig | object,
-  seed: number,
-  imageSize: number,
-): string {
-  // Training code changes that alter results bump this version.
-  const key = JSON.stringify({ version: 1, config, seed, imageSize });
-  return digest(new TextEncoder().encode(key)).slice(0, 16);
-}
-
-/** The part of the config that shapes the main model's weights (evaluation settings and Table 1 left out). */
-export function trainingKey(
-  config: SiameseConfig,
-): Omit<SiameseConfig, "table1" | "verificationPairs"> {
-  const { table1: _table1, verificationPairs: _pairs, ...rest } = config;
-  return rest;
-}
-
-/** Options of {@link trainSiamese}. */
-export interface TrainSiameseOptions {
-  config: SiameseConfig;
-  /** Training images (the background alphabets). */
-  background: OmniglotSplit;
-  /** Validation one-shot tasks come from its validation alphabets. */
-  evaluation: OmniglotSplit;
-  /** Stream for initialisation, batches and validation (forked by name). */
-  rng: Rng;
-  /**
-   * Table 1 setting: train on minibatches from this fixed pool of pairs (indices into
-   * `background.images`) instead of all pairs of P x K batches.
-   */
-  pool?: { pairs: ImagePairs; batchPairs: number; distortions: boolean };
-  /** Limits that override the config's (Table 1 models have their own). */
-  limits?: { steps: number; validateEvery: number; patience: number; maxSeconds: number };
-  checkpoint?: { path: string; configHash: string };
-  label?: string;
-  log?: (line: string) => void;
-  quiet?: boolean;
-  /** Clock in ms. */
-  now?: () => number;
-}
-
-/** Train a Siamese net; returns it with the best validation weights in place. */
-export async function trainSiamese(
-  options: TrainSiameseOptions,
-): Promise<{ net: SiameseNet; result: TrainResult; pairsPerStep: number }> {
-  const { config, background, evaluation, rng } = options;
-  const size = config.tower.inputSize;
-  if (background.images.size !== size) {
-    throw new RangeError(
-      `trainSiamese: images are ${background.images.size}px but the tower ${config.tower.name} takes ${size}px`,
-    );
-  }
-  const net = buildSiamese(config.tower, rng.fork("init"));
-  const batchRoot = rng.fork("batches");
-  const augment = config.distortions ? KOCH_DISTORTIONS : false;
-  const P = config.batchCharacters, K = config.batchDrawings;
-
-  // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
-  const batch = (step: number) => {
-    const r = batchRoot.fork(String(step));
-    let images: Float32Array, count: number, pairs: PairSet;
-    if (options.pool) {
-      const b = samplePoolBatch(background.images, options.pool.pairs, r, {
-        pairs: options.pool.batchPairs,
-        augment: options.pool.distortions ? KOCH_DISTORTIONS : false,
-      });
-      ({ images, count, pairs } = b);
-    } else {
-      const b = sampleBatch(background, r, {
-        characters: P,
-        drawings: K,
-        perAlphabet: config.batchPerAlphabet,
-        augment,
-      });
-      ({ images, count } = b);
-      pairs = allPairs(b.labels, {
-        alphabets: b.alphabets,
-        sameAlphabetWeight: config.sameAlphabetWeight,
-      });
-    }
-    const n = pairs.left.length;
-    return {
-      images: tf.tensor4d(images, [count, size, size, 1]),
-      difference: tf.tensor2d(differenceMatrix(pairs, count), [n, count]),
-      target: tf.tensor2d(Float32Array.from(pairs.same), [n, 1]),
-      weight: tf.tensor2d(pairs.weight, [n, 1]),
-      same: pairs.same,
-      weights: pairs.weight,
-    };
-  };
-  const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
-
-  const valTask = validationTask(
-    evaluation,
-    rng.fork("validation"),
-    config.validationTrialsPerAlphabet,
-  );
-  const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
-
-  const limits = options.limits ?? config;
-  const optimizer = makeOptimizer(config, [net.tower, net.head]);
-  const result = await train({
-    models: [net.tower, net.head],
-    optimizer,
-    batch,
-    loss: (b) => siameseLoss(net.tower, net.head, b, { focus: config.focus }),
-    // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
-    gradients: config.chunkImages
-      ? (b) =>
-        chunkedModelGradients(
-          net.tower,
-          b.images,
-          config.chunkImages!,
-          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, { focus: config.focus }),
-          net.head.trainableWeights.map((w) => w.read() as tf.Variable),
-        )
-      : undefined,
-    imagesPerPass: config.chunkImages,
-    validate,
-    steps: limits.steps,
-    validateEvery: limits.validateEvery,
-    patience: limits.patience,
-    maxSeconds: limits.maxSeconds,
-    checkpoint: options.checkpoint,
-    examplesPerStep: pairsPerStep,
-    label: options.label ?? "siamese",
-    log: options.log,
-    quiet: options.quiet,
-    now: options.now,
-  }).finally(() => optimizer.dispose());
-  return { net, result, pairsPerStep };
-}
-
-/** The configured optimiser; L2 (section 3.1) applies to kernels only, not biases or batch-norm parameters. */
-export function makeOptimizer(config: SiameseConfig, models: tfl.LayersModel[]): Optimizer {
-  const weights = models.flatMap((m) => m.trainableWeights);
-  const weightDecay = weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? config.l2 : 0));
-  const schedule = kochSchedule({
-    learningRate: config.learningRate,
-    epochSteps: config.epochSteps,
-    decay: config.lrDecay,
-    finalMomentum: config.momentum,
-    momentumEpochs: config.momentumEpochs,
-  });
-  return config.optimizer === "sgd"
-    ? new SgdMomentum({ schedule, weightDecay })
-    : new Adam({ schedule, weightDecay });
-}
-
-/** Loss and validation accuracy against steps. */
-export function trainingCurveFigure(
-  history: readonly HistoryPoint[],
-  name = "siamese_training",
-  title = "Siamese net (BCE): training",
-): Figure {
-  const points = history.filter((h) => h.accuracy !== undefined);
-  return {
-    name,
-    title,
-    data: [
-      {
-        type: "scatter",
-        mode: "lines+markers",
-        name: "training loss",
-        x: points.map((h) => h.step),
-        y: points.map((h) => h.loss),
-        yaxis: "y",
-      },
-      {
-        type: "scatter",
-        mode: "lines+markers",
-        name: "validation 20-way accuracy (%)",
-        x: points.map((h) => h.step),
-        y: points.map((h) => h.accuracy),
-        yaxis: "y2",
-      },
-    ],
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: "step" } },
-      yaxis: { title: { text: "weighted BCE" }, rangemode: "tozero" },
-      yaxis2: { title: { text: "accuracy (%)" }, overlaying: "y", side: "right", range: [0, 100] },
-      legend: { orientation: "h", y: -0.2 },
-      width: 760,
-      height: 480,
-    },
-  };
-}
+  reused: boolean;
+  tower: string;
+  params: number;
+  steps: number;
+  stoppedBy: string;
+  bestStep: number;
+  bestValidationAccuracy: number;
+  trainSeconds: number;
+  pairsPerStep: number;
+  pairsPerSecond: number;
+  /** Undefined in a one-shot-only slice (run_slice.ts). */
+  verification?: VerificationResult;
+  table1: Table1Details[];
+  /** Parts of the evaluation a bounded slice skipped, named for the report. */
+  skipped?: string[];
+};
 
 /** Train (or reuse) the model, then score verification, the one-shot protocols and the N-way curve. */
-export async function run(context: ExperimentContext): Promise<ExperimentResult> {
+export async function run(
+  context: ExperimentContext,
+): Promise<ExperimentResult<SiameseDetails>> {
   const { config, log } = context;
   const cfg = config.siamese;
   const omniglot = await context.data.omniglot();
   const tasks = await context.data.tasks();
-  const modelDir = `${context.outDir}/models/siamese`;
-
-  const main = await trainOrReuse(context, {
-    dir: modelDir,
-    config: cfg,
-    hash: siameseConfigHash(trainingKey(cfg), config.seed, config.evaluation.imageSize),
-    label: "siamese",
-  });
+  const main = await trainOrReuse(context, { dir: siameseDir(context.outDir), label: "siamese" });
   const { net } = main;
   const similarity = siameseSimilarity(net);
   // A 105x105 slice on a CPU backend scores lake-runs and koch-400 only (run_slice.ts).
@@ -333,7 +100,11 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const nWayTasks = oneShotOnly ? [] : tasks.nWay;
 
   // Embed every evaluation image any protocol uses, once.
-  const sets = verificationSets(omniglot.evaluation, config.seed, cfg.verificationPairs);
+  const sets = verificationSets(
+    omniglot.evaluation,
+    config.seed,
+    config.evaluation.verificationPairs,
+  );
   const evalImages = new Set<number>(
     oneShotOnly
       ? []
@@ -353,7 +124,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const row = (task: OneShotTask) =>
     oneShotRow(scoreOneShot(task, taskScores(task, cache, similarity)), {
       experiment: "siamese",
-      method: METHOD,
+      method: SIAMESE_METHOD,
       paperFamily: "siamese",
     });
   oneShot.push(row(tasks.lakeRuns));
@@ -361,7 +132,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   for (const t of nWayTasks) oneShot.push(row(t));
   for (const r of oneShot.filter((r) => r.protocol !== "n-way")) {
     log(
-      `  ${METHOD} ${r.dataset}/${r.protocol} ${r.ways}-way: ${r.accuracy.toFixed(2)}% [${
+      `  ${SIAMESE_METHOD} ${r.dataset}/${r.protocol} ${r.ways}-way: ${r.accuracy.toFixed(2)}% [${
         r.ci_low.toFixed(1)
       }, ${r.ci_high.toFixed(1)}]`,
     );
@@ -370,38 +141,28 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const verification: VerificationRow[] = [];
   const mainVerification = oneShotOnly ? undefined : verify(cache, evalBank, sets, similarity);
   if (mainVerification) {
-    verification.push(
-      verificationRow(
-        METHOD,
-        main.meta.training.steps * main.meta.training.pairsPerStep,
-        cfg.distortions,
-        mainVerification,
-        false,
-      ),
-    );
+    verification.push(verificationRow(mainVerification, {
+      experiment: "siamese",
+      method: SIAMESE_METHOD,
+      trainPairs: main.meta.training.steps * main.meta.training.pairsPerStep,
+      distortions: cfg.distortions,
+    }));
     log(
-      `  ${METHOD} verification: ${mainVerification.accuracy.toFixed(2)}% (AUC ${
+      `  ${SIAMESE_METHOD} verification: ${mainVerification.accuracy.toFixed(2)}% (AUC ${
         mainVerification.auc.toFixed(4)
       }, EER ${mainVerification.eer.toFixed(2)}%)`,
     );
   }
 
   // Table 1: one model per (training pairs, distortions) point, trained on a fixed pool.
-  const table1: Record<string, unknown>[] = [];
+  const table1: Table1Details[] = [];
   for (const trainPairs of oneShotOnly ? [] : cfg.table1.trainPairs) {
     for (const distortions of cfg.table1.distortions) {
-      const point = { ...cfg.table1, trainPairs, distortions };
-      const tag = `${trainPairs}-${distortions ? "distorted" : "plain"}`;
+      const point = { trainPairs, distortions };
       const trained = await trainOrReuse(context, {
-        dir: `${modelDir}/table1/${tag}`,
-        config: cfg,
-        hash: siameseConfigHash(
-          { ...cfg, table1Point: point },
-          config.seed,
-          config.evaluation.imageSize,
-        ),
-        label: `siamese table1 ${tag}`,
-        table1: { trainPairs, distortions },
+        dir: table1Dir(context.outDir, point),
+        label: `siamese table1 ${trainPairs}-${distortions ? "distorted" : "plain"}`,
+        table1: point,
       });
       const v = verify(
         evalCache(trained.net.tower),
@@ -409,7 +170,13 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
         sets,
         siameseSimilarity(trained.net),
       );
-      verification.push(verificationRow(TABLE1_METHOD, trainPairs, distortions, v, true));
+      verification.push(verificationRow(v, {
+        experiment: "siamese",
+        method: TABLE1_METHOD,
+        trainPairs,
+        distortions,
+        paperTable1: true,
+      }));
       log(
         `  ${TABLE1_METHOD} ${trainPairs} pairs${distortions ? " + distortions" : ""}: ${
           v.accuracy.toFixed(2)
@@ -433,7 +200,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     trainingCurveFigure(main.meta.history),
   ];
   const t = main.meta.training;
-  const details = {
+  const details: SiameseDetails = {
     configHash: main.meta.configHash,
     reused: main.reused,
     tower: cfg.tower.name,
@@ -455,34 +222,24 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
 
 async function trainOrReuse(
   context: ExperimentContext,
-  options: {
-    dir: string;
-    config: SiameseConfig;
-    hash: string;
-    label: string;
-    table1?: { trainPairs: number; distortions: boolean };
-  },
+  options: { dir: string; label: string; table1?: Table1Point },
 ): Promise<{ net: SiameseNet; meta: SiameseMeta; reused: boolean }> {
-  const { dir, config, hash } = options;
-  if (await exists(`${dir}/siamese.json`)) {
-    try {
-      const saved = await loadSiamese(dir);
-      if (saved.meta.configHash === hash) {
-        context.log(`  ${options.label}: reusing the saved model in ${dir} (config ${hash})`);
-        return { ...saved, reused: true };
-      }
-      disposeNet(saved.net);
-      context.log(
-        `  ${options.label}: the saved model in ${dir} has another configuration; retraining`,
-      );
-    } catch (err) {
-      context.log(
-        `  ${options.label}: cannot load the saved model in ${dir} (${
-          (err as Error).message
-        }); retraining`,
-      );
-    }
-  }
+  return await reuseOrTrain({
+    format: SIAMESE_FORMAT,
+    dir: options.dir,
+    hash: siameseHash(context.config, options.table1),
+    label: options.label,
+    log: context.log,
+    train: (checkpoint) => trainModel(context, options, checkpoint),
+  });
+}
+
+async function trainModel(
+  context: ExperimentContext,
+  options: { label: string; table1?: Table1Point },
+  checkpoint: { path: string; configHash: string },
+): Promise<{ net: SiameseNet; meta: SiameseMeta }> {
+  const config = context.config.siamese;
   const omniglot = await context.data.omniglot();
   const rng = options.table1
     ? context.rng.fork(`table1/${options.table1.trainPairs}/${options.table1.distortions}`)
@@ -498,7 +255,6 @@ async function trainOrReuse(
       distortions: options.table1.distortions,
     }
     : undefined;
-  const checkpointPath = `${dir}/checkpoint.bin`;
   const { net, result, pairsPerStep } = await trainSiamese({
     config,
     background: omniglot.background,
@@ -506,21 +262,19 @@ async function trainOrReuse(
     rng,
     pool,
     limits: options.table1 ? config.table1 : undefined,
-    checkpoint: { path: checkpointPath, configHash: hash },
+    checkpoint,
     label: options.label,
     log: context.log,
     quiet: context.quiet,
   });
   const { history, ...summary } = result;
   const meta: SiameseMeta = {
-    configHash: hash,
+    configHash: checkpoint.configHash,
     seed: context.config.seed,
     config: options.table1 ? { ...config, table1Point: options.table1 } : config,
     training: { ...summary, pairsPerStep, params: countParams(net.tower) + countParams(net.head) },
     history,
   };
-  await saveSiamese(net, dir, meta);
-  await Deno.remove(checkpointPath).catch(() => {});
   context.log(
     `  ${options.label}: ${result.steps} steps in ${result.seconds.toFixed(0)}s (${
       result.examplesPerSecond.toFixed(0)
@@ -529,7 +283,7 @@ async function trainOrReuse(
         result.bestAccuracy.toFixed(1)
       }% at step ${result.bestStep}`,
   );
-  return { net, meta, reused: false };
+  return { net, meta };
 }
 
 function verify(
@@ -545,35 +299,4 @@ function verify(
     },
     test: { scores: pairScores(cache, bank, sets.test, similarity), same: sets.test.same },
   });
-}
-
-function verificationRow(
-  method: string,
-  trainPairs: number,
-  distortions: boolean,
-  v: VerificationResult,
-  table1: boolean,
-): VerificationRow {
-  const paper = table1
-    ? PAPER_VERIFICATION.find((p) => p.trainPairs === trainPairs && p.distortions === distortions)
-      ?.accuracy
-    : undefined;
-  return {
-    experiment: "siamese",
-    method,
-    train_pairs: trainPairs,
-    distortions,
-    test_pairs: v.testPairs,
-    accuracy: Math.round(v.accuracy * 100) / 100,
-    threshold: v.threshold,
-    auc: v.auc,
-    eer: Math.round(v.eer * 100) / 100,
-    paper_accuracy: paper,
-  };
-}
-
-/** Free the tower and head weights of a Siamese net. */
-export function disposeNet(net: SiameseNet): void {
-  net.tower.dispose();
-  net.head.dispose();
 }

@@ -5,15 +5,11 @@
  * the background alphabets; then answer one-shot trials by the nearest support embedding
  * and verification by a distance threshold k chosen on validation pairs.
  *
- * One model per miner of `config.triplet.miners`, each written to
- * `models/triplet-<miner>/` (tfjs `model.json` + `weights.bin`, and `training.json` with
- * the config hash and the training record). A later run with the exact same config loads
- * the model instead of training it again. Rows use the run's shared episodes and
+ * One model per miner of `config.triplet.miners`; `model_store.ts` decides where each
+ * lives and when a saved one is reused. Rows use the run's shared episodes and
  * verification pairs, so they compare trial for trial with the Siamese rows.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { RunConfig, TripletConfig } from "../config.ts";
-import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { ImageSet } from "../data/images.ts";
 import type { Omniglot } from "../data/omniglot.ts";
 import { distanceByName } from "../distances/by_name.ts";
@@ -27,62 +23,27 @@ import {
   modelEmbedder,
 } from "../evaluation/embedding_eval.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
-import { oneShotRow } from "../evaluation/rows.ts";
+import { oneShotRow, verificationRow } from "../evaluation/rows.ts";
 import { verificationSets } from "../evaluation/verification.ts";
 import { Gallery } from "../gallery.ts";
 import { embeddingDimension } from "../models/embedding.ts";
-import type { Figure } from "../report/figure.ts";
-import { nWayCurveFigure } from "../report/figures.ts";
+import {
+  nWayCurveFigure,
+  rocFigure,
+  tripletKindsFigure,
+  validationFigure,
+} from "../report/figures.ts";
 import type { OneShotRow, VerificationRow } from "../report/tables.ts";
-import type { HistoryPoint } from "../training/checkpoint.ts";
-import type { CollapseRecord } from "../training/collapse.ts";
-import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
-import { trainTripletEmbedding, type TripletKindsPoint } from "../training/triplet_training.ts";
+import { trainTripletEmbedding } from "../training/triplet_training.ts";
+import {
+  reuseOrTrain,
+  TRIPLET_FORMAT,
+  tripletDir,
+  tripletHash,
+  tripletMethod,
+  type TripletTrainingRecord,
+} from "./model_store.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
-
-/** Bumped when training changes in a way that makes saved models stale. */
-const TRAINING_VERSION = 1;
-
-/** What `training.json` beside a saved model records. */
-export interface TripletTrainingRecord {
-  configHash: string;
-  miner: string;
-  distance: string;
-  steps: number;
-  stoppedBy: string;
-  bestStep: number;
-  /** Best validation one-shot accuracy (320 trials, validation alphabets), percent. */
-  bestValidation: number;
-  /** Training seconds. */
-  seconds: number;
-  imagesPerSecond: number;
-  /** Pairs whose distances entered the batches' matrices per second: P K (P K - 1) / 2 per step. */
-  pairsPerSecond: number;
-  history: HistoryPoint[];
-  kinds: TripletKindsPoint[];
-  collapse?: CollapseRecord;
-  backend: string;
-}
-
-/** Method name of a miner's rows: `triplet-batch-hard`, ... */
-export function methodName(miner: string): string {
-  return `triplet-${miner}`;
-}
-
-/**
- * Identifies everything that decides a trained model: the triplet config, the miner, the
- * seed, the image size and the training code's version.
- */
-export function tripletConfigHash(config: RunConfig, miner: string): string {
-  const key = {
-    version: TRAINING_VERSION,
-    miner,
-    seed: config.seed,
-    imageSize: config.evaluation.imageSize,
-    triplet: { ...config.triplet, miners: undefined },
-  };
-  return digest(new TextEncoder().encode(JSON.stringify(key))).slice(0, 16);
-}
 
 /** A trained (or reloaded) model of one miner. */
 export interface TripletModel {
@@ -105,64 +66,46 @@ export interface ObtainOptions {
 export async function obtainTripletModel(options: ObtainOptions): Promise<TripletModel> {
   const { context, omniglot, miner } = options;
   const config = context.config.triplet;
-  const dir = `${context.outDir}/models/${methodName(miner)}`;
-  const configHash = tripletConfigHash(context.config, miner);
-  const saved = await readRecord(dir);
-  if (saved?.configHash === configHash && await exists(`${dir}/model.json`)) {
-    context.log(`  ${methodName(miner)}: reusing the model saved in ${dir} (same config)`);
-    return {
-      miner,
-      model: await loadLayersModel(dir),
-      distance: distanceByName(saved.distance),
-      record: saved,
-      reused: true,
-    };
-  }
-  await Deno.mkdir(dir, { recursive: true });
-  const checkpoint = { path: `${dir}/checkpoint.bin`, configHash };
-  const trained = await trainTripletEmbedding({
-    config,
-    miner,
-    background: omniglot.background,
-    evaluation: omniglot.evaluation,
-    rng: context.rng.fork(miner),
-    checkpoint,
+  const obtained = await reuseOrTrain({
+    format: TRIPLET_FORMAT,
+    dir: tripletDir(context.outDir, miner),
+    hash: tripletHash(context.config, miner),
+    label: tripletMethod(miner),
     log: context.log,
-    quiet: context.quiet,
+    train: async (checkpoint) => {
+      const trained = await trainTripletEmbedding({
+        config,
+        miner,
+        background: omniglot.background,
+        evaluation: omniglot.evaluation,
+        rng: context.rng.fork(miner),
+        checkpoint,
+        log: context.log,
+        quiet: context.quiet,
+      });
+      const pk = config.batchCharacters * config.batchDrawings;
+      const t = trained.train;
+      const record: TripletTrainingRecord = {
+        configHash: checkpoint.configHash,
+        miner,
+        distance: trained.distance.name,
+        steps: t.steps,
+        stoppedBy: t.stoppedBy,
+        bestStep: t.bestStep,
+        bestValidation: t.bestAccuracy,
+        seconds: t.seconds,
+        imagesPerSecond: t.examplesPerSecond,
+        pairsPerSecond: (t.examplesPerSecond * (pk - 1)) / 2,
+        history: t.history,
+        kinds: trained.kinds,
+        collapse: trained.collapse,
+        backend: context.backend,
+      };
+      return { net: trained.model, meta: record };
+    },
   });
-  const pk = config.batchCharacters * config.batchDrawings;
-  const t = trained.train;
-  const record: TripletTrainingRecord = {
-    configHash,
-    miner,
-    distance: trained.distance.name,
-    steps: t.steps,
-    stoppedBy: t.stoppedBy,
-    bestStep: t.bestStep,
-    bestValidation: t.bestAccuracy,
-    seconds: t.seconds,
-    imagesPerSecond: t.examplesPerSecond,
-    pairsPerSecond: (t.examplesPerSecond * (pk - 1)) / 2,
-    history: t.history,
-    kinds: trained.kinds,
-    collapse: trained.collapse,
-    backend: context.backend,
-  };
-  await saveLayersModel(trained.model, dir);
-  await writeFileAtomic(
-    `${dir}/training.json`,
-    new TextEncoder().encode(JSON.stringify(record, null, 1)),
-  );
-  await Deno.remove(checkpoint.path).catch(() => {});
-  return { miner, model: trained.model, distance: trained.distance, record, reused: false };
-}
-
-async function readRecord(dir: string): Promise<TripletTrainingRecord | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(`${dir}/training.json`)) as TripletTrainingRecord;
-  } catch {
-    return undefined;
-  }
+  const { net: model, meta: record, reused } = obtained;
+  return { miner, model, distance: distanceByName(record.distance), record, reused };
 }
 
 /** One-shot rows of an embedding on lake-runs, koch-400 and the n-way curve. */
@@ -178,8 +121,43 @@ export function tripletOneShotRows(
   );
 }
 
+/** The gallery check of a model on the first official run. */
+export type GalleryCheck = {
+  run: string;
+  enrolled: number;
+  identified: number;
+  verifiedSame: number;
+  queries: number;
+};
+
+/** One miner's model as `run.json` records it: its training record and its scores. */
+export type TripletModelDetails = TripletTrainingRecord & {
+  reused: boolean;
+  /** lake-runs and koch-400 accuracy, percent. */
+  lakeRuns: number;
+  koch400: number;
+  verification: EmbeddingVerification["result"] & { threshold: number };
+  gallery: GalleryCheck;
+  embeddedImages: number;
+};
+
+/** What the triplet experiment records in `run.json`. */
+export type TripletDetails = {
+  imageSize: number;
+  distance: string;
+  loss: string;
+  margin: number;
+  embeddingDim: number;
+  batch: { characters: number; drawings: number; perAlphabet: number };
+  verificationPairs: { validation: number; test: number };
+  /** By method name (`triplet-<miner>`). */
+  models: Record<string, TripletModelDetails>;
+};
+
 /** Trains (or reloads) one embedding per miner and scores each on every protocol. */
-export async function run(context: ExperimentContext): Promise<ExperimentResult> {
+export async function run(
+  context: ExperimentContext,
+): Promise<ExperimentResult<TripletDetails>> {
   const config = context.config.triplet;
   if (config.miners.length === 0) throw new RangeError("triplet: config.triplet.miners is empty");
   const omniglot = await context.data.omniglot();
@@ -187,16 +165,16 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const pairs = verificationSets(
     omniglot.evaluation,
     context.config.seed,
-    config.verificationPairs,
+    context.config.evaluation.verificationPairs,
   );
   const oneShot: OneShotRow[] = [];
   const verification: VerificationRow[] = [];
   const rocs: { method: string; result: EmbeddingVerification }[] = [];
   const models: TripletModel[] = [];
-  const perMiner: Record<string, unknown> = {};
+  const perMiner: Record<string, TripletModelDetails> = {};
 
   for (const miner of config.miners) {
-    const method = methodName(miner);
+    const method = tripletMethod(miner);
     context.log(
       `  ${method}: ${miner} mining, ${config.loss} loss (alpha ${config.margin}) on ${config.distance}`,
     );
@@ -210,7 +188,15 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
       distance: obtained.distance,
     });
     rocs.push({ method, result: verified });
-    verification.push(verificationRow(method, config, obtained.record, verified));
+    const pk = config.batchCharacters * config.batchDrawings;
+    verification.push(verificationRow(verified.result, {
+      experiment: "triplet",
+      method,
+      // The pairs whose distances the training batches held.
+      trainPairs: obtained.record.steps * (pk * (pk - 1)) / 2,
+      distortions: config.distortions,
+      threshold: verified.threshold,
+    }));
     const lake = rows.find((r) => r.protocol === "lake-runs")!;
     const koch = rows.find((r) => r.protocol === "koch-400")!;
     context.log(
@@ -245,8 +231,12 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     verification,
     figures: [
       rocFigure(rocs),
-      ...models.map((m) => tripletKindsFigure(methodName(m.miner), m.record.kinds, config.margin)),
-      validationFigure(models),
+      ...models.map((m) =>
+        tripletKindsFigure(tripletMethod(m.miner), m.record.kinds, config.margin)
+      ),
+      validationFigure(
+        models.map((m) => ({ method: tripletMethod(m.miner), history: m.record.history })),
+      ),
       nWayCurveFigure(oneShot, "triplet_n_way"),
     ],
     details: {
@@ -266,25 +256,14 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   };
 }
 
-/** The verification.csv row of one model. `train_pairs` counts the pairs whose distances the batches held. */
-export function verificationRow(
-  method: string,
-  config: TripletConfig,
-  record: TripletTrainingRecord,
-  verified: EmbeddingVerification,
-): VerificationRow {
-  const pk = config.batchCharacters * config.batchDrawings;
-  return {
-    experiment: "triplet",
-    method,
-    train_pairs: record.steps * (pk * (pk - 1)) / 2,
-    distortions: config.distortions,
-    test_pairs: verified.result.testPairs,
-    accuracy: Math.round(verified.result.accuracy * 100) / 100,
-    threshold: verified.threshold,
-    auc: verified.result.auc,
-    eer: Math.round(verified.result.eer * 100) / 100,
-  };
+/** An empty gallery over a triplet model's embedding, "same" at distance <= `threshold`. */
+export function tripletGallery(model: TripletModel, threshold: number): Gallery {
+  return new Gallery({
+    embed: modelEmbedder(model.model),
+    dimension: embeddingDimension(model.model),
+    distance: model.distance,
+    threshold,
+  });
 }
 
 /**
@@ -295,14 +274,9 @@ function galleryCheck(
   obtained: TripletModel,
   omniglot: Omniglot,
   threshold: number,
-): Record<string, unknown> {
+): GalleryCheck {
   const run = omniglot.runs[0];
-  const gallery = new Gallery({
-    embed: modelEmbedder(obtained.model),
-    dimension: embeddingDimension(obtained.model),
-    distance: obtained.distance,
-    threshold,
-  });
+  const gallery = tripletGallery(obtained, threshold);
   const one = (set: ImageSet, i: number): ImageSet => ({
     size: set.size,
     count: 1,
@@ -323,109 +297,5 @@ function galleryCheck(
     identified,
     verifiedSame: verified,
     queries: run.answers.length,
-  };
-}
-
-/** ROC curves of the test verification pairs, one per model. */
-export function rocFigure(rocs: { method: string; result: EmbeddingVerification }[]): Figure {
-  const data = rocs.map(({ method, result }) => {
-    const step = Math.max(1, Math.floor(result.roc.fpr.length / 400));
-    const keep = result.roc.fpr.map((_, i) => i).filter((i) =>
-      i % step === 0 || i === result.roc.fpr.length - 1
-    );
-    return {
-      type: "scatter",
-      mode: "lines",
-      name: `${method} (AUC ${result.result.auc.toFixed(3)}, EER ${result.result.eer.toFixed(1)}%)`,
-      x: keep.map((i) => result.roc.fpr[i]),
-      y: keep.map((i) => result.roc.tpr[i]),
-    };
-  });
-  data.push(
-    {
-      type: "scatter",
-      mode: "lines",
-      name: "chance",
-      x: [0, 1],
-      y: [0, 1],
-      line: { dash: "dot", color: "grey" },
-    } as never,
-  );
-  const title = "Triplet embeddings: verification ROC on test-alphabet pairs";
-  return {
-    name: "triplet_roc",
-    title,
-    data,
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: "false positive rate" }, range: [0, 1] },
-      yaxis: { title: { text: "true positive rate" }, range: [0, 1] },
-      legend: { orientation: "h", y: -0.2 },
-      width: 640,
-      height: 560,
-    },
-  };
-}
-
-/** Hard / semi-hard / easy fractions of the batches' triplets over training (FaceNet section 3.2). */
-export function tripletKindsFigure(
-  method: string,
-  kinds: TripletKindsPoint[],
-  margin: number,
-): Figure {
-  const x = kinds.map((k) => k.step);
-  const line = (name: string, y: number[], color: string) => ({
-    type: "scatter",
-    mode: "lines",
-    stackgroup: "kinds",
-    name,
-    x,
-    y: y.map((v) => 100 * v),
-    line: { color },
-  });
-  const title = `${method}: kinds of triplets in the training batches (alpha = ${margin})`;
-  return {
-    name: `${method.replaceAll("-", "_")}_triplet_kinds`,
-    title,
-    data: [
-      line("hard: d(a,n) < d(a,p)", kinds.map((k) => k.hard), "#d62728"),
-      line("semi-hard: d(a,p) <= d(a,n) < d(a,p) + alpha", kinds.map((k) => k.semiHard), "#ff7f0e"),
-      line("easy: d(a,n) >= d(a,p) + alpha", kinds.map((k) => k.easy), "#2ca02c"),
-    ],
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: "training step" } },
-      yaxis: { title: { text: "% of valid triplets" }, range: [0, 100] },
-      legend: { orientation: "h", y: -0.2 },
-      width: 760,
-      height: 480,
-    },
-  };
-}
-
-/** Validation one-shot accuracy over training, one line per miner. */
-export function validationFigure(models: TripletModel[]): Figure {
-  const title = "Triplet embeddings: validation 20-way one-shot accuracy during training";
-  return {
-    name: "triplet_validation",
-    title,
-    data: models.map((m) => {
-      const pts = m.record.history.filter((h) => h.accuracy !== undefined);
-      return {
-        type: "scatter",
-        mode: "lines+markers",
-        name: methodName(m.miner),
-        x: pts.map((p) => p.step),
-        y: pts.map((p) => p.accuracy),
-      };
-    }),
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: "training step" } },
-      yaxis: { title: { text: "accuracy (%)" }, range: [0, 100] },
-      legend: { orientation: "h", y: -0.2 },
-      width: 760,
-      height: 480,
-    },
   };
 }

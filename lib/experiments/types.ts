@@ -26,12 +26,15 @@ export interface ExperimentContext {
   quiet?: boolean;
 }
 
-/** Outputs of an experiment run. Rows only from what actually ran. */
-export interface ExperimentResult {
+/**
+ * Outputs of an experiment run. Rows only from what actually ran. `Details` is the
+ * experiment's own record (e.g. `SiameseDetails`), so callers read it typed.
+ */
+export interface ExperimentResult<Details extends object = Record<string, unknown>> {
   oneShot: OneShotRow[];
   verification: VerificationRow[];
   /** Figures to export under `figures/<name>.html`. */
   figures: Figure[];
   /** Free-form, JSON-serialisable facts for `run.json` (steps, best epoch, ...). */
-  details: Record<string, unknown>;
+  details: Details;
 }

@@ -18,6 +18,8 @@ export interface SoftMarginOptions {
 export class SoftMarginLoss implements TripletLoss {
   readonly name = "soft-margin";
   readonly distance: Distance;
+  /** softplus(0). */
+  readonly collapsedLoss = Math.LN2;
 
   constructor(options: SoftMarginOptions) {
     this.distance = options.distance;

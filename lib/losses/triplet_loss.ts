@@ -25,6 +25,11 @@ export interface TripletLossOutput {
 export interface TripletLoss {
   readonly name: string;
   readonly distance: Distance;
+  /**
+   * The loss when every distance is equal, d(a,p) = d(a,n): what a collapsed embedding
+   * scores (the margin alpha for the margin loss, ln 2 for the soft margin).
+   */
+  readonly collapsedLoss: number;
   /** The loss of `triplets` given the batch's distance matrix `[n, n]` (a scalar; 0 for no triplets). */
   fromDistances(distances: tf.Tensor2D, triplets: Triplets): tf.Scalar;
   /**

@@ -30,6 +30,7 @@ export class TripletMarginLoss implements TripletLoss {
   readonly name = "triplet-margin";
   readonly distance: Distance;
   readonly margin: number;
+  readonly collapsedLoss: number;
   readonly reduction: "nonzero" | "all";
 
   constructor(options: TripletMarginOptions) {
@@ -38,6 +39,7 @@ export class TripletMarginLoss implements TripletLoss {
     }
     this.distance = options.distance;
     this.margin = options.margin;
+    this.collapsedLoss = options.margin;
     this.reduction = options.reduction ?? "nonzero";
   }
 

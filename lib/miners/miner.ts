@@ -63,8 +63,3 @@ export class TripletBuffer {
     };
   }
 }
-
-/** No triplets. */
-export function emptyTriplets(): Triplets {
-  return { anchors: new Int32Array(0), positives: new Int32Array(0), negatives: new Int32Array(0) };
-}

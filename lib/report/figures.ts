@@ -1,8 +1,11 @@
 /**
- * Plotly figure specs built from result rows. Pure data: rendering lives in display.ts
- * (notebooks) and export.ts (standalone HTML and PNG).
+ * Plotly figure specs built from result rows and training records. Pure data: rendering
+ * lives in display.ts (notebooks) and export.ts (standalone HTML and PNG).
  */
 import { ascending, group, rollups } from "d3-array";
+import type { EmbeddingVerification } from "../evaluation/embedding_eval.ts";
+import type { HistoryPoint } from "../training/checkpoint.ts";
+import type { TripletKindsPoint } from "../training/triplet_training.ts";
 import type { OneShotRow } from "./tables.ts";
 import type { Figure } from "./figure.ts";
 
@@ -66,6 +69,152 @@ export function nWayCurveFigure(rows: readonly OneShotRow[], name = "n_way_curve
     layout: {
       title: { text: "Within-alphabet N-way one-shot accuracy (test alphabets)" },
       xaxis: { title: { text: "N (ways)" }, dtick: 2 },
+      yaxis: { title: { text: "accuracy (%)" }, range: [0, 100] },
+      legend: { orientation: "h", y: -0.2 },
+      width: 760,
+      height: 480,
+    },
+  };
+}
+
+/** Loss and validation accuracy against steps. */
+export function trainingCurveFigure(
+  history: readonly HistoryPoint[],
+  name = "siamese_training",
+  title = "Siamese net (BCE): training",
+): Figure {
+  const points = history.filter((h) => h.accuracy !== undefined);
+  return {
+    name,
+    title,
+    data: [
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        name: "training loss",
+        x: points.map((h) => h.step),
+        y: points.map((h) => h.loss),
+        yaxis: "y",
+      },
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        name: "validation 20-way accuracy (%)",
+        x: points.map((h) => h.step),
+        y: points.map((h) => h.accuracy),
+        yaxis: "y2",
+      },
+    ],
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: "step" } },
+      yaxis: { title: { text: "weighted BCE" }, rangemode: "tozero" },
+      yaxis2: { title: { text: "accuracy (%)" }, overlaying: "y", side: "right", range: [0, 100] },
+      legend: { orientation: "h", y: -0.2 },
+      width: 760,
+      height: 480,
+    },
+  };
+}
+
+/** ROC curves of the test verification pairs, one per model. */
+export function rocFigure(rocs: { method: string; result: EmbeddingVerification }[]): Figure {
+  const data = rocs.map(({ method, result }) => {
+    const step = Math.max(1, Math.floor(result.roc.fpr.length / 400));
+    const keep = result.roc.fpr.map((_, i) => i).filter((i) =>
+      i % step === 0 || i === result.roc.fpr.length - 1
+    );
+    return {
+      type: "scatter",
+      mode: "lines",
+      name: `${method} (AUC ${result.result.auc.toFixed(3)}, EER ${result.result.eer.toFixed(1)}%)`,
+      x: keep.map((i) => result.roc.fpr[i]),
+      y: keep.map((i) => result.roc.tpr[i]),
+    };
+  });
+  data.push(
+    {
+      type: "scatter",
+      mode: "lines",
+      name: "chance",
+      x: [0, 1],
+      y: [0, 1],
+      line: { dash: "dot", color: "grey" },
+    } as never,
+  );
+  const title = "Triplet embeddings: verification ROC on test-alphabet pairs";
+  return {
+    name: "triplet_roc",
+    title,
+    data,
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: "false positive rate" }, range: [0, 1] },
+      yaxis: { title: { text: "true positive rate" }, range: [0, 1] },
+      legend: { orientation: "h", y: -0.2 },
+      width: 640,
+      height: 560,
+    },
+  };
+}
+
+/** Hard / semi-hard / easy fractions of the batches' triplets over training (FaceNet section 3.2). */
+export function tripletKindsFigure(
+  method: string,
+  kinds: TripletKindsPoint[],
+  margin: number,
+): Figure {
+  const x = kinds.map((k) => k.step);
+  const line = (name: string, y: number[], color: string) => ({
+    type: "scatter",
+    mode: "lines",
+    stackgroup: "kinds",
+    name,
+    x,
+    y: y.map((v) => 100 * v),
+    line: { color },
+  });
+  const title = `${method}: kinds of triplets in the training batches (alpha = ${margin})`;
+  return {
+    name: `${method.replaceAll("-", "_")}_triplet_kinds`,
+    title,
+    data: [
+      line("hard: d(a,n) < d(a,p)", kinds.map((k) => k.hard), "#d62728"),
+      line("semi-hard: d(a,p) <= d(a,n) < d(a,p) + alpha", kinds.map((k) => k.semiHard), "#ff7f0e"),
+      line("easy: d(a,n) >= d(a,p) + alpha", kinds.map((k) => k.easy), "#2ca02c"),
+    ],
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: "training step" } },
+      yaxis: { title: { text: "% of valid triplets" }, range: [0, 100] },
+      legend: { orientation: "h", y: -0.2 },
+      width: 760,
+      height: 480,
+    },
+  };
+}
+
+/** Validation one-shot accuracy over training, one line per model (miner). */
+export function validationFigure(
+  models: readonly { method: string; history: readonly HistoryPoint[] }[],
+): Figure {
+  const title = "Triplet embeddings: validation 20-way one-shot accuracy during training";
+  return {
+    name: "triplet_validation",
+    title,
+    data: models.map((m) => {
+      const pts = m.history.filter((h) => h.accuracy !== undefined);
+      return {
+        type: "scatter",
+        mode: "lines+markers",
+        name: m.method,
+        x: pts.map((p) => p.step),
+        y: pts.map((p) => p.accuracy),
+      };
+    }),
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: "training step" } },
       yaxis: { title: { text: "accuracy (%)" }, range: [0, 100] },
       legend: { orientation: "h", y: -0.2 },
       width: 760,

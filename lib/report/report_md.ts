@@ -2,8 +2,14 @@
  * `report.md`: the paper's tables with our rows beside them (value, 95% interval, trials),
  * the n-way curves, verification, MNIST, and the backend and wall time of each part.
  */
-import { PAPER_TABLE2, PAPER_VERIFICATION } from "../paper.ts";
 import type { RunRecord } from "./results.ts";
+import {
+  methodLabel,
+  paperTable1Cells,
+  paperTable2Cells,
+  table1Cells,
+  table2Cells,
+} from "./summary_tables.ts";
 import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } from "./tables.ts";
 import { formatSeconds } from "./progress.ts";
 import { describeSlice, type RunSlice } from "../training/run_slice.ts";
@@ -16,9 +22,6 @@ export interface ReportInput {
   /** File names under `figures/` (HTML, and PNG when rendered). */
   figures: readonly string[];
 }
-
-const label = (r: OneShotRow) =>
-  r.experiment === r.method ? r.method : `${r.experiment}: ${r.method}`;
 
 /** The Markdown text of `report.md`. */
 export function reportMarkdown(input: ReportInput): string {
@@ -63,75 +66,25 @@ export function reportMarkdown(input: ReportInput): string {
   // Table 2: 20-way within-alphabet one-shot.
   out.push("## One-shot classification, 20-way within-alphabet (paper Table 2)");
   out.push("");
-  const twenty = oneShot.filter((r) =>
-    r.dataset === "omniglot" && r.ways === 20 && r.protocol !== "n-way"
-  );
-  const methods = [...new Set(twenty.map(label))];
-  const rows2: (string | number)[][] = methods.map((m) => {
-    const lake = twenty.find((r) => label(r) === m && r.protocol === "lake-runs");
-    const koch = twenty.find((r) => label(r) === m && r.protocol === "koch-400");
-    const paper = lake?.paper_accuracy ?? koch?.paper_accuracy;
-    return [
-      m,
-      lake ? formatAccuracy(lake) : "",
-      koch ? formatAccuracy(koch) : "",
-      lake?.trials ?? koch?.trials ?? "",
-      paper !== undefined ? paper.toFixed(1) : "",
-    ];
-  });
-  out.push(
-    markdownTable(
-      ["This repo", "lake-runs (official 20 runs)", "koch-400 (seeded)", "trials", "Paper"],
-      rows2,
-    ),
-  );
+  const table2 = table2Cells(oneShot);
+  out.push(markdownTable(table2.header, table2.rows));
   out.push("");
   out.push("The paper's Table 2, for reference:");
   out.push("");
-  out.push(
-    markdownTable(
-      ["Paper: method", "accuracy"],
-      PAPER_TABLE2.map((p) => [p.method, p.accuracy.toFixed(1)]),
-    ),
-  );
+  const paper2 = paperTable2Cells();
+  out.push(markdownTable(paper2.header, paper2.rows));
   out.push("");
 
   // Verification (Table 1).
   out.push("## Verification (paper Table 1)");
   out.push("");
   if (verification.length) {
-    out.push(markdownTable(
-      [
-        "method",
-        "train pairs",
-        "distortions",
-        "test pairs",
-        "accuracy",
-        "threshold",
-        "AUC",
-        "EER",
-        "Paper",
-      ],
-      verification.map((v) => [
-        `${v.experiment}: ${v.method}`,
-        v.train_pairs,
-        v.distortions ? "yes" : "no",
-        v.test_pairs,
-        v.accuracy.toFixed(2),
-        v.threshold.toFixed(4),
-        v.auc?.toFixed(4) ?? "",
-        v.eer?.toFixed(2) ?? "",
-        v.paper_accuracy?.toFixed(2) ?? "",
-      ]),
-    ));
+    const table1 = table1Cells(verification);
+    out.push(markdownTable(table1.header, table1.rows));
   } else out.push("_No verification rows in this run._");
   out.push("");
-  out.push(markdownTable(
-    ["Paper: training pairs", "distortions", "accuracy"],
-    PAPER_VERIFICATION.map((
-      p,
-    ) => [p.trainPairs, p.distortions ? "affine" : "none", p.accuracy.toFixed(2)]),
-  ));
+  const paper1 = paperTable1Cells();
+  out.push(markdownTable(paper1.header, paper1.rows));
   out.push("");
 
   // MNIST.
@@ -141,7 +94,9 @@ export function reportMarkdown(input: ReportInput): string {
   if (mnist.length) {
     out.push(markdownTable(
       ["This repo", "accuracy [95% CI]", "trials", "Paper"],
-      mnist.map((r) => [label(r), formatAccuracy(r), r.trials, r.paper_accuracy?.toFixed(1) ?? ""]),
+      mnist.map((
+        r,
+      ) => [methodLabel(r), formatAccuracy(r), r.trials, r.paper_accuracy?.toFixed(1) ?? ""]),
     ));
   } else out.push("_No MNIST rows in this run._");
   out.push("");
@@ -152,7 +107,7 @@ export function reportMarkdown(input: ReportInput): string {
     out.push("## N-way within-alphabet accuracy (the paper's curve)");
     out.push("");
     const ways = [...new Set(curve.map((r) => r.ways))].sort((a, b) => a - b);
-    const cm = [...new Set(curve.map(label))];
+    const cm = [...new Set(curve.map(methodLabel))];
     out.push(markdownTable(
       ["N", ...cm],
       ways.map((
@@ -160,7 +115,7 @@ export function reportMarkdown(input: ReportInput): string {
       ) => [
         n,
         ...cm.map((m) =>
-          curve.find((r) => r.ways === n && label(r) === m)?.accuracy.toFixed(1) ?? ""
+          curve.find((r) => r.ways === n && methodLabel(r) === m)?.accuracy.toFixed(1) ?? ""
         ),
       ]),
     ));

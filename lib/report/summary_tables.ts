@@ -1,8 +1,8 @@
 /**
- * Result rows as the tables the notebooks show: our numbers beside the paper's (Koch et
- * al. 2015, Tables 1 and 2, section 4.4), and where each experiment ran and how long it
- * took. Pure functions from rows to display rows (`showTable` renders them); report.md
- * shows the same numbers as Markdown.
+ * Result rows as tables: our numbers beside the paper's (Koch et al. 2015, Tables 1 and 2,
+ * section 4.4), and where each experiment ran and how long it took. Pure functions from
+ * rows to display rows (`showTable` renders them in the notebooks) and to the cells of
+ * report.md's Markdown tables, so that every rendering of Tables 1-2 lives here.
  *
  * @example
  * ```ts
@@ -20,6 +20,86 @@ import { formatAccuracy, type OneShotRow, type VerificationRow } from "./tables.
 /** `experiment: method`, or the method alone when they are the same word. */
 export function methodLabel(row: Pick<OneShotRow, "experiment" | "method">): string {
   return row.experiment === row.method ? row.method : `${row.experiment}: ${row.method}`;
+}
+
+/** Header and cells of a Markdown table (`markdownTable` renders it). */
+export interface CellTable {
+  header: string[];
+  rows: (string | number)[][];
+}
+
+/**
+ * report.md's Table 2: per method, its 20-way within-alphabet accuracy on lake-runs and
+ * on koch-400 with 95% intervals, the trials, and the paper's number.
+ */
+export function table2Cells(oneShot: readonly OneShotRow[]): CellTable {
+  const twenty = oneShot.filter((r) =>
+    r.dataset === "omniglot" && r.ways === 20 && r.protocol !== "n-way"
+  );
+  const methods = [...new Set(twenty.map(methodLabel))];
+  return {
+    header: ["This repo", "lake-runs (official 20 runs)", "koch-400 (seeded)", "trials", "Paper"],
+    rows: methods.map((m) => {
+      const lake = twenty.find((r) => methodLabel(r) === m && r.protocol === "lake-runs");
+      const koch = twenty.find((r) => methodLabel(r) === m && r.protocol === "koch-400");
+      const paper = lake?.paper_accuracy ?? koch?.paper_accuracy;
+      return [
+        m,
+        lake ? formatAccuracy(lake) : "",
+        koch ? formatAccuracy(koch) : "",
+        lake?.trials ?? koch?.trials ?? "",
+        paper !== undefined ? paper.toFixed(1) : "",
+      ];
+    }),
+  };
+}
+
+/** The paper's Table 2 as it is printed. */
+export function paperTable2Cells(): CellTable {
+  return {
+    header: ["Paper: method", "accuracy"],
+    rows: PAPER_TABLE2.map((p) => [p.method, p.accuracy.toFixed(1)]),
+  };
+}
+
+/** report.md's Table 1: every verification row with its threshold, AUC, EER and the paper's number. */
+export function table1Cells(verification: readonly VerificationRow[]): CellTable {
+  return {
+    header: [
+      "method",
+      "train pairs",
+      "distortions",
+      "test pairs",
+      "accuracy",
+      "threshold",
+      "AUC",
+      "EER",
+      "Paper",
+    ],
+    rows: verification.map((v) => [
+      methodLabel(v),
+      v.train_pairs,
+      v.distortions ? "yes" : "no",
+      v.test_pairs,
+      v.accuracy.toFixed(2),
+      v.threshold.toFixed(4),
+      v.auc?.toFixed(4) ?? "",
+      v.eer?.toFixed(2) ?? "",
+      v.paper_accuracy?.toFixed(2) ?? "",
+    ]),
+  };
+}
+
+/** The paper's Table 1 as it is printed. */
+export function paperTable1Cells(): CellTable {
+  return {
+    header: ["Paper: training pairs", "distortions", "accuracy"],
+    rows: PAPER_VERIFICATION.map((p) => [
+      p.trainPairs,
+      p.distortions ? "affine" : "none",
+      p.accuracy.toFixed(2),
+    ]),
+  };
 }
 
 /** One line per one-shot row: method, protocol, N, trials, accuracy with its 95% interval, the paper's number. */
@@ -112,6 +192,18 @@ export function paperTable1(verification: readonly VerificationRow[]): TableRow[
   }
   rows.sort((a, b) => a.pairs - b.pairs || Number(a.distortions) - Number(b.distortions));
   return rows.map((r) => r.row);
+}
+
+/** Verification rows: method, the threshold it chose, test pairs, accuracy, AUC, EER. */
+export function verificationTable(verification: readonly VerificationRow[]): TableRow[] {
+  return verification.map((v) => ({
+    method: methodLabel(v),
+    threshold: v.threshold.toFixed(4),
+    "test pairs": v.test_pairs,
+    accuracy: v.accuracy,
+    AUC: v.auc?.toFixed(4),
+    "EER %": v.eer,
+  }));
 }
 
 /** MNIST 10-way one-shot rows (section 4.4: 1-NN 26.5%, Siamese 70.3%), best first. */

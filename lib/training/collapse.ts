@@ -1,8 +1,8 @@
 /**
  * Embedding collapse: the failure of triplet training where every image maps to (nearly)
  * the same point. All distances are then equal, d(a,p) - d(a,n) = 0 for every triplet, and
- * the margin loss sits exactly at the margin alpha with no gradient that can separate
- * anything. FaceNet (section 3.2) warns that the hardest negatives "can in practice lead to
+ * the loss sits exactly at its collapsed value (the margin alpha for the margin loss, ln 2 for
+ * the soft margin) with no gradient that can separate anything. FaceNet (section 3.2) warns that the hardest negatives "can in practice lead to
  * bad local minima early on in training, specifically it can result in a collapsed model
  * (i.e. f(x) = 0)". This monitor recognises it from what each step already computed, so a
  * run records it (and stops) instead of spending its budget on a dead model.
@@ -10,14 +10,17 @@
 
 /** Options of {@link CollapseMonitor}. */
 export interface CollapseOptions {
-  /** The loss's margin alpha. */
-  margin: number;
+  /**
+   * The loss being trained: collapse is its value at equal distances. Comparing with the
+   * margin instead would never see a soft-margin collapse (ln 2, whatever the margin).
+   */
+  loss: { readonly collapsedLoss: number };
   /**
    * Off-diagonal distances count as "all equal" when their range (max - min) is below
-   * this fraction of the margin. Default 0.1.
+   * this fraction of the collapsed loss. Default 0.1.
    */
   spreadTolerance?: number;
-  /** The loss counts as "at the margin" when within this fraction of it. Default 0.05. */
+  /** The loss counts as collapsed when within this fraction of its collapsed value. Default 0.05. */
   lossTolerance?: number;
   /** Consecutive collapsed steps after which the collapse counts as persistent. Default 100. */
   patience?: number;
@@ -54,7 +57,8 @@ export interface CollapseRecord {
 
 /** Watches loss and batch distances step by step for a collapsed embedding. */
 export class CollapseMonitor {
-  readonly margin: number;
+  /** The loss at equal distances. */
+  readonly collapsedLoss: number;
   readonly spreadTolerance: number;
   readonly lossTolerance: number;
   readonly patience: number;
@@ -62,10 +66,13 @@ export class CollapseMonitor {
   #record: CollapseRecord | undefined;
 
   constructor(options: CollapseOptions) {
-    if (!(options.margin > 0)) {
-      throw new RangeError(`CollapseMonitor: margin must be positive, got ${options.margin}`);
+    const collapsedLoss = options.loss.collapsedLoss;
+    if (!(collapsedLoss > 0)) {
+      throw new RangeError(
+        `CollapseMonitor: the loss's collapsed value must be positive, got ${collapsedLoss}`,
+      );
     }
-    this.margin = options.margin;
+    this.collapsedLoss = collapsedLoss;
     this.spreadTolerance = options.spreadTolerance ?? 0.1;
     this.lossTolerance = options.lossTolerance ?? 0.05;
     this.patience = options.patience ?? 100;
@@ -99,8 +106,8 @@ export class CollapseMonitor {
     }
     const spread = max - min;
     const meanDistance = sum / (n * (n - 1));
-    const collapsed = spread < this.spreadTolerance * this.margin &&
-      Math.abs(input.loss - this.margin) < this.lossTolerance * this.margin;
+    const collapsed = spread < this.spreadTolerance * this.collapsedLoss &&
+      Math.abs(input.loss - this.collapsedLoss) < this.lossTolerance * this.collapsedLoss;
     if (collapsed) {
       this.#streak++;
       if (this.#streak === 1) {

@@ -2,28 +2,8 @@
  * Early stopping on one-shot validation (Koch et al. section 3.2: "we used 320 one-shot
  * learning tasks generated randomly from the alphabets and drawers in the validation set",
  * stopping when validation error had not decreased for 20 epochs and keeping the best
- * model). Our validation alphabets are the 10 of `images_evaluation` that the official
- * runs do not use, so test alphabets are never looked at during training.
+ * model). The validation episodes come from `episodes/validation_task.ts`.
  */
-import type { OmniglotSplit } from "../data/omniglot.ts";
-import { VALIDATION_ALPHABETS } from "../data/splits.ts";
-import { type OneShotTask, withinAlphabetTask } from "../episodes/one_shot.ts";
-import type { Rng } from "../rng.ts";
-
-/** The 320 validation trials: 20-way within-alphabet, 32 per validation alphabet. */
-export function validationTask(
-  evaluation: OmniglotSplit,
-  rng: Rng,
-  trialsPerAlphabet = 32,
-): OneShotTask {
-  return withinAlphabetTask(evaluation, rng, {
-    ways: 20,
-    trialsPerAlphabet,
-    alphabets: VALIDATION_ALPHABETS,
-    protocol: "n-way",
-  });
-}
-
 /** What early stopping remembers; plain data so a checkpoint can hold it. */
 export interface EarlyStoppingState {
   /** Step after which the best validation happened (-1 before any). */

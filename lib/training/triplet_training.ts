@@ -25,8 +25,8 @@ import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchTensor, sampleBatch } from "./batches.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
+import { validationTask } from "../episodes/validation_task.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
-import { validationTask } from "./early_stopping.ts";
 import { setWeights, train, type TrainResult } from "./loop.ts";
 import { Adam, kochSchedule } from "./schedules.ts";
 
@@ -36,7 +36,7 @@ export class EmbeddingCollapsedError extends Error {
   constructor(record: CollapseRecord) {
     super(
       `the embedding collapsed: from step ${record.firstStep} to ${record.lastStep} every distance in the batch was ` +
-        `(nearly) equal and the loss stuck at the margin`,
+        `(nearly) equal and the loss stuck at its collapsed value`,
     );
     this.name = "EmbeddingCollapsedError";
     this.record = record;
@@ -109,7 +109,7 @@ export async function trainTripletEmbedding(
     margin: config.margin,
     rng: rng.fork("random-miner"),
   });
-  const monitor = new CollapseMonitor({ margin: config.margin, patience: config.collapsePatience });
+  const monitor = new CollapseMonitor({ loss, patience: config.collapsePatience });
   const validation = validationTask(options.evaluation, rng.fork("validation"));
   const batches = rng.fork("batches");
   const kindsEvery = options.kindsEvery ?? 1;
@@ -121,7 +121,7 @@ export async function trainTripletEmbedding(
   const optimizer = new Adam({
     schedule: kochSchedule({
       learningRate: config.learningRate,
-      epochSteps: config.validateEvery,
+      epochSteps: config.decayEvery,
       decay: config.lrDecay,
       finalMomentum: 0,
       momentumEpochs: 0,
@@ -163,7 +163,7 @@ export async function trainTripletEmbedding(
         log(
           `  warning: the embedding looks collapsed at step ${step} (distance spread ${
             status.spread.toExponential(2)
-          }, loss ${value.toFixed(4)} = margin)`,
+          }, loss ${value.toFixed(4)} at its collapsed value ${loss.collapsedLoss.toFixed(4)})`,
         );
       }
       if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);

@@ -51,7 +51,7 @@ Deno.test("a zip with the wrong content is rejected with counts in the message",
   for (let d = 1; d <= 20; d++) {
     files[`images_background/Latin/character01/0001_${String(d).padStart(2, "0")}.png`] = png;
   }
-  assert.throws(() => decodeSplitZip("background", zipSync(files), undefined, true), (err) => {
+  assert.throws(() => decodeSplitZip("background", zipSync(files)), (err) => {
     assert.ok(err instanceof DataError);
     assert.match(err.message, /found 1 alphabets and 1 characters, expected 30 and 964/);
     return true;
@@ -71,7 +71,7 @@ Deno.test({
   name: "the release decodes with the expected alphabets, characters and splits",
   ignore: NO_OMNIGLOT,
   fn: async () => {
-    const o = await loadOmniglot({ size: 35, quiet: true });
+    const o = await loadOmniglot({ size: 35 });
     assert.equal(o.background.alphabets.length, 30);
     assert.equal(o.background.characters.length, 964);
     assert.equal(o.evaluation.alphabets.length, 20);
@@ -99,12 +99,12 @@ Deno.test({
   ignore: NO_OMNIGLOT,
   fn: async () => {
     const cache = tempDir();
-    const first = await loadOmniglot({ size: 35, cache, quiet: true });
+    const first = await loadOmniglot({ size: 35, cache });
     const path = `${cache}/omniglot-evaluation.v1.bin`;
     const bytes = Deno.readFileSync(path);
     bytes[bytes.length >> 1] ^= 0xff; // flip bits in the payload
     Deno.writeFileSync(path, bytes);
-    const again = await loadOmniglot({ size: 35, cache, quiet: true });
+    const again = await loadOmniglot({ size: 35, cache });
     assert.deepEqual(again.evaluation.images.pixels, first.evaluation.images.pixels);
     assert.notDeepEqual(Deno.readFileSync(path), bytes, "the cache file was rewritten");
     Deno.removeSync(cache, { recursive: true });
@@ -155,7 +155,7 @@ async function editedCopy(edit: (files: Record<string, Uint8Array>) => void) {
   try {
     Deno.copyFileSync(warm, `${cache}/omniglot-background.v1.bin`);
   } catch {
-    await loadOmniglot({ size: 35, dir: src, cache, quiet: true });
+    await loadOmniglot({ size: 35, dir: src, cache });
   }
   return { dir, cache, before: [...Deno.readDirSync(cache)].map((e) => e.name).sort() };
 }
@@ -172,7 +172,7 @@ Deno.test({
         }
       }
     });
-    await assert.rejects(() => loadOmniglot({ size: 35, dir, cache, quiet: true }), (err) => {
+    await assert.rejects(() => loadOmniglot({ size: 35, dir, cache }), (err) => {
       assert.ok(err instanceof DataError);
       assert.match(err.message, /images_evaluation\.zip is not the Omniglot release/);
       assert.match(err.message, /missing Tengwar; unexpected Elvish/);
@@ -193,7 +193,7 @@ Deno.test({
       [files[a], files[b]] = [files[b], files[a]];
     });
     await assert.rejects(
-      () => loadOmniglot({ size: 35, dir, cache, quiet: true }),
+      () => loadOmniglot({ size: 35, dir, cache }),
       /different drawings or ids in Tengwar\/character03/,
     );
   },
@@ -206,7 +206,7 @@ Deno.test({
     const cache = tempDir();
     Deno.mkdirSync(`${cache}/omniglot-background.v1.bin`);
     await assert.rejects(
-      () => loadOmniglot({ size: 35, cache, quiet: true }),
+      () => loadOmniglot({ size: 35, cache }),
       (err) =>
         err instanceof DataError && /omniglot-background\.v1\.bin is not a file/.test(err.message),
     );

@@ -1,3 +1,4 @@
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/config.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
@@ -35,14 +36,7 @@ Deno.test({
   fn: async () => {
     const config = resolveConfig("quick");
     const data = new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true });
-    const result = await run({
-      config,
-      rng: new Rng(1),
-      data,
-      backend: "none",
-      outDir: "/tmp/unused",
-      log: () => {},
-    });
+    const result = await run(experimentContext(config, "baseline", { data }));
     const protocols = new Set(result.oneShot.map((r) => r.protocol));
     assert.deepEqual([...protocols].sort(), ["koch-400", "lake-runs", "mnist-400", "n-way"]);
     const lake = result.oneShot.filter((r) => r.protocol === "lake-runs");

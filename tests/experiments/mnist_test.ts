@@ -1,9 +1,9 @@
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/config.ts";
 import { meanInk } from "../../lib/data/images.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
 import { run } from "../../lib/experiments/mnist.ts";
-import { Rng } from "../../lib/rng.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
 Deno.test({
@@ -34,14 +34,7 @@ Deno.test({
     const config = resolveConfig("quick");
     const outDir = tempDir("mnist-test-");
     await assert.rejects(
-      run({
-        config,
-        rng: new Rng(1),
-        data: new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true }),
-        backend: "none",
-        outDir,
-        log: () => {},
-      }),
+      run(experimentContext(config, "mnist", { outDir, quiet: true })),
       /no Omniglot-trained model .*--only siamese,triplet,mnist/,
     );
     Deno.removeSync(outDir, { recursive: true });

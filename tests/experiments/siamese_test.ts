@@ -1,9 +1,15 @@
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { resolveConfig } from "../../lib/config.ts";
-import { DataSource } from "../../lib/experiments/data_source.ts";
-import { loadSiamese, METHOD, run, TABLE1_METHOD } from "../../lib/experiments/siamese.ts";
+import {
+  loadSiamese,
+  SIAMESE_METHOD as METHOD,
+  siameseDir,
+  TABLE1_METHOD,
+} from "../../lib/experiments/model_store.ts";
+import { run } from "../../lib/experiments/siamese.ts";
 import { buildSiameseHead, buildTower, countParams, KOCH_105 } from "../../lib/models/koch.ts";
 import { Rng } from "../../lib/rng.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
@@ -33,15 +39,8 @@ Deno.test({
   fn: async () => {
     const config = resolveConfig("quick");
     const outDir = tempDir();
-    const context = () => ({
-      config,
-      rng: new Rng(config.seed, "siamese"),
-      data: new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true }),
-      backend: tf.getBackend(),
-      outDir,
-      log: () => {},
-      quiet: true,
-    });
+    const context = () =>
+      experimentContext(config, "siamese", { backend: tf.getBackend(), outDir, quiet: true });
     const first = await run(context());
 
     const lake = first.oneShot.find((r) => r.protocol === "lake-runs")!;
@@ -59,7 +58,7 @@ Deno.test({
     );
 
     const main = first.verification.find((r) => r.method === METHOD)!;
-    assert.equal(main.test_pairs, config.siamese.verificationPairs);
+    assert.equal(main.test_pairs, config.evaluation.verificationPairs);
     assert.ok(
       main.accuracy > 50 && main.auc! > 0.5,
       `verification ${main.accuracy}% AUC ${main.auc}`,
@@ -77,7 +76,7 @@ Deno.test({
     assert.equal(first.details.reused, false);
 
     // The saved model reloads, and a second run with the same configuration evaluates it without training.
-    const saved = await loadSiamese(`${outDir}/models/siamese`);
+    const saved = await loadSiamese(siameseDir(outDir));
     assert.equal(saved.meta.configHash, first.details.configHash);
     saved.net.tower.dispose();
     saved.net.head.dispose();

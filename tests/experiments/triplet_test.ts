@@ -1,22 +1,11 @@
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { resolveConfig } from "../../lib/config.ts";
-import { DataSource } from "../../lib/experiments/data_source.ts";
 import { INK_MATCHED, run as runMnist } from "../../lib/experiments/mnist.ts";
-import { methodName, run, tripletConfigHash } from "../../lib/experiments/triplet.ts";
-import type { ExperimentContext } from "../../lib/experiments/types.ts";
-import { Rng } from "../../lib/rng.ts";
+import { tripletMethod } from "../../lib/experiments/model_store.ts";
+import { run } from "../../lib/experiments/triplet.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
-
-Deno.test("the config hash changes with the miner and with any triplet setting, not with the miner list", () => {
-  const a = resolveConfig("quick");
-  const b = resolveConfig("quick");
-  b.triplet.miners = ["random"];
-  assert.equal(tripletConfigHash(a, "batch-hard"), tripletConfigHash(b, "batch-hard"));
-  assert.notEqual(tripletConfigHash(a, "batch-hard"), tripletConfigHash(a, "semi-hard"));
-  b.triplet.margin = 0.3;
-  assert.notEqual(tripletConfigHash(a, "batch-hard"), tripletConfigHash(b, "batch-hard"));
-});
 
 Deno.test({
   name:
@@ -28,17 +17,10 @@ Deno.test({
     const backend = await selectBackend("wasm");
     const config = resolveConfig("quick");
     const outDir = tempDir("triplet-test-");
-    const context = (): ExperimentContext => ({
-      config,
-      rng: new Rng(config.seed).fork("triplet"),
-      data: new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true }),
-      backend: backend.name,
-      outDir,
-      log: () => {},
-      quiet: true,
-    });
+    const context = () =>
+      experimentContext(config, "triplet", { backend: backend.name, outDir, quiet: true });
     const result = await run(context());
-    const methods = config.triplet.miners.map(methodName);
+    const methods = config.triplet.miners.map(tripletMethod);
     assert.deepEqual(methods, ["triplet-batch-hard", "triplet-semi-hard"]);
     for (const method of methods) {
       const rows = result.oneShot.filter((r) => r.method === method);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { squaredL2 } from "../../lib/distances/squared_l2.ts";
+import { SoftMarginLoss } from "../../lib/losses/soft_margin.ts";
+import { TripletMarginLoss } from "../../lib/losses/triplet_margin.ts";
 import { CollapseMonitor } from "../../lib/training/collapse.ts";
+
+const margin02 = new TripletMarginLoss({ distance: squaredL2, margin: 0.2 });
 
 /** n x n matrix with `value` off the diagonal, plus `jitter` on entry (0, 1) and (1, 0). */
 function matrix(n: number, value: number, jitter = 0): Float32Array {
@@ -11,7 +16,7 @@ function matrix(n: number, value: number, jitter = 0): Float32Array {
 }
 
 Deno.test("equal distances with the loss at the margin are a collapse; it becomes persistent after `patience` steps", () => {
-  const monitor = new CollapseMonitor({ margin: 0.2, patience: 3 });
+  const monitor = new CollapseMonitor({ loss: margin02, patience: 3 });
   const collapsed = { loss: 0.2, distances: matrix(4, 0) };
   assert.deepEqual(
     [1, 2, 3].map((s) => monitor.observe(s, collapsed)).map((
@@ -30,7 +35,7 @@ Deno.test("equal distances with the loss at the margin are a collapse; it become
 });
 
 Deno.test("spread-out distances are not a collapse, even with the loss at the margin", () => {
-  const monitor = new CollapseMonitor({ margin: 0.2 });
+  const monitor = new CollapseMonitor({ loss: margin02 });
   const status = monitor.observe(1, { loss: 0.2, distances: matrix(4, 1, 0.5) });
   assert.equal(status.collapsed, false);
   assert.ok(Math.abs(status.spread - 0.5) < 1e-6);
@@ -38,12 +43,12 @@ Deno.test("spread-out distances are not a collapse, even with the loss at the ma
 });
 
 Deno.test("equal distances with the loss far from the margin are not a collapse", () => {
-  const monitor = new CollapseMonitor({ margin: 0.2 });
+  const monitor = new CollapseMonitor({ loss: margin02 });
   assert.equal(monitor.observe(1, { loss: 0.05, distances: matrix(4, 1) }).collapsed, false);
 });
 
 Deno.test("a healthy step resets the streak; the record keeps the longest", () => {
-  const monitor = new CollapseMonitor({ margin: 0.2, patience: 5 });
+  const monitor = new CollapseMonitor({ loss: margin02, patience: 5 });
   const bad = { loss: 0.2, distances: matrix(3, 0.4) };
   monitor.observe(1, bad);
   monitor.observe(2, bad);
@@ -62,8 +67,26 @@ Deno.test("a healthy step resets the streak; the record keeps the longest", () =
 Deno.test("the monitor rejects a matrix that is not square", () => {
   assert.throws(
     () =>
-      new CollapseMonitor({ margin: 0.2 }).observe(1, { loss: 0, distances: new Float32Array(5) }),
+      new CollapseMonitor({ loss: margin02 }).observe(1, {
+        loss: 0,
+        distances: new Float32Array(5),
+      }),
     /\[n, n\]/,
   );
-  assert.throws(() => new CollapseMonitor({ margin: 0 }), /margin must be positive/);
+  assert.throws(
+    () => new CollapseMonitor({ loss: { collapsedLoss: 0 } }),
+    /collapsed value must be positive/,
+  );
+});
+
+Deno.test("a soft-margin collapse is seen at ln 2, not at the margin the config also carries", () => {
+  // softplus(d(a,p) - d(a,n)) at equal distances is ln 2 = 0.693, whatever alpha is; a
+  // monitor comparing with alpha = 0.2 never fired for this loss.
+  const loss = new SoftMarginLoss({ distance: squaredL2 });
+  assert.equal(loss.collapsedLoss, Math.LN2);
+  const monitor = new CollapseMonitor({ loss, patience: 2 });
+  const collapsed = { loss: Math.LN2, distances: matrix(4, 0.5) };
+  assert.equal(monitor.observe(1, collapsed).collapsed, true);
+  assert.equal(monitor.observe(2, collapsed).persistent, true);
+  assert.equal(monitor.observe(3, { loss: 0.2, distances: matrix(4, 0.5) }).collapsed, false);
 });

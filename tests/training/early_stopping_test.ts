@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { EarlyStopping, validationTask } from "../../lib/training/early_stopping.ts";
-import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
-import { Rng } from "../../lib/rng.ts";
-import { fakeSplit } from "./fixtures.ts";
+import { EarlyStopping } from "../../lib/training/early_stopping.ts";
 
 Deno.test("early stopping keeps the best weights and stops after `patience` validations without improvement", () => {
   const early = new EarlyStopping({ patience: 2 });
@@ -21,18 +18,4 @@ Deno.test("early stopping keeps the best weights and stops after `patience` vali
   assert.equal(early.state.bestStep, 20);
   assert.equal(early.state.bestAccuracy, 60);
   assert.deepEqual(early.state.bestWeights, [Float32Array.of(2)]);
-});
-
-Deno.test("validation uses 320 20-way trials drawn only from the validation alphabets", () => {
-  const split = fakeSplit([...VALIDATION_ALPHABETS, "Tengwar"], 20, 1, undefined, "evaluation");
-  const task = validationTask(split, new Rng(1));
-  assert.equal(task.trials.length, 320);
-  assert.equal(task.ways, 20);
-  const allowed = new Set(VALIDATION_ALPHABETS);
-  for (const t of task.trials) {
-    assert.ok(allowed.has(t.group));
-    for (const i of [t.query, ...t.support]) {
-      assert.ok(allowed.has(split.characters[Math.floor(i / 20)].alphabet));
-    }
-  }
 });

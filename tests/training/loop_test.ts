@@ -4,7 +4,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
 import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
-import { trainSiamese } from "../../lib/experiments/siamese.ts";
+import { trainSiamese } from "../../lib/training/siamese_training.ts";
 import { Rng } from "../../lib/rng.ts";
 import { decodeCheckpoint } from "../../lib/training/checkpoint.ts";
 import { getWeights, train, TrainingDivergedError } from "../../lib/training/loop.ts";

@@ -65,6 +65,7 @@ function tinyConfig(overrides: Partial<TripletConfig> = {}): TripletConfig {
     distortions: false,
     steps: 40,
     validateEvery: 20,
+    decayEvery: 20,
     patience: 5,
     maxSeconds: 60,
     ...overrides,

@@ -1,0 +1,316 @@
+/**
+ * Where a trained model lives under a results folder, what it is called, how the
+ * configuration that made it is hashed, and when a saved one is reused instead of retrained.
+ * The experiments, the MNIST transfer and the notebooks ask this module; no other file spells
+ * out the layout:
+ *
+ * ```
+ * <out>/models/siamese/                       the main Siamese net (method siamese-bce)
+ *   tower/ head/                              tfjs layers format (model.json + weights.bin)
+ *   siamese.json                              SiameseMeta, written last
+ * <out>/models/siamese/table1/<pairs>-<plain|distorted>/   Table 1 models, same layout
+ * <out>/models/triplet-<miner>/               one triplet embedding per miner
+ *   model.json weights.bin                    tfjs layers format
+ *   training.json                             TripletTrainingRecord, written last
+ * <dir>/checkpoint.bin                        while training: resumes a killed run
+ * ```
+ *
+ * A model is reused when its record's `configHash` equals the hash of the configuration now
+ * asked for; the hashes are what older runs wrote, so their saved models stay valid.
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { RunConfig, SiameseConfig } from "../config.ts";
+import { digest, exists, writeFileAtomic } from "../data/files.ts";
+import type { SiameseNet } from "../models/siamese_net.ts";
+import type { HistoryPoint } from "../training/checkpoint.ts";
+import type { CollapseRecord } from "../training/collapse.ts";
+import type { TrainResult } from "../training/loop.ts";
+import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
+import type { TripletKindsPoint } from "../training/triplet_training.ts";
+
+/** Method name of the main Siamese model's rows. */
+export const SIAMESE_METHOD = "siamese-bce";
+/** Method name of the Table 1 models (trained on a fixed pool of pairs). */
+export const TABLE1_METHOD = "siamese-bce-fixed-pairs";
+
+/** Method name of a miner's rows and folder: `triplet-batch-hard`, ... */
+export function tripletMethod(miner: string): string {
+  return `triplet-${miner}`;
+}
+
+/** `<out>/models`. */
+export function modelsDir(outDir: string): string {
+  return `${outDir}/models`;
+}
+
+/** Folder of the main Siamese net. */
+export function siameseDir(outDir: string): string {
+  return `${modelsDir(outDir)}/siamese`;
+}
+
+/** One point of Table 1: a model trained on a fixed pool of pairs. */
+export interface Table1Point {
+  trainPairs: number;
+  distortions: boolean;
+}
+
+/** Folder of a Table 1 model. */
+export function table1Dir(outDir: string, point: Table1Point): string {
+  return `${siameseDir(outDir)}/table1/${point.trainPairs}-${
+    point.distortions ? "distorted" : "plain"
+  }`;
+}
+
+/** Folder of a miner's triplet embedding. */
+export function tripletDir(outDir: string, miner: string): string {
+  return `${modelsDir(outDir)}/${tripletMethod(miner)}`;
+}
+
+function hash16(key: unknown): string {
+  return digest(new TextEncoder().encode(JSON.stringify(key))).slice(0, 16);
+}
+
+/**
+ * The hash of everything that decides the Siamese net's weights: its training settings,
+ * the seed and the image size. With `point`, the hash of that Table 1 model (whose key holds
+ * the whole Siamese block, verification pairs and Table 1 included, and the point).
+ *
+ * The keys keep the field names and order of the config as it was when the hashes were
+ * introduced (`epochSteps` for `decayEvery`; `verificationPairs` inside the method's block),
+ * so that models saved then are still recognised.
+ */
+export function siameseHash(config: RunConfig, point?: Table1Point): string {
+  const s = config.siamese;
+  const training = {
+    tower: s.tower,
+    batchCharacters: s.batchCharacters,
+    batchDrawings: s.batchDrawings,
+    batchPerAlphabet: s.batchPerAlphabet,
+    sameAlphabetWeight: s.sameAlphabetWeight,
+    focus: s.focus,
+    steps: s.steps,
+    validateEvery: s.validateEvery,
+    patience: s.patience,
+    optimizer: s.optimizer,
+    learningRate: s.learningRate,
+    epochSteps: s.decayEvery,
+    lrDecay: s.lrDecay,
+    momentum: s.momentum,
+    momentumEpochs: s.momentumEpochs,
+    l2: s.l2,
+    distortions: s.distortions,
+    maxSeconds: s.maxSeconds,
+  };
+  const key = point
+    ? {
+      ...training,
+      verificationPairs: config.evaluation.verificationPairs,
+      table1: s.table1,
+      table1Point: { ...s.table1, ...point },
+    }
+    : training;
+  // Training code changes that alter results bump this version.
+  return hash16({
+    version: 1,
+    config: key,
+    seed: config.seed,
+    imageSize: config.evaluation.imageSize,
+  });
+}
+
+/**
+ * The hash of everything that decides a miner's triplet embedding (the miner list left out).
+ * Its key keeps the field order the hashes were introduced with, and names the decay interval
+ * only where it differs from `validateEvery` (which set it then), so saved models stay valid.
+ */
+export function tripletHash(config: RunConfig, miner: string): string {
+  const t = config.triplet;
+  return hash16({
+    // Training code changes that alter results bump this version.
+    version: 1,
+    miner,
+    seed: config.seed,
+    imageSize: config.evaluation.imageSize,
+    triplet: {
+      tower: t.tower,
+      embeddingDim: t.embeddingDim,
+      embeddingBatchNorm: t.embeddingBatchNorm,
+      batchCharacters: t.batchCharacters,
+      batchDrawings: t.batchDrawings,
+      batchPerAlphabet: t.batchPerAlphabet,
+      distance: t.distance,
+      loss: t.loss,
+      steps: t.steps,
+      validateEvery: t.validateEvery,
+      patience: t.patience,
+      margin: t.margin,
+      learningRate: t.learningRate,
+      lrDecay: t.lrDecay,
+      ...(t.decayEvery === t.validateEvery ? {} : { decayEvery: t.decayEvery }),
+      distortions: t.distortions,
+      collapsePatience: t.collapsePatience,
+      verificationPairs: config.evaluation.verificationPairs,
+      maxSeconds: t.maxSeconds,
+    },
+  });
+}
+
+/** What `siamese.json` holds. */
+export interface SiameseMeta {
+  configHash: string;
+  seed: number;
+  config: SiameseConfig | (SiameseConfig & { table1Point: Table1Point });
+  training: Omit<TrainResult, "history"> & { pairsPerStep: number; params: number };
+  history: HistoryPoint[];
+}
+
+/** What `training.json` beside a saved triplet embedding holds. */
+export interface TripletTrainingRecord {
+  configHash: string;
+  miner: string;
+  distance: string;
+  steps: number;
+  stoppedBy: string;
+  bestStep: number;
+  /** Best validation one-shot accuracy (320 trials, validation alphabets), percent. */
+  bestValidation: number;
+  /** Training seconds. */
+  seconds: number;
+  imagesPerSecond: number;
+  /** Pairs whose distances entered the batches' matrices per second: P K (P K - 1) / 2 per step. */
+  pairsPerSecond: number;
+  history: HistoryPoint[];
+  kinds: TripletKindsPoint[];
+  collapse?: CollapseRecord;
+  backend: string;
+}
+
+/** How one kind of model is written and read. */
+export interface ModelFormat<Net, Meta extends { configHash: string }> {
+  /** The record beside the weights, written last: its presence says they are complete. */
+  metaFile: string;
+  /** Weight files that must be beside it. */
+  weightFiles: string[];
+  save(net: Net, dir: string, meta: Meta): Promise<void>;
+  load(dir: string): Promise<{ net: Net; meta: Meta }>;
+  dispose(net: Net): void;
+}
+
+/** The Siamese net: `tower/`, `head/` and `siamese.json`. */
+export const SIAMESE_FORMAT: ModelFormat<SiameseNet, SiameseMeta> = {
+  metaFile: "siamese.json",
+  weightFiles: ["tower/model.json", "head/model.json"],
+  async save(net, dir, meta) {
+    await saveLayersModel(net.tower, `${dir}/tower`);
+    await saveLayersModel(net.head, `${dir}/head`);
+    await writeFileAtomic(`${dir}/siamese.json`, JSON.stringify(meta, null, 2) + "\n");
+  },
+  async load(dir) {
+    const meta = JSON.parse(await Deno.readTextFile(`${dir}/siamese.json`)) as SiameseMeta;
+    const tower = await loadLayersModel(`${dir}/tower`);
+    return { net: { tower, head: await loadLayersModel(`${dir}/head`) }, meta };
+  },
+  dispose(net) {
+    net.tower.dispose();
+    net.head.dispose();
+  },
+};
+
+/** A triplet embedding: `model.json`, `weights.bin` and `training.json`. */
+export const TRIPLET_FORMAT: ModelFormat<tfl.LayersModel, TripletTrainingRecord> = {
+  metaFile: "training.json",
+  weightFiles: ["model.json"],
+  async save(model, dir, record) {
+    await saveLayersModel(model, dir);
+    await writeFileAtomic(`${dir}/training.json`, JSON.stringify(record, null, 1));
+  },
+  async load(dir) {
+    const meta = JSON.parse(
+      await Deno.readTextFile(`${dir}/training.json`),
+    ) as TripletTrainingRecord;
+    return { net: await loadLayersModel(dir), meta };
+  },
+  dispose(model) {
+    model.dispose();
+  },
+};
+
+/** Load the Siamese net saved in `dir`. */
+export function loadSiamese(dir: string): Promise<{ net: SiameseNet; meta: SiameseMeta }> {
+  return SIAMESE_FORMAT.load(dir);
+}
+
+/** Load the triplet embedding saved in `dir`. */
+export function loadTriplet(
+  dir: string,
+): Promise<{ net: tfl.LayersModel; meta: TripletTrainingRecord }> {
+  return TRIPLET_FORMAT.load(dir);
+}
+
+/** Whether `dir` holds a complete saved model of `format`. */
+export async function isSaved<Net, Meta extends { configHash: string }>(
+  format: ModelFormat<Net, Meta>,
+  dir: string,
+): Promise<boolean> {
+  for (const file of [format.metaFile, ...format.weightFiles]) {
+    if (!(await exists(`${dir}/${file}`))) return false;
+  }
+  return true;
+}
+
+/** The hash recorded with the model saved in `dir`, if there is one. */
+export async function savedHash<Net, Meta extends { configHash: string }>(
+  format: ModelFormat<Net, Meta>,
+  dir: string,
+): Promise<string | undefined> {
+  try {
+    const meta = JSON.parse(await Deno.readTextFile(`${dir}/${format.metaFile}`));
+    return typeof meta?.configHash === "string" ? meta.configHash : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link reuseOrTrain}. */
+export interface ReuseOrTrainOptions<Net, Meta extends { configHash: string }> {
+  format: ModelFormat<Net, Meta>;
+  dir: string;
+  /** Hash of the configuration asked for. */
+  hash: string;
+  /** Name in the log lines. */
+  label: string;
+  log: (line: string) => void;
+  /** Train a model; the loop checkpoints to `checkpoint` so a killed run resumes. */
+  train: (checkpoint: { path: string; configHash: string }) => Promise<{ net: Net; meta: Meta }>;
+}
+
+/**
+ * The model saved in `dir` when it was made by the configuration hashed as `hash`; else a
+ * new one from `train`, saved there (a stale or unreadable one is replaced).
+ */
+export async function reuseOrTrain<Net, Meta extends { configHash: string }>(
+  options: ReuseOrTrainOptions<Net, Meta>,
+): Promise<{ net: Net; meta: Meta; reused: boolean }> {
+  const { format, dir, hash, label, log } = options;
+  if (await isSaved(format, dir)) {
+    try {
+      const saved = await format.load(dir);
+      if (saved.meta.configHash === hash) {
+        log(`  ${label}: reusing the saved model in ${dir} (config ${hash})`);
+        return { ...saved, reused: true };
+      }
+      format.dispose(saved.net);
+      log(`  ${label}: the saved model in ${dir} has another configuration; retraining`);
+    } catch (err) {
+      log(
+        `  ${label}: cannot load the saved model in ${dir} (${(err as Error).message}); retraining`,
+      );
+    }
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const checkpoint = { path: `${dir}/checkpoint.bin`, configHash: hash };
+  const trained = await options.train(checkpoint);
+  await format.save(trained.net, dir, trained.meta);
+  await Deno.remove(checkpoint.path).catch(() => {});
+  return { ...trained, reused: false };
+}

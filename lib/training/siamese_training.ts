@@ -1,0 +1,155 @@
+/**
+ * Training Koch et al.'s Siamese net (sections 3.1-3.2): P x K batches from the background
+ * alphabets scored on all their pairs (or minibatches from a fixed pool of labelled pairs,
+ * Table 1's setting), with the affine distortions, the configured optimiser and L2 on the
+ * kernels, and early stopping on 320 one-shot validation tasks.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { SiameseConfig } from "../config.ts";
+import type { OmniglotSplit } from "../data/omniglot.ts";
+import { validationTask } from "../episodes/validation_task.ts";
+import { scoreOneShot } from "../evaluation/one_shot.ts";
+import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
+import type { ImagePairs } from "../evaluation/verification.ts";
+import { buildSiamese, type SiameseNet } from "../models/siamese_net.ts";
+import type { Rng } from "../rng.ts";
+import { KOCH_DISTORTIONS } from "./augment.ts";
+import { sampleBatch } from "./batches.ts";
+import { train, type TrainResult } from "./loop.ts";
+import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pairs.ts";
+import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "./schedules.ts";
+import { siameseLoss, siameseLossOfFeatures } from "./siamese_loss.ts";
+import { chunkedModelGradients } from "./gradient_cache.ts";
+
+/** Options of {@link trainSiamese}. */
+export interface TrainSiameseOptions {
+  config: SiameseConfig;
+  /** Training images (the background alphabets). */
+  background: OmniglotSplit;
+  /** Validation one-shot tasks come from its validation alphabets. */
+  evaluation: OmniglotSplit;
+  /** Stream for initialisation, batches and validation (forked by name). */
+  rng: Rng;
+  /**
+   * Table 1 setting: train on minibatches from this fixed pool of pairs (indices into
+   * `background.images`) instead of all pairs of P x K batches.
+   */
+  pool?: { pairs: ImagePairs; batchPairs: number; distortions: boolean };
+  /** Limits that override the config's (Table 1 models have their own). */
+  limits?: { steps: number; validateEvery: number; patience: number; maxSeconds: number };
+  checkpoint?: { path: string; configHash: string };
+  label?: string;
+  log?: (line: string) => void;
+  quiet?: boolean;
+  /** Clock in ms. */
+  now?: () => number;
+}
+
+/** Train a Siamese net; returns it with the best validation weights in place. */
+export async function trainSiamese(
+  options: TrainSiameseOptions,
+): Promise<{ net: SiameseNet; result: TrainResult; pairsPerStep: number }> {
+  const { config, background, evaluation, rng } = options;
+  const size = config.tower.inputSize;
+  if (background.images.size !== size) {
+    throw new RangeError(
+      `trainSiamese: images are ${background.images.size}px but the tower ${config.tower.name} takes ${size}px`,
+    );
+  }
+  const net = buildSiamese(config.tower, rng.fork("init"));
+  const batchRoot = rng.fork("batches");
+  const augment = config.distortions ? KOCH_DISTORTIONS : false;
+  const P = config.batchCharacters, K = config.batchDrawings;
+
+  // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
+  const batch = (step: number) => {
+    const r = batchRoot.fork(String(step));
+    let images: Float32Array, count: number, pairs: PairSet;
+    if (options.pool) {
+      const b = samplePoolBatch(background.images, options.pool.pairs, r, {
+        pairs: options.pool.batchPairs,
+        augment: options.pool.distortions ? KOCH_DISTORTIONS : false,
+      });
+      ({ images, count, pairs } = b);
+    } else {
+      const b = sampleBatch(background, r, {
+        characters: P,
+        drawings: K,
+        perAlphabet: config.batchPerAlphabet,
+        augment,
+      });
+      ({ images, count } = b);
+      pairs = allPairs(b.labels, {
+        alphabets: b.alphabets,
+        sameAlphabetWeight: config.sameAlphabetWeight,
+      });
+    }
+    const n = pairs.left.length;
+    return {
+      images: tf.tensor4d(images, [count, size, size, 1]),
+      difference: tf.tensor2d(differenceMatrix(pairs, count), [n, count]),
+      target: tf.tensor2d(Float32Array.from(pairs.same), [n, 1]),
+      weight: tf.tensor2d(pairs.weight, [n, 1]),
+      same: pairs.same,
+      weights: pairs.weight,
+    };
+  };
+  const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
+
+  const valTask = validationTask(
+    evaluation,
+    rng.fork("validation"),
+    config.validationTrialsPerAlphabet,
+  );
+  const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
+
+  const limits = options.limits ?? config;
+  const optimizer = makeOptimizer(config, [net.tower, net.head]);
+  const result = await train({
+    models: [net.tower, net.head],
+    optimizer,
+    batch,
+    loss: (b) => siameseLoss(net.tower, net.head, b, { focus: config.focus }),
+    // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
+    gradients: config.chunkImages
+      ? (b) =>
+        chunkedModelGradients(
+          net.tower,
+          b.images,
+          config.chunkImages!,
+          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, { focus: config.focus }),
+          net.head.trainableWeights.map((w) => w.read() as tf.Variable),
+        )
+      : undefined,
+    imagesPerPass: config.chunkImages,
+    validate,
+    steps: limits.steps,
+    validateEvery: limits.validateEvery,
+    patience: limits.patience,
+    maxSeconds: limits.maxSeconds,
+    checkpoint: options.checkpoint,
+    examplesPerStep: pairsPerStep,
+    label: options.label ?? "siamese",
+    log: options.log,
+    quiet: options.quiet,
+    now: options.now,
+  }).finally(() => optimizer.dispose());
+  return { net, result, pairsPerStep };
+}
+
+/** The configured optimiser; L2 (section 3.1) applies to kernels only, not biases or batch-norm parameters. */
+export function makeOptimizer(config: SiameseConfig, models: tfl.LayersModel[]): Optimizer {
+  const weights = models.flatMap((m) => m.trainableWeights);
+  const weightDecay = weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? config.l2 : 0));
+  const schedule = kochSchedule({
+    learningRate: config.learningRate,
+    epochSteps: config.decayEvery,
+    decay: config.lrDecay,
+    finalMomentum: config.momentum,
+    momentumEpochs: config.momentumEpochs,
+  });
+  return config.optimizer === "sgd"
+    ? new SgdMomentum({ schedule, weightDecay })
+    : new Adam({ schedule, weightDecay });
+}

@@ -68,7 +68,8 @@ Deno.test({
     for (const r of mnist.oneShot) {
       assert.equal(r.protocol, "mnist-400");
       assert.equal(r.trials, 400);
-      assert.equal(r.paper_accuracy, 70.3);
+      // The paper trains no triplet net: no paper number beside these rows.
+      assert.equal(r.paper_accuracy, undefined);
       assert.ok(r.accuracy >= 30 && r.accuracy <= 85, `${r.method} mnist ${r.accuracy}%`);
     }
     Deno.removeSync(outDir, { recursive: true });

@@ -12,6 +12,8 @@ import { type Profile, PROFILES } from "../lib/config.ts";
 import { parseCommandLine, parseFlags, UsageError } from "../lib/data/errors.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
+import { THREADS_ENV } from "../lib/backends/threads.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
 
 const HELP = `deno task notebooks [flags]
 
@@ -22,6 +24,8 @@ wrote to stderr, naming the notebook and the cell.
   --profile quick|standard|paper   scale the notebooks run at (default standard)
   --only STEM[,STEM]               only these notebooks, e.g. 01_nearest_neighbour
   --timeout SECONDS                per-cell limit (default: quick 600, standard 3600, paper none)
+  --threads N                      CPU threads of the wasm backend, passed to the kernels as
+                                   ${THREADS_ENV} (default: ${THREADS_ENV}, else every core)
   --notebooks DIR                  folder of notebooks (default notebooks/)
   --out DIR                        write executed notebooks here instead
   --help                           this text
@@ -35,6 +39,8 @@ export interface NotebookArgs {
   only?: string[];
   /** Per-cell timeout in seconds; `undefined` = no limit. */
   timeout?: number;
+  /** CPU threads of the wasm backend in the kernels. */
+  threads: number;
   notebooks: string;
   out: string;
   help: boolean;
@@ -53,6 +59,7 @@ export function parseNotebookArgs(argv: string[]): NotebookArgs {
     profile: { type: "string", default: "standard" },
     only: { type: "string" },
     timeout: { type: "string" },
+    threads: { type: "string" },
     notebooks: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -75,6 +82,7 @@ export function parseNotebookArgs(argv: string[]): NotebookArgs {
     profile: profile as Profile,
     only: only?.length ? only : undefined,
     timeout,
+    threads: threadsFlag(values.threads),
     notebooks: values.notebooks ?? `${REPO_ROOT}/notebooks`,
     out: values.out ?? `${REPO_ROOT}/results/${profile}/notebooks`,
     help: values.help!,
@@ -171,6 +179,8 @@ export interface ExecuteOptions {
   out: string;
   /** Per-cell timeout in seconds; undefined = none. */
   timeout?: number;
+  /** CPU threads of the wasm backend, passed as `SIAMESE_THREADS`; unset = the kernel's default. */
+  threads?: number;
 }
 
 /**
@@ -201,7 +211,12 @@ export async function executeNotebook(
         `--output-dir=${tmp}`,
         path,
       ],
-      env: { NOTEBOOK_PROFILE: options.profile, NOTEBOOK_OUT: options.out, NO_COLOR: "1" },
+      env: {
+        NOTEBOOK_PROFILE: options.profile,
+        NOTEBOOK_OUT: options.out,
+        NO_COLOR: "1",
+        ...(options.threads === undefined ? {} : { [THREADS_ENV]: String(options.threads) }),
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -282,6 +297,7 @@ export async function main(argv: string[]): Promise<number> {
       profile: args.profile,
       out: args.out,
       timeout: args.timeout,
+      threads: args.threads,
     });
     const time = formatSeconds(outcome.seconds);
     if (outcome.failure) {

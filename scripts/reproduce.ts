@@ -17,6 +17,7 @@ import { DataSource } from "../lib/experiments/data_source.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { Rng } from "../lib/rng.ts";
 import { type ExperimentRecord, writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
@@ -37,6 +38,8 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
   --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all)
   --backend ${BACKEND_REQUESTS.join("|")}
                                    tensorflow.js backend (default auto: the fastest that loads)
+  --threads N                      CPU threads of the wasm backend (default: SIAMESE_THREADS,
+                                   else every core); rows are reproducible per thread count
   --seed N                         run seed (default 1); fixes init, episodes, augmentation
   --out DIR                        write there instead of results/<profile>/
   --force                          run the paper profile on a CPU backend anyway
@@ -51,6 +54,7 @@ export interface ReproduceArgs {
   profile: string;
   only: string | undefined;
   backend: BackendRequest;
+  threads: number;
   seed: number | undefined;
   out: string | undefined;
   force: boolean;
@@ -63,6 +67,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     profile: { type: "string", default: "standard" },
     only: { type: "string" },
     backend: { type: "string", default: "auto" },
+    threads: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
     force: { type: "boolean", default: false },
@@ -90,6 +95,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     profile: v.profile!,
     only: v.only,
     backend: v.backend as BackendRequest,
+    threads: threadsFlag(v.threads),
     seed,
     out: v.out,
     force: v.force!,
@@ -109,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let backend;
   try {
-    backend = await selectBackend(args.backend, log);
+    backend = await selectBackend(args.backend, log, { wasmThreads: args.threads });
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
     return 2;
@@ -124,9 +130,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   log(
-    `profile ${config.profile}, seed ${config.seed}, backend ${backend.name}, experiments ${
-      only.join(", ")
-    }`,
+    `profile ${config.profile}, seed ${config.seed}, backend ${backend.name} ` +
+      `(${backend.threads ?? "?"} thread${backend.threads === 1 ? "" : "s"}), experiments ${
+        only.join(", ")
+      }`,
   );
   log(`results -> ${outDir}`);
 
@@ -192,6 +199,7 @@ export async function main(argv: string[]): Promise<number> {
     seed: config.seed,
     backend: backend.name,
     backendsSkipped: backend.skipped,
+    threads: backend.threads,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     versions: versions(),

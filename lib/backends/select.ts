@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
 import { startThreadedWasm } from "./wasm_threads.ts";
+import { defaultThreads } from "./threads.ts";
 
 /** Backends this project can run on, fastest first. */
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -67,14 +68,16 @@ export interface SelectedBackend {
   skipped: SkippedBackend[];
   /** One line about the backend (device, threads, version) for logs and run.json. */
   info: string;
+  /** CPU threads the backend computes on (the wasm backend's XNNPACK pool; 1 for cpu). */
+  threads: number | null;
 }
 
 /** Options of `selectBackend`. */
 export interface SelectOptions {
   /**
-   * XNNPACK threads of the wasm backend (default 1). Above 1 this starts tfjs's threaded
-   * wasm build (experimental, see `wasm_threads.ts`); it must be chosen before the wasm
-   * backend first starts in the process.
+   * XNNPACK threads of the wasm backend (default `defaultThreads()`: `SIAMESE_THREADS`, else
+   * every core). Above 1 this starts tfjs's threaded wasm build (see `wasm_threads.ts`); it
+   * must be chosen before the wasm backend first starts in the process.
    */
   wasmThreads?: number;
 }
@@ -99,6 +102,13 @@ export async function selectBackend(
       `unknown backend '${request}'; expected auto or one of ${BACKEND_NAMES.join(", ")}`,
     );
   }
+  if (options.wasmThreads === undefined) {
+    try {
+      options = { ...options, wasmThreads: defaultThreads() };
+    } catch (err) {
+      throw new BackendError((err as Error).message);
+    }
+  }
   const candidates = request === "auto" ? BACKEND_NAMES : [request];
   const skipped: SkippedBackend[] = [];
   for (const name of candidates) {
@@ -112,16 +122,22 @@ export async function selectBackend(
       continue;
     }
     log(`backend ${name}: ${outcome.info}`);
-    return { name, skipped, info: outcome.info };
+    return { name, skipped, info: outcome.info, threads: outcome.threads ?? null };
   }
   throw new BackendError(`no backend could start: ${skipped.map((s) => s.name).join(", ")}`);
+}
+
+/** A backend that started: its description and, where known, its CPU threads. */
+interface Started {
+  info: string;
+  threads?: number;
 }
 
 /** Starts one backend; a string is the reason it could not. */
 async function start(
   name: BackendName,
   options: SelectOptions,
-): Promise<{ info: string } | string> {
+): Promise<Started | string> {
   try {
     switch (name) {
       case "tensorflow-gpu":
@@ -131,7 +147,7 @@ async function start(
       case "webgpu":
         return await startWebGpu();
       case "wasm":
-        return await startWasm(options.wasmThreads ?? 1);
+        return await startWasm(options.wasmThreads!);
       case "cpu":
         return await startCpu();
     }
@@ -193,7 +209,7 @@ async function startWebGpu(): Promise<{ info: string } | string> {
   return { info: `WebGPU on ${description || "an unnamed adapter"}` };
 }
 
-async function startWasm(threads: number): Promise<{ info: string } | string> {
+async function startWasm(threads: number): Promise<Started | string> {
   registerWasmTrainingKernels();
   if (threads > 1) {
     await startThreadedWasm(threads);
@@ -207,10 +223,11 @@ async function startWasm(threads: number): Promise<{ info: string } | string> {
     info: `tfjs-backend-wasm ${tf.version_core} (XNNPACK${simd ? ", SIMD" : ""}, ` +
       `${count} thread${count === 1 ? "" : "s"}, training kernels: Conv2D gradients, ` +
       `transposed MatMul, Tile, Sum/Mean, MaxPoolGrad, UnsortedSegmentSum)`,
+    threads: count,
   };
 }
 
-async function startCpu(): Promise<{ info: string } | string> {
+async function startCpu(): Promise<Started | string> {
   const failed = await activate("cpu");
   if (failed) return failed;
   // The cpu backend greets Node users with an advert for tfjs-node on its first tensor;
@@ -224,5 +241,5 @@ async function startCpu(): Promise<{ info: string } | string> {
   } finally {
     console.warn = warn;
   }
-  return { info: `tfjs-backend-cpu ${tf.version_core} (plain JavaScript)` };
+  return { info: `tfjs-backend-cpu ${tf.version_core} (plain JavaScript)`, threads: 1 };
 }

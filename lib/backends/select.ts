@@ -80,7 +80,16 @@ export interface SelectOptions {
    * must be chosen before the wasm backend first starts in the process.
    */
   wasmThreads?: number;
+  /**
+   * Accept a software WebGPU adapter (llvmpipe, SwiftShader) when `webgpu` is asked for by
+   * name: slower than wasm, but it runs the WebGPU kernels on machines without a GPU, which is
+   * how the tests check them. `auto` never takes one. Default: `SIAMESE_WEBGPU_SOFTWARE=1`.
+   */
+  allowSoftwareWebGpu?: boolean;
 }
+
+/** The environment variable that lets an explicit `webgpu` request use a software adapter. */
+export const WEBGPU_SOFTWARE_ENV = "SIAMESE_WEBGPU_SOFTWARE";
 
 /** True when `name` is a backend name or `auto`. */
 export function isBackendRequest(name: string): name is BackendRequest {
@@ -112,7 +121,7 @@ export async function selectBackend(
   const candidates = request === "auto" ? BACKEND_NAMES : [request];
   const skipped: SkippedBackend[] = [];
   for (const name of candidates) {
-    const outcome = await start(name, options);
+    const outcome = await start(name, options, request !== "auto" && softwareWebGpu(options));
     if (typeof outcome === "string") {
       if (request !== "auto") {
         throw new BackendError(`backend ${name} is not available: ${outcome}`);
@@ -137,6 +146,7 @@ interface Started {
 async function start(
   name: BackendName,
   options: SelectOptions,
+  softwareOk: boolean,
 ): Promise<Started | string> {
   try {
     switch (name) {
@@ -145,7 +155,7 @@ async function start(
       case "tensorflow":
         return await startTfjsNode("@tensorflow/tfjs-node", false);
       case "webgpu":
-        return await startWebGpu();
+        return await startWebGpu(softwareOk);
       case "wasm":
         return await startWasm(options.wasmThreads!);
       case "cpu":
@@ -190,7 +200,16 @@ async function startTfjsNode(pkg: string, gpu: boolean): Promise<{ info: string 
 /** Adapter descriptions of software renderers, which are slower than wasm. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|basic render|warp/i;
 
-async function startWebGpu(): Promise<{ info: string } | string> {
+function softwareWebGpu(options: SelectOptions): boolean {
+  if (options.allowSoftwareWebGpu !== undefined) return options.allowSoftwareWebGpu;
+  try {
+    return Deno.env.get(WEBGPU_SOFTWARE_ENV) === "1";
+  } catch {
+    return false;
+  }
+}
+
+async function startWebGpu(softwareOk: boolean): Promise<Started | string> {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (gpu == null) return "navigator.gpu is not available in this runtime";
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
@@ -200,13 +219,19 @@ async function startWebGpu(): Promise<{ info: string } | string> {
     .filter((s) => s != null && s !== "").join(" ");
   const fallback = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
     (info as unknown as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter;
-  if (fallback || SOFTWARE_ADAPTER.test(description)) {
-    return `the only WebGPU adapter is a software renderer (${description || "fallback adapter"})`;
+  const software = fallback || SOFTWARE_ADAPTER.test(description);
+  if (software && !softwareOk) {
+    return `the only WebGPU adapter is a software renderer (${description || "fallback adapter"}` +
+      `; ${WEBGPU_SOFTWARE_ENV}=1 lets an explicit --backend webgpu use it)`;
   }
   await import("@tensorflow/tfjs-backend-webgpu");
   const failed = await activate("webgpu");
   if (failed) return failed;
-  return { info: `WebGPU on ${description || "an unnamed adapter"}` };
+  return {
+    info: `WebGPU on ${description || "an unnamed adapter"}${
+      software ? " (software adapter)" : ""
+    }`,
+  };
 }
 
 async function startWasm(threads: number): Promise<Started | string> {

@@ -547,7 +547,9 @@ export async function main(argv: string[]): Promise<number> {
         const r = row(backend, name, phase, times);
         if (backend === "wasm") r.note = threadsNote(args.threads);
         rows.push(r);
-        log(`  ${r.ms_per_step} ms/step, ${r.pairs_per_s} pairs/s, ${r.gflop_per_s} GFLOP/s`);
+        log(
+          `  ${r.ms_per_step} ms/step, ${r.pairs_per_s ?? "-"} pairs/s, ${r.gflop_per_s} GFLOP/s`,
+        );
       }
     }
   }

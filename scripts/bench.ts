@@ -11,6 +11,9 @@
  *
  * GFLOP/s come from an analytic count of the multiply-adds of the convolutions and dense
  * layers (`trainStepFlops`, `embedFlops`), so backends compare on work done, not on kernels.
+ * `--reference pytorch` times the same nets, batch and optimizer in PyTorch
+ * (`bench/reference_pytorch.py`) in the same invocation, on the same number of threads.
+ *
  * Exit 0 success, 2 bad usage (unknown flag or value, or an explicitly named backend that
  * cannot start).
  */
@@ -35,6 +38,12 @@ import {
   type TowerSpec,
 } from "../lib/models/koch.ts";
 import { Rng } from "../lib/rng.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
+import { THREADS_ENV } from "../lib/backends/threads.ts";
+import { buildEmbeddingNet, embeddingTowerSpec } from "../lib/models/embedding.ts";
+import { squaredL2Pairwise } from "../lib/distances/squared_l2.ts";
+import { resolveConfig } from "../lib/config.ts";
+import { type PytorchJob, runPytorchReference } from "../bench/pytorch_reference.ts";
 
 const HELP = `deno task bench [flags]
 
@@ -44,10 +53,15 @@ results/bench/throughput.json and results/bench/throughput.md.
   --backends a,b     backends to measure: ${BACKEND_NAMES.join(", ")}
                      (default all; those that cannot start are listed with the reason)
   --models a,b       nets: koch-105 (the paper's, 105x105, batch 8 pairs), standard (35x35,
-                     batch 32 pairs) (default both)
+                     batch 32 pairs), triplet (the standard triplet embedding net, 16x4
+                     images, batch-hard loss) (default all three)
   --steps N          timed steps per measurement after one warm-up step (default 3)
-  --wasm-threads N   XNNPACK threads of the wasm backend (default 1; above 1 starts tfjs's
-                     threaded wasm build, experimental under Deno)
+  --threads N        CPU threads of the wasm backend and of PyTorch (default: ${THREADS_ENV},
+                     else every core; above 1 starts tfjs's threaded wasm build)
+  --wasm-threads N   the same as --threads (older name)
+  --reference pytorch
+                     also time the same nets, batch and optimizer in PyTorch (Debian's
+                     python3-torch under /usr/bin/python3; skipped with the reason without it)
   --cpu-steps N      timed steps on the cpu backend, no warm-up: a standard-net training step
                      takes about a minute there (default 1)
   --out DIR          write there instead of results/bench/
@@ -57,28 +71,54 @@ Exit codes: 0 success, 2 bad usage or a named backend that cannot start.`;
 
 /** One net measured by the bench. */
 interface BenchModel {
+  /** `siamese`: tower + weighted-L1 head on pairs; `triplet`: embedding net on P x K images. */
+  kind: "siamese" | "triplet";
   spec: TowerSpec;
-  /** Pairs per training step. */
+  /** Pairs (siamese) or images (triplet) per training step. */
   trainPairs: number;
+  /** Triplet only: drawings per character (K of the P x K batch). */
+  drawings?: number;
+  /** Triplet only: margin of the batch-hard loss. */
+  margin?: number;
+  /** Triplet only: batch norm on the embedding before the L2 normalisation. */
+  embeddingBatchNorm?: boolean;
   /** Images per embedding call. */
   embedImages: number;
 }
 
+const TRIPLET = resolveConfig("standard").triplet;
+
 const MODELS: Record<string, BenchModel> = {
-  "koch-105": { spec: KOCH_105, trainPairs: 8, embedImages: 16 },
-  standard: { spec: STANDARD_35, trainPairs: 32, embedImages: 64 },
+  "koch-105": { kind: "siamese", spec: KOCH_105, trainPairs: 8, embedImages: 16 },
+  standard: { kind: "siamese", spec: STANDARD_35, trainPairs: 32, embedImages: 64 },
+  // The standard profile's triplet net and batch; the bench uses plain SGD like the others.
+  triplet: {
+    kind: "triplet",
+    spec: embeddingTowerSpec(TRIPLET.tower, TRIPLET.embeddingDim),
+    trainPairs: TRIPLET.batchCharacters * TRIPLET.batchDrawings,
+    drawings: TRIPLET.batchDrawings,
+    margin: TRIPLET.margin,
+    embeddingBatchNorm: TRIPLET.embeddingBatchNorm,
+    embedImages: 64,
+  },
 };
+
+/** Where a row was measured: a tfjs backend, or PyTorch (`--reference pytorch`). */
+export type BenchBackend = BackendName | "pytorch";
 
 /** One line of the results table. */
 export interface BenchRow {
-  backend: BackendName;
+  backend: BenchBackend;
   model: string;
   phase: "train" | "embed";
-  /** Pairs per step (train) or images per call (embed). */
+  /** Pairs per step (siamese train) or images per step (triplet train, embed). */
   batch: number;
   /** Median wall time of the timed steps; null when not measured (see `note`). */
   ms_per_step: number | null;
-  /** Training pairs per second; for `embed`, images per second / 2 (both images of a pair). */
+  /**
+   * Training pairs per second; for `embed`, images per second / 2 (both images of a pair);
+   * null for triplet training (its batch is images, see `images_per_s`).
+   */
   pairs_per_s: number | null;
   /** Analytic FLOPs per step / time. */
   gflop_per_s: number | null;
@@ -98,7 +138,10 @@ export interface BenchArgs {
   models: string[];
   steps: number;
   cpuSteps: number;
-  wasmThreads: number;
+  /** CPU threads of the wasm backend and of the PyTorch reference. */
+  threads: number;
+  /** Frameworks to time side by side (`pytorch`). */
+  reference: "pytorch" | undefined;
   out: string;
   help: boolean;
 }
@@ -131,7 +174,9 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     models: { type: "string" },
     steps: { type: "string", default: "3" },
     "cpu-steps": { type: "string", default: "1" },
-    "wasm-threads": { type: "string", default: "1" },
+    threads: { type: "string" },
+    "wasm-threads": { type: "string" },
+    reference: { type: "string" },
     out: { type: "string", default: "results/bench" },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -144,7 +189,16 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       : list("--models", v.models, Object.keys(MODELS)),
     steps: positiveInt("--steps", v.steps!),
     cpuSteps: positiveInt("--cpu-steps", v["cpu-steps"]!),
-    wasmThreads: positiveInt("--wasm-threads", v["wasm-threads"]!),
+    threads: v.threads === undefined && v["wasm-threads"] !== undefined
+      ? positiveInt("--wasm-threads", v["wasm-threads"])
+      : threadsFlag(v.threads),
+    reference: v.reference === undefined ? undefined : list(
+      "--reference",
+      v.reference,
+      [
+        "pytorch",
+      ] as const,
+    )[0],
     out: v.out!,
     help: v.help!,
   };
@@ -176,10 +230,13 @@ export function embedFlops(spec: TowerSpec, images: number): number {
  * (the images need none), for both images of each pair; plus the head's dense layer.
  */
 export function trainStepFlops(spec: TowerSpec, pairs: number): number {
+  return 2 * pairs * trainImageFlops(spec) + 3 * pairs * 2 * spec.dense;
+}
+
+/** FLOPs of training on one image: forward, weight gradients, input gradients but the first. */
+export function trainImageFlops(spec: TowerSpec): number {
   const layers = layerFlops(spec);
-  const forward = layers.reduce((a, b) => a + b, 0);
-  const perImage = 3 * forward - layers[0];
-  return 2 * pairs * perImage + 3 * pairs * 2 * spec.dense;
+  return 3 * layers.reduce((a, b) => a + b, 0) - layers[0];
 }
 
 /** Times `warmup + steps` calls of `step`; returns the timed durations in ms. */
@@ -196,6 +253,7 @@ function timeSteps(step: () => void, steps: number, warmup: number): number[] {
 }
 
 function measureTrain(model: BenchModel, steps: number, warmup: number, seed: number): number[] {
+  if (model.kind === "triplet") return measureTripletTrain(model, steps, warmup, seed);
   const rng = new Rng(seed, "bench");
   const tower = buildTower(model.spec, rng.fork("tower"));
   const head = buildSiameseHead(model.spec, rng.fork("head"));
@@ -232,9 +290,66 @@ function measureTrain(model: BenchModel, steps: number, warmup: number, seed: nu
   }
 }
 
+/**
+ * One step of the triplet net: P x K images through the embedding net, the batch-hard margin
+ * loss (hardest positive and hardest negative per anchor, Hermans et al.) written as tensor
+ * ops on squared L2 distances, backward and an SGD update. The project's trainer mines on the
+ * host instead; the bench keeps the loss in the graph so PyTorch runs the same computation.
+ */
+function measureTripletTrain(
+  model: BenchModel,
+  steps: number,
+  warmup: number,
+  seed: number,
+): number[] {
+  const rng = new Rng(seed, "bench");
+  const net = buildEmbeddingNet(model.spec, {
+    dimension: model.spec.dense,
+    rng: rng.fork("tower"),
+    batchNorm: model.embeddingBatchNorm,
+  });
+  const s = model.spec.inputSize;
+  const n = model.trainPairs;
+  const data = rng.fork("images");
+  const images = tf.tensor4d(
+    Float32Array.from({ length: n * s * s }, () => data.next()),
+    [n, s, s, 1],
+  );
+  const classes = tf.tensor1d(Array.from({ length: n }, (_, i) => Math.floor(i / model.drawings!)));
+  const same = tf.cast(tf.equal(tf.expandDims(classes, 1), tf.expandDims(classes, 0)), "float32");
+  const optimizer = tf.train.sgd(0.01);
+  try {
+    return timeSteps(
+      () => {
+        const loss = optimizer.minimize(() => {
+          const d = squaredL2Pairwise(net.apply(images, { training: true }) as tf.Tensor2D);
+          const hardestPositive = tf.max(tf.mul(d, same), 1);
+          const hardestNegative = tf.min(tf.add(d, tf.mul(same, 1e9)), 1);
+          return tf.mean(tf.relu(tf.add(tf.sub(hardestPositive, hardestNegative), model.margin!)));
+        }, true)!;
+        const value = loss.dataSync()[0];
+        loss.dispose();
+        if (!Number.isFinite(value)) throw new Error(`training loss is ${value}`);
+      },
+      steps,
+      warmup,
+    );
+  } finally {
+    optimizer.dispose();
+    net.dispose();
+    tf.dispose([images, classes, same]);
+  }
+}
+
 function measureEmbed(model: BenchModel, steps: number, warmup: number, seed: number): number[] {
   const rng = new Rng(seed, "bench");
-  const tower = buildTower(model.spec, rng.fork("tower"));
+  const tower = model.kind === "triplet"
+    ? buildEmbeddingNet(model.spec, {
+      dimension: model.spec.dense,
+      rng: rng.fork("tower"),
+      batchNorm: model.embeddingBatchNorm,
+    })
+    : buildTower(model.spec, rng.fork("tower"));
   const s = model.spec.inputSize;
   const data = rng.fork("images");
   const images = tf.tensor4d(
@@ -258,7 +373,7 @@ function measureEmbed(model: BenchModel, steps: number, warmup: number, seed: nu
 }
 
 function row(
-  backend: BackendName,
+  backend: BenchBackend,
   name: string,
   phase: "train" | "embed",
   times: number[] | string,
@@ -282,17 +397,22 @@ function row(
   }
   const ms = median(times)!; // steps >= 1 (parseBenchArgs)
   const perSecond = 1000 / ms;
-  const flops = phase === "train"
-    ? trainStepFlops(model.spec, batch)
-    : embedFlops(model.spec, batch);
-  const images = phase === "train" ? 2 * batch : batch;
+  const triplet = model.kind === "triplet";
+  const flops = phase === "embed"
+    ? embedFlops(model.spec, batch)
+    : triplet
+    ? batch * trainImageFlops(model.spec)
+    : trainStepFlops(model.spec, batch);
+  const images = phase === "train" && !triplet ? 2 * batch : batch;
   return {
     backend,
     model: name,
     phase,
     batch,
     ms_per_step: round(ms, 1),
-    pairs_per_s: round((phase === "train" ? batch : batch / 2) * perSecond, 2),
+    pairs_per_s: phase === "train" && triplet
+      ? null
+      : round((phase === "train" ? batch : batch / 2) * perSecond, 2),
     gflop_per_s: round(flops * perSecond / 1e9, 2),
     images_per_s: round(images * perSecond, 2),
     steps: times.length,
@@ -317,6 +437,20 @@ export function ratioVsCpu(r: BenchRow, rows: BenchRow[]): string {
   return `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}x`;
 }
 
+/**
+ * Speed of `r` relative to the PyTorch row of the same model and phase (same batch), e.g.
+ * "0.61x": above 1 the tfjs backend is faster.
+ */
+export function ratioVsPytorch(r: BenchRow, rows: BenchRow[]): string {
+  if (r.backend === "pytorch") return "";
+  const ref = rows.find((c) =>
+    c.backend === "pytorch" && c.model === r.model && c.phase === r.phase &&
+    c.batch === r.batch && c.ms_per_step != null
+  );
+  if (r.ms_per_step == null || ref?.ms_per_step == null) return "";
+  return `${(ref.ms_per_step / r.ms_per_step).toFixed(2)}x`;
+}
+
 function fmt(x: number | null): string {
   return x == null ? "-" : String(x);
 }
@@ -336,19 +470,25 @@ export function benchMarkdown(
     "`train`: forward + backward + SGD update of the Siamese net on `batch` pairs (both images " +
     "through the shared tower). `embed`: tower forward pass on `batch` images; its pairs/s is " +
     "images/s / 2. GFLOP/s from an analytic count of conv and dense multiply-adds. Times are " +
-    "medians of the timed steps after one warm-up step (none on cpu).",
+    "medians of the timed steps after one warm-up step (none on cpu). `triplet`: the standard " +
+    "triplet net on a P x K batch of images, batch-hard margin loss. `vs PyTorch`: the same " +
+    "net, batch and optimizer in PyTorch (`--reference pytorch`), same threads; above 1x " +
+    "tfjs is faster.",
     "",
-    "| backend | model | phase | batch | ms/step | pairs/s | images/s | GFLOP/s | vs cpu | note |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| backend | model | phase | batch | ms/step | pairs/s | images/s | GFLOP/s | vs cpu | " +
+    "vs PyTorch | note |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.backend} | ${r.model} | ${r.phase} | ${r.batch} | ${fmt(r.ms_per_step)} | ` +
         `${fmt(r.pairs_per_s)} | ${fmt(r.images_per_s)} | ${fmt(r.gflop_per_s)} | ` +
-        `${ratioVsCpu(r, rows)} | ${r.note.replaceAll("|", "/")} |`,
+        `${ratioVsCpu(r, rows)} | ${ratioVsPytorch(r, rows)} | ${r.note.replaceAll("|", "/")} |`,
     );
   }
-  const ratios = rows.filter((r) => r.backend !== "cpu" && ratioVsCpu(r, rows) !== "");
+  const ratios = rows.filter((r) =>
+    r.backend !== "cpu" && r.backend !== "pytorch" && ratioVsCpu(r, rows) !== ""
+  );
   if (ratios.length > 0) {
     lines.push("", "Ratios to the cpu backend (same net, same phase, per pair):", "");
     for (const r of ratios) {
@@ -372,7 +512,7 @@ export async function main(argv: string[]): Promise<number> {
   const explicit = argvHas(argv, "--backends");
   for (const backend of args.backends) {
     try {
-      await selectBackend(backend, log, { wasmThreads: args.wasmThreads });
+      await selectBackend(backend, log, { wasmThreads: args.threads });
     } catch (err) {
       if (!(err instanceof BackendError)) throw err;
       if (explicit) {
@@ -400,13 +540,16 @@ export async function main(argv: string[]): Promise<number> {
           ? measureTrain(MODELS[name], steps, warmup, 1)
           : measureEmbed(MODELS[name], steps, warmup, 1);
         const r = row(backend, name, phase, times);
-        if (backend === "wasm") {
-          r.note = `${args.wasmThreads} thread${args.wasmThreads > 1 ? "s" : ""}`;
-        }
+        if (backend === "wasm") r.note = threadsNote(args.threads);
         rows.push(r);
-        log(`  ${r.ms_per_step} ms/step, ${r.pairs_per_s} pairs/s, ${r.gflop_per_s} GFLOP/s`);
+        log(
+          `  ${r.ms_per_step} ms/step, ${r.pairs_per_s ?? "-"} pairs/s, ${r.gflop_per_s} GFLOP/s`,
+        );
       }
     }
+  }
+  if (args.reference === "pytorch") {
+    rows.push(...await pytorchRows(args, skipped, log));
   }
   // cpu rows are measured after the koch-105 rows were decided; fill their estimates now.
   for (const r of rows) {
@@ -427,12 +570,60 @@ export async function main(argv: string[]): Promise<number> {
     machine,
     steps: args.steps,
     cpu_steps: args.cpuSteps,
-    wasm_threads: args.wasmThreads,
+    threads: args.threads,
+    reference: args.reference ?? null,
   };
   await writeFileAtomic(`${args.out}/throughput.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFileAtomic(`${args.out}/throughput.md`, benchMarkdown(rows, skipped, machine));
   log(`wrote ${args.out}/throughput.json and ${args.out}/throughput.md`);
   return 0;
+}
+
+function threadsNote(threads: number): string {
+  return `${threads} thread${threads > 1 ? "s" : ""}`;
+}
+
+/** The PyTorch rows of `--reference pytorch`, or none (and a `skipped` entry) without torch. */
+async function pytorchRows(
+  args: BenchArgs,
+  skipped: { name: string; reason: string }[],
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
+  const jobs: PytorchJob[] = args.models.map((name) => {
+    const m = MODELS[name];
+    return {
+      name,
+      kind: m.kind,
+      spec: m.spec,
+      trainBatch: m.trainPairs,
+      embedBatch: m.embedImages,
+      drawingsPerClass: m.drawings,
+      margin: m.margin,
+      embeddingBatchNorm: m.embeddingBatchNorm,
+    };
+  });
+  log(`pytorch ${args.models.join(", ")}: 1 warm-up + ${args.steps} timed steps each`);
+  const run = await runPytorchReference(jobs, {
+    threads: args.threads,
+    steps: args.steps,
+    warmup: 1,
+  });
+  if (typeof run === "string") {
+    skipped.push({ name: "pytorch", reason: run });
+    log(`skipping pytorch: ${run}`);
+    return [];
+  }
+  const rows: BenchRow[] = [];
+  for (const result of run.results) {
+    for (const phase of ["train", "embed"] as const) {
+      const times = phase === "train" ? result.train_ms : result.embed_ms;
+      const r = row("pytorch", result.name, phase, times ?? "not measured");
+      r.note = `torch ${run.torch}, ${threadsNote(run.threads)}`;
+      rows.push(r);
+      log(`  pytorch ${result.name} ${phase}: ${r.ms_per_step} ms/step`);
+    }
+  }
+  return rows;
 }
 
 function argvHas(argv: string[], flag: string): boolean {

@@ -14,6 +14,8 @@ import { type Profile, PROFILES } from "../lib/config.ts";
 import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
+import { THREADS_ENV } from "../lib/backends/threads.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
 
 const HELP = `deno task notebooks [flags]
 
@@ -27,6 +29,8 @@ wrote to stderr, naming the notebook and the cell.
                                    DIR\` folder: rows, saved models); default results/<profile>/
   --only STEM[,STEM]               only these notebooks, e.g. 01_nearest_neighbour
   --timeout SECONDS                per-cell limit (default: quick 600, standard 3600, paper none)
+  --threads N                      CPU threads of the wasm backend, passed to the kernels as
+                                   ${THREADS_ENV} (default: ${THREADS_ENV}, else every core)
   --notebooks DIR                  folder of notebooks (default notebooks/)
   --out DIR                        write executed notebooks here instead (default
                                    <results>/notebooks/)
@@ -41,6 +45,8 @@ export interface NotebookArgs {
   only?: string[];
   /** Per-cell timeout in seconds; `undefined` = no limit. */
   timeout?: number;
+  /** CPU threads of the wasm backend in the kernels. */
+  threads: number;
   notebooks: string;
   out: string;
   /** Absolute path of the results folder given by `--results`, passed as NOTEBOOK_RESULTS. */
@@ -62,6 +68,7 @@ export function parseNotebookArgs(argv: string[]): NotebookArgs {
     results: { type: "string" },
     only: { type: "string" },
     timeout: { type: "string" },
+    threads: { type: "string" },
     notebooks: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -85,6 +92,7 @@ export function parseNotebookArgs(argv: string[]): NotebookArgs {
     profile: profile as Profile,
     only: only?.length ? only : undefined,
     timeout,
+    threads: threadsFlag(values.threads),
     notebooks: values.notebooks ?? `${REPO_ROOT}/notebooks`,
     out: values.out ?? `${results?.dir ?? `${REPO_ROOT}/results/${profile}`}/notebooks`,
     results: results?.dir,
@@ -222,6 +230,8 @@ export interface ExecuteOptions {
   timeout?: number;
   /** Results folder the notebooks show (NOTEBOOK_RESULTS); unset = theirs by default. */
   results?: string;
+  /** CPU threads of the wasm backend, passed as `SIAMESE_THREADS`; unset = the kernel's default. */
+  threads?: number;
 }
 
 /**
@@ -257,6 +267,7 @@ export async function executeNotebook(
         NOTEBOOK_OUT: options.out,
         ...(options.results ? { NOTEBOOK_RESULTS: options.results } : {}),
         NO_COLOR: "1",
+        ...(options.threads === undefined ? {} : { [THREADS_ENV]: String(options.threads) }),
       },
       stdin: "null",
       stdout: "piped",
@@ -342,6 +353,7 @@ export async function main(argv: string[]): Promise<number> {
       out: args.out,
       timeout: args.timeout,
       results: args.results,
+      threads: args.threads,
     });
     const time = formatSeconds(outcome.seconds);
     if (outcome.failure) {

@@ -13,6 +13,7 @@ import { experimentContext } from "../lib/experiments/experiment_context.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import {
   type ExperimentRecord,
   readRunRecord,
@@ -48,6 +49,8 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
   --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all)
   --backend ${BACKEND_REQUESTS.join("|")}
                                    tensorflow.js backend (default auto: the fastest that loads)
+  --threads N                      CPU threads of the wasm backend (default: SIAMESE_THREADS,
+                                   else every core); rows are reproducible per thread count
   --seed N                         run seed (default 1); fixes init, episodes, augmentation
   --out DIR                        write there instead of results/<profile>/; a folder holds
                                    one run (profile, seed, config): another run's folder is
@@ -71,6 +74,7 @@ export interface ReproduceArgs {
   profile: string;
   only: string | undefined;
   backend: BackendRequest;
+  threads: number;
   seed: number | undefined;
   out: string | undefined;
   force: boolean;
@@ -85,6 +89,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     profile: { type: "string", default: "standard" },
     only: { type: "string" },
     backend: { type: "string", default: "auto" },
+    threads: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
     force: { type: "boolean", default: false },
@@ -118,6 +123,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     profile: v.profile!,
     only: v.only,
     backend: v.backend as BackendRequest,
+    threads: threadsFlag(v.threads),
     seed,
     out: v.out,
     force: v.force!,
@@ -150,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let backend;
   try {
-    backend = await selectBackend(args.backend, log);
+    backend = await selectBackend(args.backend, log, { wasmThreads: args.threads });
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
     return 2;
@@ -167,8 +173,10 @@ export async function main(argv: string[]): Promise<number> {
   applySlice(config, args.slice, backend.name);
   if (config.slice) log(describeSlice(config.slice));
   log(
-    `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name}, ` +
-      `experiments ${only.join(", ")}`,
+    `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name} ` +
+      `(${backend.threads ?? "?"} thread${backend.threads === 1 ? "" : "s"}), experiments ${
+        only.join(", ")
+      }`,
   );
   log(`results -> ${outDir}${folder === "same" ? " (a folder of this run: merging)" : ""}`);
 
@@ -192,6 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     status,
     backend: backend.name,
     backendsSkipped: backend.skipped,
+    threads: backend.threads,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     versions: versions(),

@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
 import { startThreadedWasm } from "./wasm_threads.ts";
+import { defaultThreads } from "./threads.ts";
 
 /** Backends this project can run on, fastest first. */
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -67,17 +68,28 @@ export interface SelectedBackend {
   skipped: SkippedBackend[];
   /** One line about the backend (device, threads, version) for logs and run.json. */
   info: string;
+  /** CPU threads the backend computes on (the wasm backend's XNNPACK pool; 1 for cpu). */
+  threads: number | null;
 }
 
 /** Options of `selectBackend`. */
 export interface SelectOptions {
   /**
-   * XNNPACK threads of the wasm backend (default 1). Above 1 this starts tfjs's threaded
-   * wasm build (experimental, see `wasm_threads.ts`); it must be chosen before the wasm
-   * backend first starts in the process.
+   * XNNPACK threads of the wasm backend (default `defaultThreads()`: `SIAMESE_THREADS`, else
+   * every core). Above 1 this starts tfjs's threaded wasm build (see `wasm_threads.ts`); it
+   * must be chosen before the wasm backend first starts in the process.
    */
   wasmThreads?: number;
+  /**
+   * Accept a software WebGPU adapter (llvmpipe, SwiftShader) when `webgpu` is asked for by
+   * name: slower than wasm, but it runs the WebGPU kernels on machines without a GPU, which is
+   * how the tests check them. `auto` never takes one. Default: `SIAMESE_WEBGPU_SOFTWARE=1`.
+   */
+  allowSoftwareWebGpu?: boolean;
 }
+
+/** The environment variable that lets an explicit `webgpu` request use a software adapter. */
+export const WEBGPU_SOFTWARE_ENV = "SIAMESE_WEBGPU_SOFTWARE";
 
 /** True when `name` is a backend name or `auto`. */
 export function isBackendRequest(name: string): name is BackendRequest {
@@ -99,10 +111,17 @@ export async function selectBackend(
       `unknown backend '${request}'; expected auto or one of ${BACKEND_NAMES.join(", ")}`,
     );
   }
+  if (options.wasmThreads === undefined) {
+    try {
+      options = { ...options, wasmThreads: defaultThreads() };
+    } catch (err) {
+      throw new BackendError((err as Error).message);
+    }
+  }
   const candidates = request === "auto" ? BACKEND_NAMES : [request];
   const skipped: SkippedBackend[] = [];
   for (const name of candidates) {
-    const outcome = await start(name, options);
+    const outcome = await start(name, options, request !== "auto" && softwareWebGpu(options));
     if (typeof outcome === "string") {
       if (request !== "auto") {
         throw new BackendError(`backend ${name} is not available: ${outcome}`);
@@ -112,16 +131,23 @@ export async function selectBackend(
       continue;
     }
     log(`backend ${name}: ${outcome.info}`);
-    return { name, skipped, info: outcome.info };
+    return { name, skipped, info: outcome.info, threads: outcome.threads ?? null };
   }
   throw new BackendError(`no backend could start: ${skipped.map((s) => s.name).join(", ")}`);
+}
+
+/** A backend that started: its description and, where known, its CPU threads. */
+interface Started {
+  info: string;
+  threads?: number;
 }
 
 /** Starts one backend; a string is the reason it could not. */
 async function start(
   name: BackendName,
   options: SelectOptions,
-): Promise<{ info: string } | string> {
+  softwareOk: boolean,
+): Promise<Started | string> {
   try {
     switch (name) {
       case "tensorflow-gpu":
@@ -129,9 +155,9 @@ async function start(
       case "tensorflow":
         return await startTfjsNode("@tensorflow/tfjs-node", false);
       case "webgpu":
-        return await startWebGpu();
+        return await startWebGpu(softwareOk);
       case "wasm":
-        return await startWasm(options.wasmThreads ?? 1);
+        return await startWasm(options.wasmThreads!);
       case "cpu":
         return await startCpu();
     }
@@ -180,7 +206,16 @@ async function startTfjsNode(pkg: string, gpu: boolean): Promise<{ info: string 
 /** Adapter descriptions of software renderers, which are slower than wasm. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|basic render|warp/i;
 
-async function startWebGpu(): Promise<{ info: string } | string> {
+function softwareWebGpu(options: SelectOptions): boolean {
+  if (options.allowSoftwareWebGpu !== undefined) return options.allowSoftwareWebGpu;
+  try {
+    return Deno.env.get(WEBGPU_SOFTWARE_ENV) === "1";
+  } catch {
+    return false;
+  }
+}
+
+async function startWebGpu(softwareOk: boolean): Promise<Started | string> {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (gpu == null) return "navigator.gpu is not available in this runtime";
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
@@ -190,16 +225,22 @@ async function startWebGpu(): Promise<{ info: string } | string> {
     .filter((s) => s != null && s !== "").join(" ");
   const fallback = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
     (info as unknown as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter;
-  if (fallback || SOFTWARE_ADAPTER.test(description)) {
-    return `the only WebGPU adapter is a software renderer (${description || "fallback adapter"})`;
+  const software = fallback || SOFTWARE_ADAPTER.test(description);
+  if (software && !softwareOk) {
+    return `the only WebGPU adapter is a software renderer (${description || "fallback adapter"}` +
+      `; ${WEBGPU_SOFTWARE_ENV}=1 lets an explicit --backend webgpu use it)`;
   }
   await import("@tensorflow/tfjs-backend-webgpu");
   const failed = await activate("webgpu");
   if (failed) return failed;
-  return { info: `WebGPU on ${description || "an unnamed adapter"}` };
+  return {
+    info: `WebGPU on ${description || "an unnamed adapter"}${
+      software ? " (software adapter)" : ""
+    }`,
+  };
 }
 
-async function startWasm(threads: number): Promise<{ info: string } | string> {
+async function startWasm(threads: number): Promise<Started | string> {
   registerWasmTrainingKernels();
   if (threads > 1) {
     await startThreadedWasm(threads);
@@ -213,10 +254,11 @@ async function startWasm(threads: number): Promise<{ info: string } | string> {
     info: `tfjs-backend-wasm ${tf.version_core} (XNNPACK${simd ? ", SIMD" : ""}, ` +
       `${count} thread${count === 1 ? "" : "s"}, training kernels: Conv2D gradients, ` +
       `transposed MatMul, Tile, Sum/Mean, MaxPoolGrad, UnsortedSegmentSum)`,
+    threads: count,
   };
 }
 
-async function startCpu(): Promise<{ info: string } | string> {
+async function startCpu(): Promise<Started | string> {
   const failed = await activate("cpu");
   if (failed) return failed;
   // The cpu backend greets Node users with an advert for tfjs-node on its first tensor;
@@ -230,5 +272,5 @@ async function startCpu(): Promise<{ info: string } | string> {
   } finally {
     console.warn = warn;
   }
-  return { info: `tfjs-backend-cpu ${tf.version_core} (plain JavaScript)` };
+  return { info: `tfjs-backend-cpu ${tf.version_core} (plain JavaScript)`, threads: 1 };
 }

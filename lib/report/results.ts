@@ -44,6 +44,8 @@ export interface RunRecord {
   backend: string;
   /** Why each backend tried before it was skipped. */
   backendsSkipped: { name: string; reason: string }[];
+  /** CPU threads the backend computed on (`--threads`); absent in runs before it existed. */
+  threads?: number | null;
   startedAt: string;
   finishedAt: string;
   versions: Record<string, string>;

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { KOCH_105, STANDARD_35, towerFlops } from "../../lib/models/koch.ts";
 import { UsageError } from "../../lib/cli.ts";
 import {
+  benchMarkdown,
   type BenchRow,
   embedFlops,
   layerFlops,
   parseBenchArgs,
   ratioVsCpu,
+  ratioVsPytorch,
   trainStepFlops,
 } from "../../scripts/bench.ts";
 
@@ -32,7 +34,13 @@ Deno.test("a training step costs forward, weight gradients and all input gradien
 Deno.test("bench flags: subsets, counts, and errors that name the bad flag", () => {
   const all = parseBenchArgs([]);
   assert.deepEqual(all.backends, ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"]);
-  assert.deepEqual(all.models, ["koch-105", "standard"]);
+  assert.deepEqual(all.models, ["koch-105", "standard", "triplet"]);
+  assert.equal(all.reference, undefined);
+  assert.equal(parseBenchArgs(["--reference", "pytorch"]).reference, "pytorch");
+  assert.throws(
+    () => parseBenchArgs(["--reference", "jax"]),
+    /unknown value "jax" for --reference/,
+  );
   assert.equal(all.steps, 3);
   const some = parseBenchArgs(["--backends", "wasm,cpu", "--steps", "5", "--models", "standard"]);
   assert.deepEqual(some.backends, ["wasm", "cpu"]);
@@ -65,6 +73,30 @@ Deno.test("speed ratios compare each backend with cpu on the same net and phase"
   assert.equal(ratioVsCpu(r("wasm", 2000), rows), "3.5x");
   assert.equal(ratioVsCpu(r("wasm", null), rows), "");
   assert.equal(ratioVsCpu(rows[0], [rows[0]]), "");
+});
+
+Deno.test("the vs PyTorch column compares each tfjs row with PyTorch on the same net, phase and batch", () => {
+  const r = (backend: "pytorch" | "wasm", ms: number | null, batch = 32): BenchRow => ({
+    backend,
+    model: "standard",
+    phase: "train",
+    batch,
+    ms_per_step: ms,
+    pairs_per_s: null,
+    gflop_per_s: null,
+    images_per_s: null,
+    steps: 1,
+    ms_min: ms,
+    note: "",
+  });
+  const rows = [r("wasm", 200), r("pytorch", 50)];
+  assert.equal(ratioVsPytorch(rows[0], rows), "0.25x");
+  assert.equal(ratioVsPytorch(rows[1], rows), "", "no ratio on PyTorch's own row");
+  assert.equal(ratioVsPytorch(r("wasm", 200, 64), rows), "", "a different batch is not compared");
+  assert.equal(ratioVsPytorch(rows[0], [rows[0]]), "");
+  const md = benchMarkdown(rows, [], { cpu: "x", cores: 2, deno: "2", tfjs: "4", date: "d" });
+  assert.match(md, /\| vs cpu \| vs PyTorch \| note \|/);
+  assert.match(md, /\| wasm \| standard \| train \| 32 \| 200 \|.*\| 0\.25x \| {2}\|/);
 });
 
 Deno.test("the bench exits 2 with a message on an unknown flag", async () => {

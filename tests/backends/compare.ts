@@ -1,19 +1,21 @@
 /** Helpers for running the same computation on two backends and comparing the numbers. */
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendName, selectBackend } from "../../lib/backends/select.ts";
+import { type BackendName, selectBackend, type SelectOptions } from "../../lib/backends/select.ts";
 import { Rng } from "../../lib/rng.ts";
 
 /** Runs `f` on `backend` and returns its results as plain arrays (tensors are disposed). */
 export async function runOn(
   backend: BackendName,
   f: () => tf.Tensor | tf.Tensor[],
+  options: SelectOptions = {},
 ): Promise<Float32Array[]> {
-  await selectBackend(backend);
+  await selectBackend(backend, undefined, options);
   const out = tf.tidy(() => {
     const r = f();
     return Array.isArray(r) ? r : [r];
   });
-  const arrays = out.map((t) => t.dataSync() as Float32Array);
+  // data(), not dataSync(): WebGPU reads back asynchronously only (its sync path needs a canvas).
+  const arrays = await Promise.all(out.map(async (t) => await t.data() as Float32Array));
   tf.dispose(out);
   return arrays;
 }

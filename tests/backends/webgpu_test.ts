@@ -1,0 +1,127 @@
+/**
+ * The WebGPU backend checked without a GPU: on a software adapter (llvmpipe through Vulkan)
+ * its kernels compute what a real GPU's would, so gradients and a few training steps are
+ * compared with the cpu backend here. Skipped, with the reason, where no adapter exists.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import {
+  BackendError,
+  selectBackend,
+  type SelectOptions,
+  WEBGPU_SOFTWARE_ENV,
+} from "../../lib/backends/select.ts";
+import { buildSiameseHead, buildTower, type TowerSpec } from "../../lib/models/koch.ts";
+import { Rng } from "../../lib/rng.ts";
+import { relativeError, runOn, uniformValues } from "./compare.ts";
+import { allOpGrads, towerOpGrads } from "../../lib/backends/grad_checks.ts";
+
+async function adapterMissing(): Promise<string | undefined> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (gpu == null) return "navigator.gpu is not available in this runtime";
+  const adapter = await gpu.requestAdapter();
+  return adapter == null ? "navigator.gpu.requestAdapter() returned no adapter" : undefined;
+}
+
+const MISSING = await adapterMissing();
+if (MISSING) console.warn(`webgpu_test: WebGPU tests skipped: ${MISSING}`);
+
+const SOFTWARE: SelectOptions = { allowSoftwareWebGpu: true };
+
+Deno.test({
+  name: "gradients of the towers' layers and of every loss op match cpu on webgpu",
+  ignore: MISSING !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    for (const [name, f] of [["tower", towerOpGrads], ["losses", allOpGrads]] as const) {
+      const expected = await runOn("cpu", f);
+      const actual = await runOn("webgpu", f, SOFTWARE);
+      for (let i = 0; i < expected.length; i++) {
+        const err = relativeError(actual[i], expected[i]);
+        assert.ok(err < 1e-4, `${name} result ${i}: relative error ${err.toExponential(2)}`);
+      }
+    }
+  },
+});
+
+/** A tower with every layer kind of the standard net (conv, batch norm, ReLU, pool, dense). */
+const TINY: TowerSpec = {
+  name: "tiny",
+  inputSize: 14,
+  convs: [{ filters: 4, kernel: 3, pool: true }, { filters: 8, kernel: 3, pool: true }],
+  dense: 16,
+  denseActivation: "sigmoid",
+  batchNorm: true,
+  init: "he",
+};
+
+/** Loss of each of `steps` SGD steps of the tiny Siamese net on `backend`, same init and data. */
+async function trainTiny(backend: "cpu" | "webgpu", steps: number): Promise<number[]> {
+  await selectBackend(backend, undefined, SOFTWARE);
+  const rng = new Rng(3, "webgpu tiny");
+  const tower = buildTower(TINY, rng.fork("tower"));
+  const head = buildSiameseHead(TINY, rng.fork("head"));
+  const pairs = 8;
+  const s = TINY.inputSize;
+  const images = tf.tensor4d(uniformValues(2 * pairs * s * s, "webgpu images"), [
+    2 * pairs,
+    s,
+    s,
+    1,
+  ]);
+  const labels = tf.tensor2d(Array.from({ length: pairs }, (_, i) => i % 2), [pairs, 1]);
+  const optimizer = tf.train.sgd(0.1);
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    const loss = optimizer.minimize(() => {
+      const [h1, h2] = tf.split(tower.apply(images, { training: true }) as tf.Tensor2D, 2);
+      const logits = head.apply(tf.abs(tf.sub(h1, h2))) as tf.Tensor2D;
+      return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+    }, true)!;
+    losses.push((await loss.data())[0]);
+    loss.dispose();
+  }
+  optimizer.dispose();
+  tower.dispose();
+  head.dispose();
+  tf.dispose([images, labels]);
+  return losses;
+}
+
+Deno.test({
+  name: "a tiny Siamese net with batch norm trains on webgpu with falling loss, as on cpu",
+  ignore: MISSING !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const cpu = await trainTiny("cpu", 8);
+    const webgpu = await trainTiny("webgpu", 8);
+    assert.ok(webgpu[7] < 0.9 * webgpu[0], `webgpu loss did not fall: ${webgpu.join(", ")}`);
+    for (let i = 0; i < cpu.length; i++) {
+      const rel = Math.abs(webgpu[i] - cpu[i]) / cpu[i];
+      assert.ok(rel < 1e-3, `step ${i}: webgpu ${webgpu[i]} vs cpu ${cpu[i]}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "a software adapter needs the explicit allowance, and auto never takes it",
+  ignore: MISSING !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const adapter = await navigator.gpu.requestAdapter();
+    const info = (adapter as unknown as { info?: { description?: string } }).info;
+    if (!/llvmpipe|lavapipe|swiftshader/i.test(info?.description ?? "")) return; // a real GPU
+    await assert.rejects(
+      selectBackend("webgpu", undefined, { allowSoftwareWebGpu: false }),
+      (e: unknown) => e instanceof BackendError && e.message.includes(WEBGPU_SOFTWARE_ENV),
+    );
+    const auto = await selectBackend("auto", undefined, SOFTWARE);
+    assert.notEqual(auto.name, "webgpu");
+    assert.match(auto.skipped.find((s) => s.name === "webgpu")!.reason, /software renderer/);
+    const explicit = await selectBackend("webgpu", undefined, SOFTWARE);
+    assert.match(explicit.info, /software adapter/);
+  },
+});

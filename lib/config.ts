@@ -7,11 +7,11 @@ import { UsageError } from "./cli.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 import type { RunSlice } from "./training/run_slice.ts";
 
-/** Profiles of CONTRACT.md. */
+/** Profiles of docs/interface.md. */
 export const PROFILES = ["quick", "standard", "paper"] as const;
 export type Profile = typeof PROFILES[number];
 
-/** Experiments of CONTRACT.md, in the order `reproduce` runs them. */
+/** Experiments of docs/interface.md, in the order `reproduce` runs them. */
 export const EXPERIMENTS = ["baseline", "siamese", "triplet", "mnist"] as const;
 export type ExperimentName = typeof EXPERIMENTS[number];
 

@@ -1,6 +1,6 @@
 /**
  * `deno task reproduce`: runs the paper's experiments on a profile and writes
- * `results/<profile>/` (CONTRACT.md). Exit 0 success, 1 an experiment failed, 2 bad usage
+ * `results/<profile>/` (docs/interface.md). Exit 0 success, 1 an experiment failed, 2 bad usage
  * or bad input.
  */
 import * as tf from "@tensorflow/tfjs-core";

@@ -1,5 +1,5 @@
 /**
- * The fixed alphabet split of CONTRACT.md, in one place. Training uses only
+ * The fixed alphabet split of docs/interface.md, in one place. Training uses only
  * `images_background`; validation and test partition `images_evaluation`, and the test
  * alphabets are exactly those of Lake et al.'s 20 official runs.
  */

@@ -1,5 +1,5 @@
 /**
- * One-shot episodes, exactly as CONTRACT.md defines the protocols. A trial is a query
+ * One-shot episodes, exactly as docs/interface.md defines the protocols. A trial is a query
  * image and one support image per candidate class; the layout is written down here and
  * asserted by `checkTask`:
  *
@@ -14,7 +14,7 @@ import { TEST_ALPHABETS } from "../data/splits.ts";
 import type { Mnist } from "../data/mnist.ts";
 import type { Rng } from "../rng.ts";
 
-/** Protocol names of CONTRACT.md. */
+/** Protocol names of docs/interface.md. */
 export type Protocol = "lake-runs" | "koch-400" | "n-way" | "mnist-400";
 
 /** One N-way one-shot trial. */

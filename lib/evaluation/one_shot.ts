@@ -2,7 +2,7 @@
  * Scoring one-shot tasks. A scorer gives every candidate of a trial a similarity to the
  * query (higher = more likely the same class). A trial is correct only when the right
  * candidate's score is strictly above every other's: a tie is never broken toward the
- * right answer (CONTRACT.md), so a constant scorer is scored at 0, below chance, and a
+ * right answer (docs/interface.md), so a constant scorer is scored at 0, below chance, and a
  * random one at chance.
  */
 import { mean, rollup } from "d3-array";

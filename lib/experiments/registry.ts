@@ -1,5 +1,5 @@
 /**
- * The experiments `reproduce` can run, by CONTRACT.md name, in the order they run.
+ * The experiments `reproduce` can run, by the name docs/interface.md gives, in the order they run.
  */
 import type { ExperimentName } from "../config.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";

@@ -1,7 +1,7 @@
 /**
  * Figures as files. A figures folder holds one copy of plotly.js (`plotly.min.js`), one
  * `<name>.html` page per figure that loads it by a relative path (so the folder opens offline,
- * as CONTRACT.md asks of `figures/*.html`, and can be moved or zipped whole), an `index.html`
+ * as docs/interface.md says of `figures/*.html`, and can be moved or zipped whole), an `index.html`
  * drawing every figure of the folder, and a PNG of each figure rendered by a headless Chromium
  * when one is installed. A missing Chromium only skips the PNGs; it never fails a run.
  * Inlining plotly.js in every page cost 4.56 MB per figure (36 MB for a quick run).

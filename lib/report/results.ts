@@ -1,5 +1,5 @@
 /**
- * The results folder of CONTRACT.md: `one_shot.csv`, `verification.csv`, `run.json`,
+ * The results folder of docs/interface.md: `one_shot.csv`, `verification.csv`, `run.json`,
  * `report.md`. A folder holds one run (`run_identity.ts`): an `--only` rerun of the same run
  * replaces the rows of the experiments it attempted and keeps the others. Every file is
  * written atomically; `run.json`'s `status` says whether the set is complete.

@@ -1,5 +1,5 @@
 /**
- * Result rows and their CSV and Markdown forms. Column orders are CONTRACT.md's; new
+ * Result rows and their CSV and Markdown forms. Column orders are docs/interface.md's; new
  * columns may only be appended. CSV syntax (quoting, parsing) is d3-dsv's; the number
  * formats per column are ours.
  */

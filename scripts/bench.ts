@@ -268,18 +268,13 @@ function measureTrain(model: BenchModel, steps: number, warmup: number, seed: nu
   const optimizer = tf.train.sgd(0.01);
   try {
     return timeSteps(
-      () => {
-        const loss = optimizer.minimize(() => {
-          // Both images of every pair go through the shared tower in one batch.
-          const h = tower.apply(images, { training: true }) as tf.Tensor2D;
-          const [h1, h2] = tf.split(h, 2);
-          const logits = head.apply(tf.abs(tf.sub(h1, h2))) as tf.Tensor2D;
-          return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
-        }, true)!;
-        const value = loss.dataSync()[0];
-        loss.dispose();
-        if (!Number.isFinite(value)) throw new Error(`training loss is ${value}`);
-      },
+      minimizeStep(optimizer, () => {
+        // Both images of every pair go through the shared tower in one batch.
+        const h = tower.apply(images, { training: true }) as tf.Tensor2D;
+        const [h1, h2] = tf.split(h, 2);
+        const logits = head.apply(tf.abs(tf.sub(h1, h2))) as tf.Tensor2D;
+        return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+      }),
       steps,
       warmup,
     );
@@ -288,6 +283,16 @@ function measureTrain(model: BenchModel, steps: number, warmup: number, seed: nu
     for (const m of [tower, head] as tfl.LayersModel[]) m.dispose();
     tf.dispose([images, labels]);
   }
+}
+
+/** One optimizer step on `loss`, as a timed step: a non-finite loss is an error. */
+function minimizeStep(optimizer: tf.Optimizer, loss: () => tf.Scalar): () => void {
+  return () => {
+    const value = optimizer.minimize(loss, true)!;
+    const v = value.dataSync()[0];
+    value.dispose();
+    if (!Number.isFinite(v)) throw new Error(`training loss is ${v}`);
+  };
 }
 
 /**
@@ -320,17 +325,12 @@ function measureTripletTrain(
   const optimizer = tf.train.sgd(0.01);
   try {
     return timeSteps(
-      () => {
-        const loss = optimizer.minimize(() => {
-          const d = squaredL2Pairwise(net.apply(images, { training: true }) as tf.Tensor2D);
-          const hardestPositive = tf.max(tf.mul(d, same), 1);
-          const hardestNegative = tf.min(tf.add(d, tf.mul(same, 1e9)), 1);
-          return tf.mean(tf.relu(tf.add(tf.sub(hardestPositive, hardestNegative), model.margin!)));
-        }, true)!;
-        const value = loss.dataSync()[0];
-        loss.dispose();
-        if (!Number.isFinite(value)) throw new Error(`training loss is ${value}`);
-      },
+      minimizeStep(optimizer, () => {
+        const d = squaredL2Pairwise(net.apply(images, { training: true }) as tf.Tensor2D);
+        const hardestPositive = tf.max(tf.mul(d, same), 1);
+        const hardestNegative = tf.min(tf.add(d, tf.mul(same, 1e9)), 1);
+        return tf.mean(tf.relu(tf.add(tf.sub(hardestPositive, hardestNegative), model.margin!)));
+      }),
       steps,
       warmup,
     );

@@ -321,17 +321,18 @@ async function loadSplit(
         `SIAMESE_CACHE_DIR at another folder.`,
     );
   }
+  // Checked whether decoded now or read from the cache: a cache is only ever written after
+  // this check, but it is a file anyone can replace.
+  const check = (d: { header: CacheHeader; packed: Uint8Array }) =>
+    checkDigests(
+      zipPath,
+      splitDigests({ alphabets: d.header.alphabets, packed: d.packed }, PACKED_IMAGE_BYTES),
+      EXPECTED_CONTENT[name],
+    );
   let decoded = await readCache(cachePath, name, sourceSha256);
   if (!decoded) {
     decoded = decodeSplitZip(name, zipBytes, sourceSha256, progress);
-    checkDigests(
-      zipPath,
-      splitDigests(
-        { alphabets: decoded.header.alphabets, packed: decoded.packed },
-        PACKED_IMAGE_BYTES,
-      ),
-      EXPECTED_CONTENT[name],
-    );
+    check(decoded);
     try {
       await writeFileAtomic(cachePath, encodeCache(decoded.header, decoded.packed));
     } catch (err) {
@@ -341,15 +342,7 @@ async function loadSplit(
       );
     }
   } else {
-    // A cache is only ever written after this check, but it is a file anyone can replace.
-    checkDigests(
-      zipPath,
-      splitDigests(
-        { alphabets: decoded.header.alphabets, packed: decoded.packed },
-        PACKED_IMAGE_BYTES,
-      ),
-      EXPECTED_CONTENT[name],
-    );
+    check(decoded);
   }
   return buildSplit(name, decoded.header, decoded.packed, size);
 }

@@ -151,6 +151,11 @@ export function tripletHash(config: RunConfig, miner: string): string {
       collapsePatience: t.collapsePatience,
       verificationPairs: config.evaluation.verificationPairs,
       maxSeconds: t.maxSeconds,
+      // Set by one-shot-only slices only (fewer validation tasks pick other best weights);
+      // named only when set, so the profiles' hashes stay what they were.
+      ...(t.validationTrialsPerAlphabet === undefined
+        ? {}
+        : { validationTrialsPerAlphabet: t.validationTrialsPerAlphabet }),
     },
   });
 }

@@ -128,13 +128,19 @@ export function applySlice(config: RunConfig, flags: SliceFlags, backend: string
   const skipped: string[] = [];
   if (oneShot) {
     siamese.validationTrialsPerAlphabet = SLICE_VALIDATION_TRIALS;
+    triplet.validationTrialsPerAlphabet = SLICE_VALIDATION_TRIALS;
+    const validation = `validation on ${
+      10 * SLICE_VALIDATION_TRIALS
+    } tasks instead of 320 (${SLICE_VALIDATION_TRIALS} per validation alphabet)`;
     skipped.push(
-      `siamese: validation on ${
-        10 * SLICE_VALIDATION_TRIALS
-      } tasks instead of 320 (${SLICE_VALIDATION_TRIALS} per validation alphabet)`,
+      `siamese: ${validation}`,
       "siamese: verification (Table 1 row of the main model)",
       "siamese: the Table 1 fixed-pool models",
       "siamese: the N-way curve",
+      `triplet: ${validation}`,
+      "triplet: verification (its rows and ROC)",
+      "triplet: the gallery check (it needs the verification threshold)",
+      "triplet: the N-way curve",
     );
   }
   config.slice = { ...flags, evaluation: oneShot ? "one-shot" : "full", skipped };

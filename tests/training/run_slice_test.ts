@@ -82,7 +82,14 @@ Deno.test("a 105x105 slice on a CPU backend evaluates one-shot only and says wha
   applySlice(config, { maxMinutes: 10 }, "wasm");
   assert.equal(config.slice!.evaluation, "one-shot");
   assert.equal(config.siamese.validationTrialsPerAlphabet, SLICE_VALIDATION_TRIALS);
+  assert.equal(config.triplet.validationTrialsPerAlphabet, SLICE_VALIDATION_TRIALS);
   assert.ok(config.slice!.skipped.some((s) => /N-way curve/.test(s)));
+  for (const part of ["validation on 20 tasks", "verification", "gallery check", "N-way curve"]) {
+    assert.ok(
+      config.slice!.skipped.some((s) => s.startsWith("triplet: ") && s.includes(part)),
+      `triplet: ${part}`,
+    );
+  }
   assert.ok(config.slice!.skipped.some((s) => /Table 1 fixed-pool/.test(s)));
   assert.match(describeSlice(config.slice!), /at most 10 min of training per model/);
 

@@ -69,12 +69,12 @@ export interface TrainingConfig {
    * the whole batch. The step's gradient is the same either way, up to float rounding.
    */
   chunkImages?: number;
+  /** Validation trials per validation alphabet; unset = 32 (320 tasks, section 3.2). Slices lower it. */
+  validationTrialsPerAlphabet?: number;
 }
 
 /** The Siamese net with binary cross-entropy (paper sections 3-4). All pairs inside a P x K batch are used. */
 export interface SiameseConfig extends TrainingConfig {
-  /** Validation trials per validation alphabet; unset = 32 (320 tasks, section 3.2). Slices lower it. */
-  validationTrialsPerAlphabet?: number;
   /** Weight of a same-alphabet negative pair relative to another negative (1 = none). */
   sameAlphabetWeight: number;
   /** Focal exponent gamma on the pair weights (0 = the paper's plain cross-entropy; see siamese_loss.ts). */

@@ -33,6 +33,7 @@ import { gitCommit, versions } from "../lib/report/versions.ts";
 import type { Figure } from "../lib/report/figure.ts";
 import {
   applySlice,
+  checkChunking,
   describeSlice,
   parseSliceFlags,
   type SliceFlags,
@@ -61,7 +62,8 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    (a 105x105 slice on a CPU backend reports lake-runs and
                                    koch-400 only; report.md names what it skipped)
   --chunk N                        images per chunk of a memory-bounded training step (same
-                                   gradient; the paper profile uses 16)
+                                   gradient; the paper profile uses 16); refused for towers
+                                   with convolutional batch norm (standard's Siamese, quick's)
   --help                           this text
 
 Environment: OMNIGLOT_DIR names a folder with images_background.zip, images_evaluation.zip
@@ -118,7 +120,9 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
       );
     }
   }
-  parseOnly(v.only); // validates names
+  const only = parseOnly(v.only); // validates names
+  const slice = parseSliceFlags(v);
+  checkChunking(resolveConfig(v.profile!), only, slice);
   return {
     profile: v.profile!,
     only: v.only,
@@ -127,7 +131,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     seed,
     out: v.out,
     force: v.force!,
-    slice: parseSliceFlags(v),
+    slice,
     help: v.help!,
   };
 }

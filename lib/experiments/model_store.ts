@@ -16,7 +16,9 @@
  * ```
  *
  * A model is reused when its record's `configHash` equals the hash of the configuration now
- * asked for; the hashes are what older runs wrote, so their saved models stay valid.
+ * asked for; the hashes are what older runs wrote, so their saved models stay valid. The record
+ * also keeps the sha256 of the model's files (model_checksums.ts): a model whose files no
+ * longer match is retrained with a warning, never reused.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { RunConfig, SiameseConfig } from "../config.ts";
@@ -26,6 +28,12 @@ import type { HistoryPoint } from "../training/checkpoint.ts";
 import type { CollapseRecord } from "../training/collapse.ts";
 import type { TrainResult } from "../training/loop.ts";
 import { loadLayersModel, saveLayersModel } from "../training/model_io.ts";
+import {
+  ModelChecksumError,
+  type ModelChecksums,
+  modelChecksums,
+  verifyModelChecksums,
+} from "./model_checksums.ts";
 import type { TripletKindsPoint } from "../training/triplet_training.ts";
 
 /** Method name of the main Siamese model's rows. */
@@ -151,6 +159,11 @@ export function tripletHash(config: RunConfig, miner: string): string {
       collapsePatience: t.collapsePatience,
       verificationPairs: config.evaluation.verificationPairs,
       maxSeconds: t.maxSeconds,
+      // Set by one-shot-only slices only (fewer validation tasks pick other best weights);
+      // named only when set, so the profiles' hashes stay what they were.
+      ...(t.validationTrialsPerAlphabet === undefined
+        ? {}
+        : { validationTrialsPerAlphabet: t.validationTrialsPerAlphabet }),
     },
   });
 }
@@ -162,6 +175,8 @@ export interface SiameseMeta {
   config: SiameseConfig | (SiameseConfig & { table1Point: Table1Point });
   training: Omit<TrainResult, "history"> & { pairsPerStep: number; params: number };
   history: HistoryPoint[];
+  /** sha256 of the files of `SIAMESE_FORMAT.netFiles`, in the file only (absent before). */
+  sha256?: ModelChecksums;
 }
 
 /** What `training.json` beside a saved triplet embedding holds. */
@@ -183,6 +198,8 @@ export interface TripletTrainingRecord {
   kinds: TripletKindsPoint[];
   collapse?: CollapseRecord;
   backend: string;
+  /** sha256 of the files of `TRIPLET_FORMAT.netFiles`, in the file only (absent before). */
+  sha256?: ModelChecksums;
 }
 
 /** How one kind of model is written and read. */
@@ -191,7 +208,14 @@ export interface ModelFormat<Net, Meta extends { configHash: string }> {
   metaFile: string;
   /** Weight files that must be beside it. */
   weightFiles: string[];
+  /** Every file of the saved net, whose sha256 the record keeps. */
+  netFiles: string[];
+  /** Save the net, then the record with the sha256 of its files. */
   save(net: Net, dir: string, meta: Meta): Promise<void>;
+  /**
+   * Load a saved net and its record (without the checksums, as `train` returned it).
+   * @throws {ModelChecksumError} when a file does not match the sha256 recorded for it.
+   */
   load(dir: string): Promise<{ net: Net; meta: Meta }>;
   dispose(net: Net): void;
 }
@@ -200,13 +224,21 @@ export interface ModelFormat<Net, Meta extends { configHash: string }> {
 export const SIAMESE_FORMAT: ModelFormat<SiameseNet, SiameseMeta> = {
   metaFile: "siamese.json",
   weightFiles: ["tower/model.json", "head/model.json"],
+  netFiles: ["tower/model.json", "tower/weights.bin", "head/model.json", "head/weights.bin"],
   async save(net, dir, meta) {
     await saveLayersModel(net.tower, `${dir}/tower`);
     await saveLayersModel(net.head, `${dir}/head`);
-    await writeFileAtomic(`${dir}/siamese.json`, JSON.stringify(meta, null, 2) + "\n");
+    const sha256 = await modelChecksums(dir, SIAMESE_FORMAT.netFiles);
+    await writeFileAtomic(
+      `${dir}/siamese.json`,
+      JSON.stringify({ ...meta, sha256 }, null, 2) + "\n",
+    );
   },
   async load(dir) {
-    const meta = JSON.parse(await Deno.readTextFile(`${dir}/siamese.json`)) as SiameseMeta;
+    const { sha256, ...meta } = JSON.parse(
+      await Deno.readTextFile(`${dir}/siamese.json`),
+    ) as SiameseMeta;
+    await verifyModelChecksums(dir, sha256, "siamese.json");
     const tower = await loadLayersModel(`${dir}/tower`);
     return { net: { tower, head: await loadLayersModel(`${dir}/head`) }, meta };
   },
@@ -220,14 +252,17 @@ export const SIAMESE_FORMAT: ModelFormat<SiameseNet, SiameseMeta> = {
 export const TRIPLET_FORMAT: ModelFormat<tfl.LayersModel, TripletTrainingRecord> = {
   metaFile: "training.json",
   weightFiles: ["model.json"],
+  netFiles: ["model.json", "weights.bin"],
   async save(model, dir, record) {
     await saveLayersModel(model, dir);
-    await writeFileAtomic(`${dir}/training.json`, JSON.stringify(record, null, 1));
+    const sha256 = await modelChecksums(dir, TRIPLET_FORMAT.netFiles);
+    await writeFileAtomic(`${dir}/training.json`, JSON.stringify({ ...record, sha256 }, null, 1));
   },
   async load(dir) {
-    const meta = JSON.parse(
+    const { sha256, ...meta } = JSON.parse(
       await Deno.readTextFile(`${dir}/training.json`),
     ) as TripletTrainingRecord;
+    await verifyModelChecksums(dir, sha256, "training.json");
     return { net: await loadLayersModel(dir), meta };
   },
   dispose(model) {
@@ -303,7 +338,11 @@ export async function reuseOrTrain<Net, Meta extends { configHash: string }>(
       log(`  ${label}: the saved model in ${dir} has another configuration; retraining`);
     } catch (err) {
       log(
-        `  ${label}: cannot load the saved model in ${dir} (${(err as Error).message}); retraining`,
+        err instanceof ModelChecksumError
+          ? `  warning: ${label}: ${err.message}; retraining it instead of reusing it`
+          : `  ${label}: cannot load the saved model in ${dir} (${
+            (err as Error).message
+          }); retraining`,
       );
     }
   }

@@ -3,14 +3,14 @@
  * beside Koch et al.'s Siamese net: learn f(x) on the unit sphere so that
  * ||f(a) - f(p)||^2 + alpha < ||f(a) - f(n)||^2, mining the triplets inside P x K batches of
  * the background alphabets; then answer one-shot trials by the nearest support embedding
- * and verification by a distance threshold k chosen on validation pairs.
+ * and verification by a distance threshold k chosen on validation pairs. A 105x105 slice on a
+ * CPU backend scores lake-runs and koch-400 only, as the Siamese experiment does (run_slice.ts).
  *
  * One model per miner of `config.triplet.miners`; `model_store.ts` decides where each
  * lives and when a saved one is reused. Rows use the run's shared episodes and
  * verification pairs, so they compare trial for trial with the Siamese rows.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { ImageSet } from "../data/images.ts";
 import type { Omniglot } from "../data/omniglot.ts";
 import { distanceByName } from "../distances/by_name.ts";
 import type { Distance } from "../distances/distance.ts";
@@ -20,13 +20,10 @@ import {
   embeddingScores,
   type EmbeddingVerification,
   embeddingVerification,
-  modelEmbedder,
 } from "../evaluation/embedding_eval.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow, verificationRow } from "../evaluation/rows.ts";
 import { verificationSets } from "../evaluation/verification.ts";
-import { Gallery } from "../gallery.ts";
-import { embeddingDimension } from "../models/embedding.ts";
 import {
   nWayCurveFigure,
   rocFigure,
@@ -43,7 +40,10 @@ import {
   tripletMethod,
   type TripletTrainingRecord,
 } from "./model_store.ts";
+import { type GalleryCheck, galleryCheck } from "./triplet_gallery.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
+
+export { type GalleryCheck, tripletGallery } from "./triplet_gallery.ts";
 
 /** A trained (or reloaded) model of one miner. */
 export interface TripletModel {
@@ -121,23 +121,15 @@ export function tripletOneShotRows(
   );
 }
 
-/** The gallery check of a model on the first official run. */
-export type GalleryCheck = {
-  run: string;
-  enrolled: number;
-  identified: number;
-  verifiedSame: number;
-  queries: number;
-};
-
 /** One miner's model as `run.json` records it: its training record and its scores. */
 export type TripletModelDetails = TripletTrainingRecord & {
   reused: boolean;
   /** lake-runs and koch-400 accuracy, percent. */
   lakeRuns: number;
   koch400: number;
-  verification: EmbeddingVerification["result"] & { threshold: number };
-  gallery: GalleryCheck;
+  /** Undefined in a one-shot-only slice (run_slice.ts), as is the gallery check. */
+  verification?: EmbeddingVerification["result"] & { threshold: number };
+  gallery?: GalleryCheck;
   embeddedImages: number;
 };
 
@@ -149,12 +141,19 @@ export type TripletDetails = {
   margin: number;
   embeddingDim: number;
   batch: { characters: number; drawings: number; perAlphabet: number };
-  verificationPairs: { validation: number; test: number };
+  /** Undefined in a one-shot-only slice. */
+  verificationPairs?: { validation: number; test: number };
   /** By method name (`triplet-<miner>`). */
   models: Record<string, TripletModelDetails>;
+  /** Parts of the evaluation a bounded slice skipped, named for the report. */
+  skipped?: string[];
 };
 
-/** Trains (or reloads) one embedding per miner and scores each on every protocol. */
+/**
+ * Trains (or reloads) one embedding per miner and scores each on every protocol; in a
+ * one-shot-only slice on lake-runs and koch-400 alone (no verification pairs, no gallery
+ * check: it needs their threshold, no n-way curve).
+ */
 export async function run(
   context: ExperimentContext,
 ): Promise<ExperimentResult<TripletDetails>> {
@@ -162,7 +161,8 @@ export async function run(
   if (config.miners.length === 0) throw new RangeError("triplet: config.triplet.miners is empty");
   const omniglot = await context.data.omniglot();
   const tasks = await context.data.tasks();
-  const pairs = verificationSets(
+  const oneShotOnly = context.config.slice?.evaluation === "one-shot";
+  const pairs = oneShotOnly ? undefined : verificationSets(
     omniglot.evaluation,
     context.config.seed,
     context.config.evaluation.verificationPairs,
@@ -181,32 +181,37 @@ export async function run(
     const obtained = await obtainTripletModel({ context, omniglot, miner });
     models.push(obtained);
     const cache = EmbeddingCache.forModel(obtained.model);
-    const rows = tripletOneShotRows(tasks, { cache, distance: obtained.distance, method });
+    const rows = tripletOneShotRows(oneShotOnly ? { ...tasks, nWay: [] } : tasks, {
+      cache,
+      distance: obtained.distance,
+      method,
+    });
     oneShot.push(...rows);
-    const verified = embeddingVerification(omniglot.evaluation.images, pairs, {
+    const verified = pairs && embeddingVerification(omniglot.evaluation.images, pairs, {
       cache,
       distance: obtained.distance,
     });
-    rocs.push({ method, result: verified });
-    const pk = config.batchCharacters * config.batchDrawings;
-    verification.push(verificationRow(verified.result, {
-      experiment: "triplet",
-      method,
-      // The pairs whose distances the training batches held.
-      trainPairs: obtained.record.steps * (pk * (pk - 1)) / 2,
-      distortions: config.distortions,
-      threshold: verified.threshold,
-    }));
+    if (verified) {
+      rocs.push({ method, result: verified });
+      const pk = config.batchCharacters * config.batchDrawings;
+      verification.push(verificationRow(verified.result, {
+        experiment: "triplet",
+        method,
+        // The pairs whose distances the training batches held.
+        trainPairs: obtained.record.steps * (pk * (pk - 1)) / 2,
+        distortions: config.distortions,
+        threshold: verified.threshold,
+      }));
+    }
     const lake = rows.find((r) => r.protocol === "lake-runs")!;
     const koch = rows.find((r) => r.protocol === "koch-400")!;
     context.log(
-      `  ${method}: lake-runs ${lake.accuracy.toFixed(2)}%, koch-400 ${
-        koch.accuracy.toFixed(2)
-      }%, ` +
-        `verification ${verified.result.accuracy.toFixed(2)}% at k = ${
-          verified.threshold.toFixed(4)
-        }, ` +
-        `AUC ${verified.result.auc.toFixed(4)}, EER ${verified.result.eer.toFixed(2)}%` +
+      `  ${method}: lake-runs ${lake.accuracy.toFixed(2)}%, koch-400 ${koch.accuracy.toFixed(2)}%` +
+        (verified
+          ? `, verification ${verified.result.accuracy.toFixed(2)}% at k = ${
+            verified.threshold.toFixed(4)
+          }, AUC ${verified.result.auc.toFixed(4)}, EER ${verified.result.eer.toFixed(2)}%`
+          : "") +
         (obtained.reused
           ? " (reused model)"
           : ` (${obtained.record.steps} steps, ${obtained.record.seconds.toFixed(0)} s)`),
@@ -216,12 +221,16 @@ export async function run(
       ...obtained.record,
       lakeRuns: lake.accuracy,
       koch400: koch.accuracy,
-      verification: {
-        ...verified.result,
-        threshold: verified.threshold,
-        validationAccuracy: verified.result.validationAccuracy,
-      },
-      gallery: galleryCheck(obtained, omniglot, verified.threshold),
+      ...(verified
+        ? {
+          verification: {
+            ...verified.result,
+            threshold: verified.threshold,
+            validationAccuracy: verified.result.validationAccuracy,
+          },
+          gallery: galleryCheck(obtained, omniglot, verified.threshold),
+        }
+        : {}),
       embeddedImages: cache.embedded,
     };
   }
@@ -230,14 +239,14 @@ export async function run(
     oneShot,
     verification,
     figures: [
-      rocFigure(rocs),
+      ...(oneShotOnly ? [] : [rocFigure(rocs)]),
       ...models.map((m) =>
         tripletKindsFigure(tripletMethod(m.miner), m.record.kinds, config.margin)
       ),
       validationFigure(
         models.map((m) => ({ method: tripletMethod(m.miner), history: m.record.history })),
       ),
-      nWayCurveFigure(oneShot, "triplet_n_way"),
+      ...(oneShotOnly ? [] : [nWayCurveFigure(oneShot, "triplet_n_way")]),
     ],
     details: {
       imageSize: context.config.evaluation.imageSize,
@@ -250,52 +259,16 @@ export async function run(
         drawings: config.batchDrawings,
         perAlphabet: config.batchPerAlphabet,
       },
-      verificationPairs: { validation: pairs.validation.left.length, test: pairs.test.left.length },
+      ...(pairs
+        ? {
+          verificationPairs: {
+            validation: pairs.validation.left.length,
+            test: pairs.test.left.length,
+          },
+        }
+        : {}),
       models: perMiner,
+      ...(oneShotOnly ? { skipped: context.config.slice!.skipped } : {}),
     },
-  };
-}
-
-/** An empty gallery over a triplet model's embedding, "same" at distance <= `threshold`. */
-export function tripletGallery(model: TripletModel, threshold: number): Gallery {
-  return new Gallery({
-    embed: modelEmbedder(model.model),
-    dimension: embeddingDimension(model.model),
-    distance: model.distance,
-    threshold,
-  });
-}
-
-/**
- * The gallery API on the first official run: enroll its 20 support drawings as 20 new
- * classes (no retraining), identify its 20 queries, verify each query against its answer.
- */
-function galleryCheck(
-  obtained: TripletModel,
-  omniglot: Omniglot,
-  threshold: number,
-): GalleryCheck {
-  const run = omniglot.runs[0];
-  const gallery = tripletGallery(obtained, threshold);
-  const one = (set: ImageSet, i: number): ImageSet => ({
-    size: set.size,
-    count: 1,
-    pixels: set.pixels.subarray(i * set.size * set.size, (i + 1) * set.size * set.size),
-  });
-  for (let c = 0; c < run.training.count; c++) {
-    gallery.enroll(`class${String(c + 1).padStart(2, "0")}`, one(run.training, c));
-  }
-  let identified = 0, verified = 0;
-  run.answers.forEach((answer, q) => {
-    const label = `class${String(answer + 1).padStart(2, "0")}`;
-    if (gallery.identify(one(run.test, q), { top: 1 })[0].label === label) identified++;
-    if (gallery.verify(one(run.test, q), one(run.training, answer)).same) verified++;
-  });
-  return {
-    run: run.name,
-    enrolled: gallery.size,
-    identified,
-    verifiedSame: verified,
-    queries: run.answers.length,
   };
 }

@@ -7,7 +7,7 @@
  * for minutes of training. Such a slice validates on 20 tasks and reports lake-runs and
  * koch-400 only, naming what it skipped in run.json and report.md.
  */
-import type { RunConfig } from "../config.ts";
+import type { ExperimentName, RunConfig } from "../config.ts";
 import { UsageError } from "../cli.ts";
 
 /** The slice flags, validated. */
@@ -65,6 +65,41 @@ export function parseSliceFlags(values: {
 }
 
 /**
+ * Refuse `--chunk` for a run that would train a tower with convolutional batch norm (a
+ * `TowerSpec` with `batchNorm`: one after each convolution). The chunked step runs the
+ * convolutions chunk by chunk, so that batch norm would normalise each chunk with its own
+ * statistics, not the whole batch's; `splitForChunks` (gradient_cache.ts) refuses such a model,
+ * but only at the first training step, after the data is loaded and the baseline has run.
+ * Checked here from the config alone, before any work. Only the experiments that train with
+ * the chunk size count: `siamese` (its tower) and `triplet` (its tower; the embedding batch
+ * norm runs once on the gathered embeddings and is fine).
+ * @throws {UsageError} naming --chunk, the profile, the tower and why.
+ */
+export function checkChunking(
+  config: RunConfig,
+  experiments: readonly ExperimentName[],
+  flags: SliceFlags,
+): void {
+  if (flags.chunkImages === undefined) return;
+  const towers = [
+    { experiment: "siamese" as const, tower: config.siamese.tower },
+    { experiment: "triplet" as const, tower: config.triplet.tower },
+  ].filter((t) => experiments.includes(t.experiment) && t.tower.batchNorm);
+  if (towers.length === 0) return;
+  const named = towers.map((t) => `the ${t.experiment} tower ("${t.tower.name}")`).join(" and ");
+  const others = experiments.filter((e) => !towers.some((t) => t.experiment === e));
+  throw new UsageError(
+    `--chunk ${flags.chunkImages} cannot train the ${config.profile} profile's ` +
+      `${named}: ${towers.length === 1 ? "it has" : "they have"} batch norm after every ` +
+      `convolution, and a chunked step would normalise each chunk with per-chunk batch-norm ` +
+      `statistics instead of the whole batch's, so it would not be the step it replaces. ` +
+      `Leave out --chunk (this ` +
+      `profile's nets fit in memory unchunked)` +
+      (others.length ? `, or run --only ${others.join(",")} with it.` : "."),
+  );
+}
+
+/**
  * Apply `flags` to `config` (in place) for a run on `backend`: every model's steps and
  * training seconds capped, the chunk size set, and for a 105x105 slice on a CPU backend the
  * reduced evaluation. Sets `config.slice` when any flag was given; leaves `config` untouched
@@ -93,13 +128,19 @@ export function applySlice(config: RunConfig, flags: SliceFlags, backend: string
   const skipped: string[] = [];
   if (oneShot) {
     siamese.validationTrialsPerAlphabet = SLICE_VALIDATION_TRIALS;
+    triplet.validationTrialsPerAlphabet = SLICE_VALIDATION_TRIALS;
+    const validation = `validation on ${
+      10 * SLICE_VALIDATION_TRIALS
+    } tasks instead of 320 (${SLICE_VALIDATION_TRIALS} per validation alphabet)`;
     skipped.push(
-      `siamese: validation on ${
-        10 * SLICE_VALIDATION_TRIALS
-      } tasks instead of 320 (${SLICE_VALIDATION_TRIALS} per validation alphabet)`,
+      `siamese: ${validation}`,
       "siamese: verification (Table 1 row of the main model)",
       "siamese: the Table 1 fixed-pool models",
       "siamese: the N-way curve",
+      `triplet: ${validation}`,
+      "triplet: verification (its rows and ROC)",
+      "triplet: the gallery check (it needs the verification threshold)",
+      "triplet: the N-way curve",
     );
   }
   config.slice = { ...flags, evaluation: oneShot ? "one-shot" : "full", skipped };

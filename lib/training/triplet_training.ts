@@ -110,7 +110,11 @@ export async function trainTripletEmbedding(
     rng: rng.fork("random-miner"),
   });
   const monitor = new CollapseMonitor({ loss, patience: config.collapsePatience });
-  const validation = validationTask(options.evaluation, rng.fork("validation"));
+  const validation = validationTask(
+    options.evaluation,
+    rng.fork("validation"),
+    config.validationTrialsPerAlphabet,
+  );
   const batches = rng.fork("batches");
   const kindsEvery = options.kindsEvery ?? 1;
   const kinds: TripletKindsPoint[] = [];

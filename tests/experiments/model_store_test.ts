@@ -89,6 +89,10 @@ Deno.test("the triplet hash changes with the miner and with any triplet setting,
   assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(a, "semi-hard"));
   b.triplet.margin = 0.3;
   assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(b, "batch-hard"));
+  // A one-shot-only slice validates on fewer tasks, which can pick other best weights.
+  const c = resolveConfig("quick");
+  c.triplet.validationTrialsPerAlphabet = 2;
+  assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(c, "batch-hard"));
 });
 
 Deno.test("the model layout: one folder per model under <out>/models", () => {

@@ -2,6 +2,8 @@ import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { resolveConfig } from "../../lib/config.ts";
+import { applySlice } from "../../lib/training/run_slice.ts";
+import { taskImages } from "../../lib/evaluation/features.ts";
 import { INK_MATCHED, run as runMnist } from "../../lib/experiments/mnist.ts";
 import { tripletMethod } from "../../lib/experiments/model_store.ts";
 import { run } from "../../lib/experiments/triplet.ts";
@@ -72,6 +74,54 @@ Deno.test({
       assert.equal(r.paper_accuracy, undefined);
       assert.ok(r.accuracy >= 30 && r.accuracy <= 85, `${r.method} mnist ${r.accuracy}%`);
     }
+    Deno.removeSync(outDir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "a one-shot-only slice scores the triplet embedding on lake-runs and koch-400 only and names what it skipped (issue 17)",
+  ignore: NO_OMNIGLOT,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const backend = await selectBackend("wasm");
+    // What applySlice makes of a 105x105 slice on a CPU backend, on the quick net (3 steps)
+    // so the test takes seconds; before, the experiment still ran verification, the gallery
+    // check and the n-way curve, hours at 105px on a CPU.
+    const paper = resolveConfig("paper");
+    applySlice(paper, { maxSteps: 3 }, "wasm");
+    assert.equal(paper.slice!.evaluation, "one-shot");
+    const config = resolveConfig("quick");
+    applySlice(config, { maxSteps: 3 }, "wasm");
+    config.slice = paper.slice;
+    config.triplet.validationTrialsPerAlphabet = paper.triplet.validationTrialsPerAlphabet;
+    config.triplet.miners = ["batch-hard"];
+    config.triplet.validateEvery = 3;
+    const outDir = tempDir("triplet-slice-test-");
+    const result = await run(
+      experimentContext(config, "triplet", { backend: backend.name, outDir, quiet: true }),
+    );
+    assert.deepEqual(result.oneShot.map((r) => r.protocol), ["lake-runs", "koch-400"]);
+    assert.deepEqual(result.oneShot.map((r) => r.trials), [400, 400]);
+    assert.deepEqual(result.verification, []);
+    assert.deepEqual(result.figures.map((f) => f.name), [
+      "triplet_batch_hard_triplet_kinds",
+      "triplet_validation",
+    ]);
+    const details = result.details;
+    assert.equal(details.verificationPairs, undefined);
+    assert.deepEqual(details.skipped, paper.slice!.skipped);
+    const model = details.models["triplet-batch-hard"];
+    assert.equal(model.steps, 3);
+    assert.equal(model.verification, undefined);
+    assert.equal(model.gallery, undefined);
+    // Exactly the images of lake-runs and koch-400: no verification pair or n-way image.
+    const tasks = await experimentContext(config, "triplet").data.tasks();
+    assert.equal(
+      model.embeddedImages,
+      taskImages(tasks.lakeRuns).size + taskImages(tasks.koch400).size,
+    );
     Deno.removeSync(outDir, { recursive: true });
   },
 });

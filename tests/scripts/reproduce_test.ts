@@ -95,6 +95,30 @@ Deno.test("the paper profile refuses a CPU backend without --force", async () =>
   assert.match(r.stderr, /--force/);
 });
 
+Deno.test("--chunk with a batch-norm tower exits 2 naming --chunk before any work (issue 17)", async () => {
+  // Before, the standard profile's run loaded the data, ran the baseline and failed at the
+  // Siamese net's first step with a ChunkingError (exit 1). An empty OMNIGLOT_DIR makes a run
+  // that gets past the flags stop at once on the data instead, with another message.
+  for (const profile of ["standard", "quick"]) {
+    const out = `${tempDir()}/res`;
+    const r = await reproduce([
+      "--profile",
+      profile,
+      "--backend",
+      "cpu",
+      "--chunk",
+      "8",
+      "--out",
+      out,
+    ], {
+      OMNIGLOT_DIR: tempDir(),
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--chunk 8 cannot train .*per-chunk batch-norm\s+statistics/s);
+    assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
+  }
+});
+
 Deno.test({
   name: "reproduce --profile quick --only baseline writes the contract's files with rows in range",
   ignore: NO_OMNIGLOT,

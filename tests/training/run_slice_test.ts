@@ -6,6 +6,7 @@ import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
 import {
   applySlice,
+  checkChunking,
   describeSlice,
   parseSliceFlags,
   SLICE_VALIDATION_TRIALS,
@@ -81,7 +82,14 @@ Deno.test("a 105x105 slice on a CPU backend evaluates one-shot only and says wha
   applySlice(config, { maxMinutes: 10 }, "wasm");
   assert.equal(config.slice!.evaluation, "one-shot");
   assert.equal(config.siamese.validationTrialsPerAlphabet, SLICE_VALIDATION_TRIALS);
+  assert.equal(config.triplet.validationTrialsPerAlphabet, SLICE_VALIDATION_TRIALS);
   assert.ok(config.slice!.skipped.some((s) => /N-way curve/.test(s)));
+  for (const part of ["validation on 20 tasks", "verification", "gallery check", "N-way curve"]) {
+    assert.ok(
+      config.slice!.skipped.some((s) => s.startsWith("triplet: ") && s.includes(part)),
+      `triplet: ${part}`,
+    );
+  }
   assert.ok(config.slice!.skipped.some((s) => /Table 1 fixed-pool/.test(s)));
   assert.match(describeSlice(config.slice!), /at most 10 min of training per model/);
 
@@ -134,4 +142,43 @@ Deno.test("a bad --max-steps exits 2 before any work, writing nothing", async ()
   assert.equal(r.code, 2);
   assert.match(new TextDecoder().decode(r.stderr), /--max-steps must be a positive integer/);
   assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
+});
+
+Deno.test("--chunk is refused for a tower with convolutional batch norm, naming the flag and why", () => {
+  const standard = resolveConfig("standard");
+  const quick = resolveConfig("quick");
+  const all = ["baseline", "siamese", "triplet", "mnist"] as const;
+  const refused = (config: typeof standard, only: readonly (typeof all)[number][]) => {
+    try {
+      checkChunking(config, only, { chunkImages: 8 });
+    } catch (err) {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, /^--chunk 8 /);
+      assert.match(err.message, /per-chunk batch-norm statistics/);
+      return err.message;
+    }
+    return undefined;
+  };
+  // Standard: the Siamese tower has batch norm after each convolution, the triplet tower none.
+  assert.match(refused(standard, all)!, /siamese tower \("standard"\)/);
+  assert.doesNotMatch(refused(standard, all)!, /triplet tower/);
+  assert.match(refused(standard, all)!, /--only baseline,triplet,mnist/);
+  assert.equal(refused(standard, ["triplet"]), undefined);
+  assert.equal(refused(standard, ["baseline", "mnist"]), undefined);
+  // Quick: both towers have it, so --only triplet is refused too.
+  assert.match(refused(quick, ["triplet"])!, /triplet tower \("quick"\)/);
+  assert.match(refused(quick, all)!, /siamese tower .* and the triplet tower/);
+  // The paper's towers have none (the profile chunks by default); no --chunk, nothing to refuse.
+  assert.equal(refused(resolveConfig("paper"), all), undefined);
+  checkChunking(standard, all, {});
+  // The command line refuses it while parsing, before any folder, backend or data is touched.
+  assert.throws(
+    () => parseReproduceArgs(["--profile", "standard", "--chunk", "8"]),
+    (err: Error) => err instanceof UsageError && /--chunk 8/.test(err.message),
+  );
+  assert.equal(
+    parseReproduceArgs(["--profile", "standard", "--only", "triplet", "--chunk", "8"]).slice
+      .chunkImages,
+    8,
+  );
 });

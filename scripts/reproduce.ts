@@ -236,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(stops.length ? { timeLimit: stops.map((s) => `${s.model}: ${s.message}`) } : {}),
         details: results[name].details,
       };
-      if (stops.length) log(timeLimitWarning(stops));
+      if (stops.length) log(timeLimitWarning(stops, config));
       log(`[${i + 1}/${only.length}] ${name} done in ${formatSeconds(records[name].seconds)}`);
     } catch (err) {
       failed = true;

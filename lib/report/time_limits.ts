@@ -59,21 +59,39 @@ export function timeLimitStops(
   return stops;
 }
 
-/** "training stopped at step X of Y by the time limit; these numbers are not the P profile's". */
+/**
+ * "training stopped at step X of Y by the time limit; these numbers are not the P profile's",
+ * or, when the user asked for a slice with `--max-minutes`, by that bound.
+ */
 export function timeLimitMessage(step: number, of: number, config: RunConfig): string {
-  return `training stopped at step ${step} of ${of} by the time limit; these numbers are not ` +
+  const minutes = config.slice?.maxMinutes;
+  const by = minutes === undefined
+    ? "the time limit"
+    : `--max-minutes ${minutes} (a bounded slice, as asked)`;
+  return `training stopped at step ${step} of ${of} by ${by}; these numbers are not ` +
     `the ${config.profile} profile's`;
 }
 
-/** The console warning: a framed block that a scrolling log does not hide. */
-export function timeLimitWarning(stops: readonly TimeLimitStop[]): string {
+/**
+ * The console warning: a framed block that a scrolling log does not hide. A `--max-minutes`
+ * slice stopped where the user asked, so it gets a note without the advice about slow machines.
+ */
+export function timeLimitWarning(stops: readonly TimeLimitStop[], config?: RunConfig): string {
   const rule = "!".repeat(78);
+  const minutes = config?.slice?.maxMinutes;
+  const advice = minutes === undefined
+    ? [
+      "  The machine was slower or busier than the profile allows for. Rerun on a less loaded",
+      "  machine (the checkpoints and saved models are kept), or read these rows as a shorter run.",
+    ]
+    : ["  Read these rows as a shorter run than the profile's."];
   return [
     rule,
-    "WARNING: a time safety net stopped training before the profile's step bound.",
+    minutes === undefined
+      ? "WARNING: a time safety net stopped training before the profile's step bound."
+      : `NOTE: --max-minutes ${minutes} ended training before the profile's step bound.`,
     ...stops.map((s) => `  ${s.model}: ${s.message}.`),
-    "  The machine was slower or busier than the profile allows for. Rerun on a less loaded",
-    "  machine (the checkpoints and saved models are kept), or read these rows as a shorter run.",
+    ...advice,
     rule,
   ].join("\n");
 }

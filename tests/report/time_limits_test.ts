@@ -40,6 +40,23 @@ Deno.test("time-limit stops are found in fresh and reused records, with the prof
   assert.match(warning, /triplet-batch-hard: training stopped at step 99 of 150 by the time limit/);
 });
 
+Deno.test("a --max-minutes slice is named as the user's bound, not as a slow machine", () => {
+  // The paper slice of 65 minutes was reported as "a time safety net stopped training ... the
+  // machine was slower or busier than the profile allows for".
+  const sliced = resolveConfig("paper");
+  sliced.slice = { maxMinutes: 65, evaluation: "one-shot", skipped: [] };
+  const stops = timeLimitStops("siamese", { steps: 85, stoppedBy: "time" }, sliced);
+  assert.equal(
+    stops[0].message,
+    "training stopped at step 85 of 200000 by --max-minutes 65 (a bounded slice, as asked); " +
+      "these numbers are not the paper profile's",
+  );
+  const warning = timeLimitWarning(stops, sliced);
+  assert.match(warning, /NOTE: --max-minutes 65 ended training before the profile's step bound/);
+  assert.doesNotMatch(warning, /slower or busier/);
+  assert.match(timeLimitWarning(stops, quick), /WARNING: a time safety net/);
+});
+
 Deno.test({
   name: "a tiny config whose time net binds: its details, run.json lines and report.md say so",
   ignore: NO_OMNIGLOT,

@@ -1,5 +1,5 @@
 /**
- * `deno task protocol-gap [--results DIR] [--repeats N] [--threads N]`: why the trained
+ * `deno task protocol-gap [--results DIR] [--repeats N] [--sets N] [--pairs N] [--threads N]`: why the trained
  * models score higher on lake-runs than on koch-400 (issue 13). Loads the Siamese net and
  * the triplet embeddings a results folder saved, and scores them and pixel 1-NN (cosine) on
  * lake-runs, koch-400 (the folder's seed) and the official runs rebuilt with their
@@ -23,7 +23,8 @@ import { protocolGapMarkdown } from "../lib/report/protocol_gap_markdown.ts";
 import { readRunRecord } from "../lib/report/results.ts";
 import { Rng } from "../lib/rng.ts";
 
-const HELP = `deno task protocol-gap [--results DIR] [--repeats N] [--threads N]
+const HELP =
+  `deno task protocol-gap [--results DIR] [--repeats N] [--sets N] [--pairs N] [--threads N]
 
 Explains the gap between lake-runs and koch-400 for the models saved in a results folder:
 accuracy per construction, per alphabet and per official run, per-trial margins, and the
@@ -32,6 +33,8 @@ official runs rebuilt with Lake's characters or Lake's drawers replaced by a ran
   --results DIR   a deno task reproduce --out folder with run.json and models/
                   (default results/standard)
   --repeats N     random draws of each official run per rebuilt variant (default 10)
+  --sets N        random character sets per alphabet scored beside Lake's (default 19)
+  --pairs N       random drawer pairs per alphabet those sets share (default 10)
   --threads N     CPU threads of the wasm backend (default SIAMESE_THREADS, else every core)
 
 Writes the report to stdout and to DIR/protocol_gap.md.`;
@@ -43,16 +46,24 @@ export async function main(argv: string[]): Promise<number> {
       const v = parseFlags(args, {
         results: { type: "string" },
         repeats: { type: "string", default: "10" },
+        sets: { type: "string", default: "19" },
+        pairs: { type: "string", default: "10" },
         threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       });
-      const repeats = Number(v.repeats);
-      if (!(Number.isInteger(repeats) && repeats >= 1)) {
-        throw new UsageError(`--repeats must be a positive integer, got ${v.repeats}`);
-      }
+      const count = (flag: string, text: string) => {
+        const n = Number(text);
+        if (!(Number.isInteger(n) && n >= 1)) {
+          throw new UsageError(`--${flag} must be a positive integer, got ${text}`);
+        }
+        return n;
+      };
+      const repeats = count("repeats", v.repeats);
+      const characterSets = { sets: count("sets", v.sets), pairs: count("pairs", v.pairs) };
       return {
         results: (v.results ?? resultsDir("standard")).replace(/\/+$/, ""),
         repeats,
+        characterSets,
         threads: v.threads === undefined ? undefined : threadsFlag(v.threads),
         help: v.help,
       };
@@ -110,6 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       sources,
       rng: new Rng(record.seed, "protocol-gap"),
       repeats,
+      characterSets: parsed.characterSets,
     });
     for (const m of models) m.dispose();
     const markdown = protocolGapMarkdown(gap, {

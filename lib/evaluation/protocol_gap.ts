@@ -12,6 +12,11 @@ import { mean, median, quantile, rollups } from "d3-array";
 import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED } from "../data/splits.ts";
 import type { OneShotTask, OneShotTrial } from "../episodes/one_shot.ts";
+import {
+  characterSetGroup,
+  type CharacterSetOptions,
+  characterSetTask,
+} from "../episodes/character_set_trials.ts";
 import type { RunSource } from "../episodes/run_sources.ts";
 import { RUN_VARIANTS, runVariantLabel, runVariantTask } from "../episodes/run_variants.ts";
 import type { Rng } from "../rng.ts";
@@ -59,10 +64,41 @@ export interface ConstructionSummary {
   byGroup: GroupAccuracy[];
 }
 
+/** Lake's character set of one alphabet among random sets, under the same drawer pairs. */
+export interface AlphabetSetSpread {
+  alphabet: string;
+  /** Percent, Lake's set. */
+  lake: number;
+  /** Percent, over the random sets: mean, lowest, highest. */
+  randomMean: number;
+  randomMin: number;
+  randomMax: number;
+  /** Random sets scoring strictly below Lake's, and how many there are. */
+  below: number;
+  sets: number;
+}
+
+/** {@link AlphabetSetSpread} for every alphabet, and over all of them. */
+export interface CharacterSetSpread {
+  trialsPerSet: number;
+  alphabets: AlphabetSetSpread[];
+  /** Mean over alphabets of Lake's sets' accuracy. */
+  lakeMean: number;
+  /** Mean over alphabets of random set i's accuracy, i = 1..sets: what a koch-style draw of
+   * one set per alphabet scores on these drawer pairs. */
+  randomMeans: number[];
+  /** Percent of `randomMeans` strictly below `lakeMean`. */
+  lakePercentile: number;
+}
+
 /** One scorer's results on every construction. */
 export interface MethodGap {
   method: string;
   constructions: ConstructionSummary[];
+  /** Present when the input asked for `characterSets`. */
+  characterSets?: CharacterSetSpread;
+  /** Accuracy by query drawer and by support drawer (1-based, `01`..`20`) on random/random. */
+  drawers: { query: GroupAccuracy[]; support: GroupAccuracy[] };
 }
 
 /** How an alphabet's trials were drawn in each protocol (no model involved). */
@@ -104,6 +140,8 @@ export interface ProtocolGapInput {
   rng: Rng;
   /** Fresh draws of every run per variant with a random factor. */
   repeats: number;
+  /** Score Lake's character sets among random ones (`character_set_trials.ts`). */
+  characterSets?: CharacterSetOptions;
 }
 
 /** The constructions scored: lake-runs, the four run variants, koch-400. */
@@ -130,13 +168,28 @@ export function protocolGap(input: ProtocolGapInput): ProtocolGap {
   const constructions = gapConstructions(input);
   const runAlphabet = new Map(input.sources.map((r) => [r.name, r.alphabet]));
   const alphabetOf = (t: OneShotTrial) => runAlphabet.get(t.group) ?? t.group;
-  const methods = input.scorers.map((scorer) => ({
-    method: scorer.method,
-    constructions: constructions.map(({ key, task }) => {
+  const setTask = input.characterSets
+    ? characterSetTask(
+      input.split,
+      input.sources,
+      input.rng.fork("character-sets"),
+      input.characterSets,
+    )
+    : undefined;
+  const drawerOf = (i: number) => String(i % EXPECTED.drawers + 1).padStart(2, "0");
+  const methods: MethodGap[] = input.scorers.map((scorer) => {
+    let drawers: MethodGap["drawers"] = { query: [], support: [] };
+    const summaries = constructions.map(({ key, task }) => {
       const scores = scorer.scores(task);
       const result = scoreOneShot(task, scores);
       const difficulty = trialDifficulty(task, scores, scorer.scores(exemplarTask(task)));
       const margins = difficulty.map((d) => d.margin);
+      if (key === "random/random") {
+        drawers = {
+          query: accuracyByGroup(task.trials, result.outcomes, (t) => drawerOf(t.query)),
+          support: accuracyByGroup(task.trials, result.outcomes, (t) => drawerOf(t.support[0])),
+        };
+      }
       return {
         key,
         trials: result.trials,
@@ -153,8 +206,21 @@ export function protocolGap(input: ProtocolGapInput): ProtocolGap {
         byAlphabet: accuracyByGroup(task.trials, result.outcomes, alphabetOf),
         byGroup: accuracyByGroup(task.trials, result.outcomes),
       };
-    }),
-  }));
+    });
+    return {
+      method: scorer.method,
+      constructions: summaries,
+      drawers,
+      ...(setTask && input.characterSets
+        ? {
+          characterSets: characterSetSpread(
+            accuracyByGroup(setTask.trials, scoreOneShot(setTask, scorer.scores(setTask)).outcomes),
+            input.characterSets.sets,
+          ),
+        }
+        : {}),
+    };
+  });
   return {
     constructions: constructions.map(({ key, label, task }) => ({
       key,
@@ -204,4 +270,48 @@ export function alphabetDraws(
 
 function drawerList(drawers: readonly number[]): string {
   return [...new Set(drawers)].map((d) => d + 1).join("/");
+}
+
+/**
+ * Lake's set against the random sets, from the accuracy of every `<alphabet>#<set>` group of
+ * a `characterSetTask` (set 0 = Lake's).
+ */
+export function characterSetSpread(
+  groups: readonly GroupAccuracy[],
+  sets: number,
+): CharacterSetSpread {
+  const bySet = new Map(groups.map((g) => [g.group, g]));
+  const alphabets = [...new Set(groups.map((g) => g.group.slice(0, g.group.lastIndexOf("#"))))];
+  const accuracy = (alphabet: string, set: number) => {
+    const g = bySet.get(characterSetGroup(alphabet, set));
+    if (!g) {
+      throw new RangeError(`characterSetSpread: no group ${characterSetGroup(alphabet, set)}`);
+    }
+    return g.accuracy;
+  };
+  const perAlphabet = alphabets.map((alphabet) => {
+    const lake = accuracy(alphabet, 0);
+    const random = Array.from({ length: sets }, (_, i) => accuracy(alphabet, i + 1));
+    return {
+      alphabet,
+      lake,
+      randomMean: mean(random)!,
+      randomMin: Math.min(...random),
+      randomMax: Math.max(...random),
+      below: random.filter((a) => a < lake).length,
+      sets,
+    };
+  });
+  const lakeMean = mean(perAlphabet, (a) => a.lake)!;
+  const randomMeans = Array.from(
+    { length: sets },
+    (_, i) => mean(alphabets, (a) => accuracy(a, i + 1))!,
+  );
+  return {
+    trialsPerSet: bySet.get(characterSetGroup(alphabets[0], 0))?.trials ?? 0,
+    alphabets: perAlphabet,
+    lakeMean,
+    randomMeans,
+    lakePercentile: 100 * randomMeans.filter((m) => m < lakeMean).length / sets,
+  };
 }

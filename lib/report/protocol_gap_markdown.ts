@@ -3,6 +3,7 @@
  * `evaluation/protocol_gap.ts` as tables, accuracy first, then how each protocol drew its
  * trials, then per-trial difficulty, per alphabet and per official run.
  */
+import { mean } from "d3-array";
 import type { ConstructionSummary, ProtocolGap } from "../evaluation/protocol_gap.ts";
 import { formatAccuracy, markdownTable } from "./tables.ts";
 
@@ -151,6 +152,72 @@ export function protocolGapMarkdown(gap: ProtocolGap, heading: ProtocolGapHeadin
             `${s.withLookAlike.toFixed(1)}%`,
           ];
         }),
+      ),
+      "",
+    );
+  }
+  const spreads = gap.methods.filter((m) => m.characterSets);
+  if (spreads.length > 0) {
+    const first = spreads[0].characterSets!;
+    const sets = first.randomMeans.length;
+    out.push(
+      "## Lake's characters against random character sets",
+      "",
+      `Per alphabet, Lake's 20 characters and ${sets} random sets of 20 of the alphabet's ` +
+        `characters, all scored on the same random drawer pairs (${first.trialsPerSet} trials ` +
+        "per set). 'Below' counts the random sets scoring lower than Lake's; 'all alphabets' " +
+        "compares the mean over alphabets of Lake's sets with the same mean for random set i " +
+        "(one koch-style draw per alphabet).",
+      "",
+      markdownTable(
+        ["alphabet", ...spreads.map((m) => `${m.method}: Lake's / random mean [min, max] / below`)],
+        [
+          ...first.alphabets.map((a, i) => [
+            a.alphabet,
+            ...spreads.map((m) => {
+              const x = m.characterSets!.alphabets[i];
+              return `${pct(x.lake)} / ${pct(x.randomMean)} [${x.randomMin.toFixed(1)}, ${
+                x.randomMax.toFixed(1)
+              }] / ${x.below} of ${x.sets}`;
+            }),
+          ]),
+          [
+            "all alphabets",
+            ...spreads.map((m) => {
+              const c = m.characterSets!;
+              return `${pct(c.lakeMean)} / ${pct(mean(c.randomMeans)!)} [${
+                Math.min(...c.randomMeans).toFixed(1)
+              }, ${Math.max(...c.randomMeans).toFixed(1)}] / above ${
+                c.lakePercentile.toFixed(0)
+              }% of draws`;
+            }),
+          ],
+        ],
+      ),
+      "",
+    );
+  }
+  const drawerRows = gap.methods[0]?.drawers.query.map((g) => g.group) ?? [];
+  if (drawerRows.length > 0) {
+    out.push(
+      "## Accuracy by drawer (random characters, random drawers)",
+      "",
+      "The release's drawer suffix of the query image and of the support images; Lake's runs " +
+        "use drawers 1-8 only.",
+      "",
+      markdownTable(
+        ["drawer", ...methods.flatMap((m) => [`${m}: as query`, "as support"])],
+        drawerRows.map((d) => [
+          d,
+          ...gap.methods.flatMap((m) => {
+            const q = m.drawers.query.find((g) => g.group === d);
+            const s = m.drawers.support.find((g) => g.group === d);
+            return [
+              q ? `${pct(q.accuracy)} (${q.trials})` : "",
+              s ? `${pct(s.accuracy)} (${s.trials})` : "",
+            ];
+          }),
+        ]),
       ),
       "",
     );

@@ -1,11 +1,12 @@
 /**
- * `deno task protocol-gap [--results DIR] [--repeats N] [--sets N] [--pairs N] [--threads N]`: why the trained
- * models score higher on lake-runs than on koch-400 (issue 13). Loads the Siamese net and
- * the triplet embeddings a results folder saved, and scores them and pixel 1-NN (cosine) on
- * lake-runs, koch-400 (the folder's seed) and the official runs rebuilt with their
- * characters and/or drawers drawn at random (`lib/evaluation/protocol_gap.ts`). Writes a
- * Markdown report to stdout and to `<DIR>/protocol_gap.md`. Exit 0; 1 when the folder has no
- * saved model; 2 on a usage or data error (before any scoring).
+ * `deno task protocol-gap [--results DIR] [--repeats N] [--draws N] [--shared N] [--threads N]`:
+ * why the trained models score higher on lake-runs than on koch-400 (issue 13). Loads the
+ * Siamese net and the triplet embeddings a results folder saved, and scores them and pixel
+ * 1-NN (cosine) on lake-runs, koch-400 (the folder's seed), the official runs rebuilt with
+ * their characters and/or drawers drawn at random, and Lake's characters and drawers ranked
+ * among random draws (`lib/evaluation/protocol_gap.ts`). Writes a Markdown report to stdout
+ * and to `<DIR>/protocol_gap.md`. Exit 0; 1 when the folder has no saved model; 2 on a usage
+ * or data error (before any scoring).
  */
 import { selectBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -24,7 +25,7 @@ import { readRunRecord } from "../lib/report/results.ts";
 import { Rng } from "../lib/rng.ts";
 
 const HELP =
-  `deno task protocol-gap [--results DIR] [--repeats N] [--sets N] [--pairs N] [--threads N]
+  `deno task protocol-gap [--results DIR] [--repeats N] [--draws N] [--shared N] [--threads N]
 
 Explains the gap between lake-runs and koch-400 for the models saved in a results folder:
 accuracy per construction, per alphabet and per official run, per-trial margins, and the
@@ -33,8 +34,9 @@ official runs rebuilt with Lake's characters or Lake's drawers replaced by a ran
   --results DIR   a deno task reproduce --out folder with run.json and models/
                   (default results/standard)
   --repeats N     random draws of each official run per rebuilt variant (default 10)
-  --sets N        random character sets per alphabet scored beside Lake's (default 19)
-  --pairs N       random drawer pairs per alphabet those sets share (default 10)
+  --draws N       random character sets per alphabet (drawer pairs per run) scored beside
+                  Lake's (default 19)
+  --shared N      random drawer pairs (character sets) those draws share (default 10)
   --threads N     CPU threads of the wasm backend (default SIAMESE_THREADS, else every core)
 
 Writes the report to stdout and to DIR/protocol_gap.md.`;
@@ -46,8 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       const v = parseFlags(args, {
         results: { type: "string" },
         repeats: { type: "string", default: "10" },
-        sets: { type: "string", default: "19" },
-        pairs: { type: "string", default: "10" },
+        draws: { type: "string", default: "19" },
+        shared: { type: "string", default: "10" },
         threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       });
@@ -59,11 +61,11 @@ export async function main(argv: string[]): Promise<number> {
         return n;
       };
       const repeats = count("repeats", v.repeats);
-      const characterSets = { sets: count("sets", v.sets), pairs: count("pairs", v.pairs) };
+      const spreads = { draws: count("draws", v.draws), shared: count("shared", v.shared) };
       return {
         results: (v.results ?? resultsDir("standard")).replace(/\/+$/, ""),
         repeats,
-        characterSets,
+        spreads,
         threads: v.threads === undefined ? undefined : threadsFlag(v.threads),
         help: v.help,
       };
@@ -121,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       sources,
       rng: new Rng(record.seed, "protocol-gap"),
       repeats,
-      characterSets: parsed.characterSets,
+      spreads: parsed.spreads,
     });
     for (const m of models) m.dispose();
     const markdown = protocolGapMarkdown(gap, {

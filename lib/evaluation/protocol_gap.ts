@@ -13,10 +13,11 @@ import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED } from "../data/splits.ts";
 import type { OneShotTask, OneShotTrial } from "../episodes/one_shot.ts";
 import {
-  characterSetGroup,
-  type CharacterSetOptions,
-  characterSetTask,
-} from "../episodes/character_set_trials.ts";
+  type FactorSpreadOptions,
+  factorSpreadTask,
+  type SpreadFactor,
+  spreadGroup,
+} from "../episodes/factor_spread_trials.ts";
 import type { RunSource } from "../episodes/run_sources.ts";
 import { RUN_VARIANTS, runVariantLabel, runVariantTask } from "../episodes/run_variants.ts";
 import type { Rng } from "../rng.ts";
@@ -64,28 +65,30 @@ export interface ConstructionSummary {
   byGroup: GroupAccuracy[];
 }
 
-/** Lake's character set of one alphabet among random sets, under the same drawer pairs. */
-export interface AlphabetSetSpread {
-  alphabet: string;
-  /** Percent, Lake's set. */
+/** Lake's choice of a factor for one unit (alphabet or run) among random choices. */
+export interface UnitSpread {
+  unit: string;
+  /** Percent, Lake's choice. */
   lake: number;
-  /** Percent, over the random sets: mean, lowest, highest. */
+  /** Percent, over the random draws: mean, lowest, highest. */
   randomMean: number;
   randomMin: number;
   randomMax: number;
-  /** Random sets scoring strictly below Lake's, and how many there are. */
+  /** Random draws scoring strictly below Lake's, and how many there are. */
   below: number;
-  sets: number;
+  draws: number;
 }
 
-/** {@link AlphabetSetSpread} for every alphabet, and over all of them. */
-export interface CharacterSetSpread {
-  trialsPerSet: number;
-  alphabets: AlphabetSetSpread[];
-  /** Mean over alphabets of Lake's sets' accuracy. */
+/** {@link UnitSpread} for every unit, and over all of them. */
+export interface FactorSpread {
+  trialsPerDraw: number;
+  units: UnitSpread[];
+  /** Mean over units of Lake's choice's accuracy. */
   lakeMean: number;
-  /** Mean over alphabets of random set i's accuracy, i = 1..sets: what a koch-style draw of
-   * one set per alphabet scores on these drawer pairs. */
+  /**
+   * Mean over units of random draw i's accuracy, i = 1..draws: what one koch-style draw per
+   * unit scores on these trials.
+   */
   randomMeans: number[];
   /** Percent of `randomMeans` strictly below `lakeMean`. */
   lakePercentile: number;
@@ -95,8 +98,8 @@ export interface CharacterSetSpread {
 export interface MethodGap {
   method: string;
   constructions: ConstructionSummary[];
-  /** Present when the input asked for `characterSets`. */
-  characterSets?: CharacterSetSpread;
+  /** Lake's characters and Lake's drawers among random draws, when the input asked for them. */
+  spreads?: Record<SpreadFactor, FactorSpread>;
   /** Accuracy by query drawer and by support drawer (1-based, `01`..`20`) on random/random. */
   drawers: { query: GroupAccuracy[]; support: GroupAccuracy[] };
 }
@@ -140,8 +143,8 @@ export interface ProtocolGapInput {
   rng: Rng;
   /** Fresh draws of every run per variant with a random factor. */
   repeats: number;
-  /** Score Lake's character sets among random ones (`character_set_trials.ts`). */
-  characterSets?: CharacterSetOptions;
+  /** Rank Lake's characters and drawers among random draws (`factor_spread_trials.ts`). */
+  spreads?: FactorSpreadOptions;
 }
 
 /** The constructions scored: lake-runs, the four run variants, koch-400. */
@@ -168,21 +171,36 @@ export function protocolGap(input: ProtocolGapInput): ProtocolGap {
   const constructions = gapConstructions(input);
   const runAlphabet = new Map(input.sources.map((r) => [r.name, r.alphabet]));
   const alphabetOf = (t: OneShotTrial) => runAlphabet.get(t.group) ?? t.group;
-  const setTask = input.characterSets
-    ? characterSetTask(
-      input.split,
-      input.sources,
-      input.rng.fork("character-sets"),
-      input.characterSets,
-    )
+  const spreadTasks = input.spreads
+    ? {
+      characters: factorSpreadTask(
+        input.split,
+        input.sources,
+        "characters",
+        input.rng.fork("spread/characters"),
+        input.spreads,
+      ),
+      drawers: factorSpreadTask(
+        input.split,
+        input.sources,
+        "drawers",
+        input.rng.fork("spread/drawers"),
+        input.spreads,
+      ),
+    }
     : undefined;
+  const spreadOf = (scorer: GapScorer, task: OneShotTask) =>
+    factorSpread(
+      accuracyByGroup(task.trials, scoreOneShot(task, scoreInChunks(scorer, task)).outcomes),
+      input.spreads!.draws,
+    );
   const drawerOf = (i: number) => String(i % EXPECTED.drawers + 1).padStart(2, "0");
   const methods: MethodGap[] = input.scorers.map((scorer) => {
     let drawers: MethodGap["drawers"] = { query: [], support: [] };
     const summaries = constructions.map(({ key, task }) => {
-      const scores = scorer.scores(task);
+      const scores = scoreInChunks(scorer, task);
       const result = scoreOneShot(task, scores);
-      const difficulty = trialDifficulty(task, scores, scorer.scores(exemplarTask(task)));
+      const difficulty = trialDifficulty(task, scores, scoreInChunks(scorer, exemplarTask(task)));
       const margins = difficulty.map((d) => d.margin);
       if (key === "random/random") {
         drawers = {
@@ -211,12 +229,12 @@ export function protocolGap(input: ProtocolGapInput): ProtocolGap {
       method: scorer.method,
       constructions: summaries,
       drawers,
-      ...(setTask && input.characterSets
+      ...(spreadTasks
         ? {
-          characterSets: characterSetSpread(
-            accuracyByGroup(setTask.trials, scoreOneShot(setTask, scorer.scores(setTask)).outcomes),
-            input.characterSets.sets,
-          ),
+          spreads: {
+            characters: spreadOf(scorer, spreadTasks.characters),
+            drawers: spreadOf(scorer, spreadTasks.drawers),
+          },
         }
         : {}),
     };
@@ -273,45 +291,53 @@ function drawerList(drawers: readonly number[]): string {
 }
 
 /**
- * Lake's set against the random sets, from the accuracy of every `<alphabet>#<set>` group of
- * a `characterSetTask` (set 0 = Lake's).
+ * Lake's choice against the random draws, from the accuracy of every `<unit>#<draw>` group
+ * of a `factorSpreadTask` (draw 0 = Lake's).
  */
-export function characterSetSpread(
-  groups: readonly GroupAccuracy[],
-  sets: number,
-): CharacterSetSpread {
-  const bySet = new Map(groups.map((g) => [g.group, g]));
-  const alphabets = [...new Set(groups.map((g) => g.group.slice(0, g.group.lastIndexOf("#"))))];
-  const accuracy = (alphabet: string, set: number) => {
-    const g = bySet.get(characterSetGroup(alphabet, set));
-    if (!g) {
-      throw new RangeError(`characterSetSpread: no group ${characterSetGroup(alphabet, set)}`);
-    }
+export function factorSpread(groups: readonly GroupAccuracy[], draws: number): FactorSpread {
+  const byGroup = new Map(groups.map((g) => [g.group, g]));
+  const units = [...new Set(groups.map((g) => g.group.slice(0, g.group.lastIndexOf("#"))))];
+  const accuracy = (unit: string, draw: number) => {
+    const g = byGroup.get(spreadGroup(unit, draw));
+    if (!g) throw new RangeError(`factorSpread: no group ${spreadGroup(unit, draw)}`);
     return g.accuracy;
   };
-  const perAlphabet = alphabets.map((alphabet) => {
-    const lake = accuracy(alphabet, 0);
-    const random = Array.from({ length: sets }, (_, i) => accuracy(alphabet, i + 1));
+  const perUnit = units.map((unit) => {
+    const lake = accuracy(unit, 0);
+    const random = Array.from({ length: draws }, (_, i) => accuracy(unit, i + 1));
     return {
-      alphabet,
+      unit,
       lake,
       randomMean: mean(random)!,
       randomMin: Math.min(...random),
       randomMax: Math.max(...random),
       below: random.filter((a) => a < lake).length,
-      sets,
+      draws,
     };
   });
-  const lakeMean = mean(perAlphabet, (a) => a.lake)!;
+  const lakeMean = mean(perUnit, (u) => u.lake)!;
   const randomMeans = Array.from(
-    { length: sets },
-    (_, i) => mean(alphabets, (a) => accuracy(a, i + 1))!,
+    { length: draws },
+    (_, i) => mean(units, (u) => accuracy(u, i + 1))!,
   );
   return {
-    trialsPerSet: bySet.get(characterSetGroup(alphabets[0], 0))?.trials ?? 0,
-    alphabets: perAlphabet,
+    trialsPerDraw: byGroup.get(spreadGroup(units[0], 0))?.trials ?? 0,
+    units: perUnit,
     lakeMean,
     randomMeans,
-    lakePercentile: 100 * randomMeans.filter((m) => m < lakeMean).length / sets,
+    lakePercentile: 100 * randomMeans.filter((m) => m < lakeMean).length / draws,
   };
+}
+
+/** Trials per call of a scorer: bounds the memory an embedding scorer's rows take. */
+const CHUNK = 20_000;
+
+/** `scorer.scores(task)`, asked for at most {@link CHUNK} trials at a time. */
+export function scoreInChunks(scorer: GapScorer, task: OneShotTask): TrialScores {
+  if (task.trials.length <= CHUNK) return scorer.scores(task);
+  const out: TrialScores = [];
+  for (let i = 0; i < task.trials.length; i += CHUNK) {
+    out.push(...scorer.scores({ ...task, trials: task.trials.slice(i, i + CHUNK) }));
+  }
+  return out;
 }

@@ -3,7 +3,8 @@
  * `evaluation/protocol_gap.ts` as tables, accuracy first, then how each protocol drew its
  * trials, then per-trial difficulty, per alphabet and per official run.
  */
-import { mean } from "d3-array";
+import { deviation, mean } from "d3-array";
+import type { SpreadFactor } from "../episodes/factor_spread_trials.ts";
 import type { ConstructionSummary, ProtocolGap } from "../evaluation/protocol_gap.ts";
 import { formatAccuracy, markdownTable } from "./tables.ts";
 
@@ -156,40 +157,58 @@ export function protocolGapMarkdown(gap: ProtocolGap, heading: ProtocolGapHeadin
       "",
     );
   }
-  const spreads = gap.methods.filter((m) => m.characterSets);
-  if (spreads.length > 0) {
-    const first = spreads[0].characterSets!;
-    const sets = first.randomMeans.length;
+  const spread = gap.methods.filter((m) => m.spreads);
+  const texts: Record<SpreadFactor, { title: string; text: string; unit: string }> = {
+    characters: {
+      title: "## Lake's characters against random character sets",
+      text: "Per alphabet, Lake's 20 characters and DRAWS random sets of 20 of the alphabet's " +
+        "characters, all on the same SHARED random drawer pairs (TRIALS trials per set).",
+      unit: "alphabet",
+    },
+    drawers: {
+      title: "## Lake's drawers against random drawer pairs",
+      text: "Per official run, its support and query drawers and DRAWS random pairs of " +
+        "drawers, all on the same SHARED random character sets of the run's alphabet (TRIALS " +
+        "trials per pair).",
+      unit: "run",
+    },
+  };
+  for (const factor of ["characters", "drawers"] as const) {
+    if (spread.length === 0) break;
+    const first = spread[0].spreads![factor];
+    const t = texts[factor];
     out.push(
-      "## Lake's characters against random character sets",
+      t.title,
       "",
-      `Per alphabet, Lake's 20 characters and ${sets} random sets of 20 of the alphabet's ` +
-        `characters, all scored on the same random drawer pairs (${first.trialsPerSet} trials ` +
-        "per set). 'Below' counts the random sets scoring lower than Lake's; 'all alphabets' " +
-        "compares the mean over alphabets of Lake's sets with the same mean for random set i " +
-        "(one koch-style draw per alphabet).",
+      t.text.replace("DRAWS", String(first.randomMeans.length))
+        .replace("SHARED", String(first.trialsPerDraw / 20))
+        .replace("TRIALS", String(first.trialsPerDraw)) +
+        " Each cell: Lake's / the random draws' mean [lowest, highest] / how many random draws " +
+        `score below Lake's. 'All ${t.unit}s' compares the mean over ${t.unit}s of Lake's ` +
+        `choices with the same mean for random draw i (one koch-style draw per ${t.unit}); ` +
+        "its sd is the spread of one such draw's score (the binomial noise of its trials included).",
       "",
       markdownTable(
-        ["alphabet", ...spreads.map((m) => `${m.method}: Lake's / random mean [min, max] / below`)],
+        [t.unit, ...spread.map((m) => m.method)],
         [
-          ...first.alphabets.map((a, i) => [
-            a.alphabet,
-            ...spreads.map((m) => {
-              const x = m.characterSets!.alphabets[i];
+          ...first.units.map((u, i) => [
+            u.unit,
+            ...spread.map((m) => {
+              const x = m.spreads![factor].units[i];
               return `${pct(x.lake)} / ${pct(x.randomMean)} [${x.randomMin.toFixed(1)}, ${
                 x.randomMax.toFixed(1)
-              }] / ${x.below} of ${x.sets}`;
+              }] / ${x.below} of ${x.draws}`;
             }),
           ]),
           [
-            "all alphabets",
-            ...spreads.map((m) => {
-              const c = m.characterSets!;
+            `all ${t.unit}s`,
+            ...spread.map((m) => {
+              const c = m.spreads![factor];
               return `${pct(c.lakeMean)} / ${pct(mean(c.randomMeans)!)} [${
                 Math.min(...c.randomMeans).toFixed(1)
-              }, ${Math.max(...c.randomMeans).toFixed(1)}] / above ${
-                c.lakePercentile.toFixed(0)
-              }% of draws`;
+              }, ${Math.max(...c.randomMeans).toFixed(1)}], sd ${
+                (deviation(c.randomMeans) ?? NaN).toFixed(2)
+              } / above ${c.lakePercentile.toFixed(0)}% of draws`;
             }),
           ],
         ],

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { lakeRunsTask, type OneShotTask, withinAlphabetTask } from "../../lib/episodes/one_shot.ts";
 import { locateRuns } from "../../lib/episodes/run_sources.ts";
-import {
-  characterSetSpread,
-  type GapScorer,
-  protocolGap,
-} from "../../lib/evaluation/protocol_gap.ts";
+import { factorSpread, type GapScorer, protocolGap } from "../../lib/evaluation/protocol_gap.ts";
 import { protocolGapMarkdown } from "../../lib/report/protocol_gap_markdown.ts";
 import { Rng } from "../../lib/rng.ts";
 import { FIXTURE_SOURCES, fixtureRuns, fixtureSplit, readImage } from "../episodes/run_fixture.ts";
@@ -64,7 +60,7 @@ const gap = protocolGap({
   sources: locateRuns(runs, split),
   rng: new Rng(1, "gap"),
   repeats: 20,
-  characterSets: { sets: 8, pairs: 5 },
+  spreads: { draws: 8, shared: 5 },
 });
 const acc = (method: string, key: string) =>
   gap.methods.find((m) => m.method === method)!.constructions.find((c) => c.key === key)!;
@@ -174,26 +170,36 @@ Deno.test("protocolGapMarkdown tabulates every construction and the factor effec
   assert.match(md, /\| run02 \| B \| 1->2 \| 100\.00 \| 100\.00 \| 0\.00 \|/);
 });
 
-Deno.test("character sets: a scorer that knows only Lake's characters ranks Lake's sets above every random draw", () => {
-  const c = gap.methods.find((m) => m.method === "knows Lake's characters")!.characterSets!;
-  assert.equal(c.trialsPerSet, 15);
-  assert.equal(c.lakeMean, 100);
-  for (const a of c.alphabets) {
+Deno.test("spreads: a scorer that knows only Lake's characters ranks Lake's sets above random draws, not Lake's drawers", () => {
+  const c = gap.methods.find((m) => m.method === "knows Lake's characters")!.spreads!;
+  assert.equal(c.characters.trialsPerDraw, 15);
+  assert.equal(c.characters.lakeMean, 100);
+  for (const a of c.characters.units) {
     assert.equal(a.lake, 100);
     // A random set loses every trial whose query is not one of Lake's characters; only a
     // draw of exactly Lake's characters (1 in 10 in alphabet B) scores 100 too.
-    assert.ok(a.randomMean < 90, `${a.alphabet}: random sets scored ${a.randomMean}`);
-    assert.ok(a.below >= 6, `${a.alphabet}: ${a.below} random sets below Lake's`);
+    assert.ok(a.randomMean < 90, `${a.unit}: random sets scored ${a.randomMean}`);
+    assert.ok(a.below >= 6, `${a.unit}: ${a.below} random sets below Lake's`);
   }
-  assert.equal(c.lakePercentile, 100);
-  const drawers = gap.methods.find((m) => m.method === "knows Lake's drawers")!.characterSets!;
-  // Random drawer pairs for every set: the character sets make no difference to this scorer.
-  for (const a of drawers.alphabets) assert.equal(a.lake, a.randomMean);
+  assert.equal(c.characters.lakePercentile, 100);
+  // The drawers spread shares its random character sets between Lake's and random drawers.
+  for (const u of c.drawers.units) assert.equal(u.lake, u.randomMean);
+  assert.equal(c.drawers.lakePercentile, 0);
 });
 
-Deno.test("characterSetSpread: per-alphabet rank and the all-alphabet percentile from group accuracies", () => {
+Deno.test("spreads: a scorer that knows only Lake's drawers ranks Lake's drawers first, not Lake's characters", () => {
+  const d = gap.methods.find((m) => m.method === "knows Lake's drawers")!.spreads!;
+  assert.deepEqual(d.drawers.units.map((u) => [u.unit, u.lake, u.below]), [
+    ["run01", 100, 8],
+    ["run02", 100, 8],
+  ]);
+  assert.equal(d.drawers.lakePercentile, 100);
+  for (const a of d.characters.units) assert.equal(a.lake, a.randomMean);
+});
+
+Deno.test("factorSpread: per-unit rank and the all-unit percentile from group accuracies", () => {
   const g = (group: string, accuracy: number) => ({ group, trials: 40, correct: 0, accuracy });
-  const spread = characterSetSpread([
+  const spread = factorSpread([
     g("X#0", 80),
     g("X#1", 70),
     g("X#2", 90),
@@ -203,22 +209,15 @@ Deno.test("characterSetSpread: per-alphabet rank and the all-alphabet percentile
     g("Y#2", 40),
     g("Y#3", 65),
   ], 3);
-  assert.deepEqual(spread.alphabets, [
-    { alphabet: "X", lake: 80, randomMean: 80, randomMin: 70, randomMax: 90, below: 1, sets: 3 },
-    {
-      alphabet: "Y",
-      lake: 60,
-      randomMean: 155 / 3,
-      randomMin: 40,
-      randomMax: 65,
-      below: 2,
-      sets: 3,
-    },
+  assert.deepEqual(spread.units, [
+    { unit: "X", lake: 80, randomMean: 80, randomMin: 70, randomMax: 90, below: 1, draws: 3 },
+    { unit: "Y", lake: 60, randomMean: 155 / 3, randomMin: 40, randomMax: 65, below: 2, draws: 3 },
   ]);
+  assert.equal(spread.trialsPerDraw, 40);
   assert.equal(spread.lakeMean, 70);
   assert.deepEqual(spread.randomMeans, [60, 65, 72.5]);
   assert.equal(spread.lakePercentile, 200 / 3);
-  assert.throws(() => characterSetSpread([g("X#0", 1)], 1), /no group X#1/);
+  assert.throws(() => factorSpread([g("X#0", 1)], 1), /no group X#1/);
 });
 
 Deno.test("accuracy by drawer on random/random: the query's and the supports' drawer suffixes", () => {

@@ -25,7 +25,7 @@ Deno.test("protocol-gap: a bad flag, or a folder that is not a results folder, e
     for (
       const [args, message] of [
         [["--repeats", "0"], /--repeats must be a positive integer, got 0/],
-        [["--pairs", "1.5"], /--pairs must be a positive integer, got 1\.5/],
+        [["--shared", "1.5"], /--shared must be a positive integer, got 1\.5/],
         [["--seeds", "3"], /seeds/],
         [["--results", empty], /--results .* has no readable run\.json/],
       ] as const

@@ -153,7 +153,10 @@ export function gapConstructions(input: Omit<ProtocolGapInput, "scorers">): Cons
     { key: "lake-runs", label: "lake-runs (all_runs.zip)", task: input.lakeRuns },
     ...RUN_VARIANTS.map((v) => ({
       key: `${v.characters}/${v.drawers}`,
-      label: runVariantLabel(v),
+      label: runVariantLabel(v) +
+        (v.characters === "official" && v.drawers === "official"
+          ? " (lake-runs rebuilt from images_evaluation)"
+          : ""),
       task: runVariantTask(
         input.split,
         input.sources,

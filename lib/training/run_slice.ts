@@ -86,7 +86,7 @@ export function checkChunking(
     { experiment: "triplet" as const, tower: config.triplet.tower },
   ].filter((t) => experiments.includes(t.experiment) && t.tower.batchNorm);
   if (towers.length === 0) return;
-  const named = towers.map((t) => `the ${t.experiment} tower ("${t.tower.name}")`).join(" and ");
+  const named = towers.map((t) => `${t.experiment} tower ("${t.tower.name}")`).join(" and ");
   const others = experiments.filter((e) => !towers.some((t) => t.experiment === e));
   throw new UsageError(
     `--chunk ${flags.chunkImages} cannot train the ${config.profile} profile's ` +

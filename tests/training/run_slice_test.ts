@@ -167,7 +167,7 @@ Deno.test("--chunk is refused for a tower with convolutional batch norm, naming 
   assert.equal(refused(standard, ["baseline", "mnist"]), undefined);
   // Quick: both towers have it, so --only triplet is refused too.
   assert.match(refused(quick, ["triplet"])!, /triplet tower \("quick"\)/);
-  assert.match(refused(quick, all)!, /siamese tower .* and the triplet tower/);
+  assert.match(refused(quick, all)!, /siamese tower .* and triplet tower/);
   // The paper's towers have none (the profile chunks by default); no --chunk, nothing to refuse.
   assert.equal(refused(resolveConfig("paper"), all), undefined);
   checkChunking(standard, all, {});

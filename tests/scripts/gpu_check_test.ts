@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { type AdapterReport, gpuBackend, noGpuLine } from "../../scripts/gpu_check.ts";
-import { tempDir } from "../helpers.ts";
+import { runTask, tempDir } from "../helpers.ts";
 
 const LLVMPIPE: AdapterReport = {
   api: "webgpu",
@@ -28,25 +27,8 @@ Deno.test("a software WebGPU adapter is not a GPU; a real adapter or CUDA is, CU
 
 Deno.test("gpu-check without a GPU says why in one line, exits 2 and writes nothing", async () => {
   const out = `${tempDir()}/gpu-check`;
-  const child = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write=results,/tmp",
-      "--allow-env",
-      "--allow-run",
-      "--allow-ffi",
-      "--allow-sys",
-      "scripts/gpu_check.ts",
-      "--out",
-      out,
-    ],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(child.stderr).trim();
+  const child = await runTask("gpu-check", ["--out", out]);
+  const stderr = child.stderr.trim();
   if (child.code !== 2 && !stderr.includes("no GPU here")) {
     console.warn("gpu-check_test: this machine has a GPU; the no-GPU path is not checked");
     return;

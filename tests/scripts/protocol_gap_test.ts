@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../../lib/data/paths.ts";
-import { tempDir } from "../helpers.ts";
+import { runTask, tempDir } from "../helpers.ts";
 
-/** Run `deno task protocol-gap`'s script with the task's permissions; returns code and output. */
-async function protocolGap(args: string[]) {
-  const task = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`)).tasks["protocol-gap"];
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...task.split(" ").slice(1), ...args],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+/** Run `deno task protocol-gap` with the task's permissions; returns code and output. */
+function protocolGap(args: string[]) {
+  return runTask("protocol-gap", args);
 }
 
 Deno.test("protocol-gap: a bad flag, or a folder that is not a results folder, exits 2 naming it", async () => {

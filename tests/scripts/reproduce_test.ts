@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
 import { resolveConfig } from "../../lib/config.ts";
-import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+import { NO_OMNIGLOT, runTask, taskPermissions, tempDir } from "../helpers.ts";
 
-/** The permission flags of a task in deno.json, so tests run with exactly what it grants. */
-function taskPermissions(task: string): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`));
-  return (config.tasks[task] as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
-}
-
-/** Run `deno task reproduce`'s script with the task's permissions; returns code and output. */
-async function reproduce(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...taskPermissions("reproduce"), "scripts/reproduce.ts", ...args],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1", SIAMESE_QUIET: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+/** Run `deno task reproduce` with the task's permissions; returns code and output. */
+function reproduce(args: string[], env: Record<string, string> = {}) {
+  return runTask("reproduce", args, { SIAMESE_QUIET: "1", ...env });
 }
 
 Deno.test("unknown flags, profiles, experiments, backends and seeds are usage errors naming the value", () => {

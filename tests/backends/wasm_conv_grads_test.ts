@@ -81,6 +81,20 @@ const CASES: Case[] = [
     pad: "valid",
   },
   {
+    what: "one channel, 3x3, valid (the towers' first layer: the matrix-product path)",
+    x: [5, 13, 12, 1],
+    filter: [3, 3, 1, 7],
+    strides: 1,
+    pad: "valid",
+  },
+  {
+    what: "one channel, same padding (the correlation path)",
+    x: [2, 9, 8, 1],
+    filter: [3, 3, 1, 4],
+    strides: 1,
+    pad: "same",
+  },
+  {
     what: "a 10x10 filter, stride 2, same padding",
     x: [1, 23, 21, 2],
     filter: [10, 10, 2, 4],

@@ -76,3 +76,18 @@ Deno.test("wasm MaxPoolGrad is replaced and leaves nothing behind", async () => 
   assert.deepEqual(liveCounts(), before);
   x.dispose();
 });
+
+Deno.test("wasm MaxPoolGrad of the towers' 2x2 pools equals cpu bit for bit, ties included", async () => {
+  // The fast path writes each window's gradient at its first maximum; with ReLU's zeros
+  // (ties everywhere) and an odd side a wrong tie rule or a missed row shows as a difference.
+  const shape: [number, number, number, number] = [3, 13, 11, 5];
+  const f = () => {
+    const x = tf.tensor4d(uniformValues(3 * 13 * 11 * 5, "towers"), shape);
+    const pooled = (t: tf.Tensor) => tf.maxPool(tf.relu(t) as tf.Tensor4D, 2, 2, "valid");
+    const r = tf.tensor(uniformValues(pooled(x).size, "towers-r"), pooled(x).shape);
+    return [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pooled(t), r)))(x)];
+  };
+  const [expected] = await runOn("cpu", f);
+  const [actual] = await runOn("wasm", f);
+  assert.deepEqual(Array.from(actual), Array.from(expected));
+});

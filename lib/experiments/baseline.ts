@@ -74,13 +74,15 @@ export function pixelReadingRows(
   });
 }
 
-/** 1-NN on lake-runs, koch-400, the n-way curve (Omniglot) and mnist-400. */
+/** 1-NN on lake-runs, koch-400, the n-way curve (Omniglot), mnist-400 and koch-val (validation). */
 export async function run(context: ExperimentContext): Promise<ExperimentResult> {
   const tasks = await context.data.tasks();
   const oneShot: OneShotRow[] = [];
   oneShot.push(...baselineRows(tasks.lakeRuns), ...baselineRows(tasks.koch400));
   for (const t of tasks.nWay) oneShot.push(...baselineRows(t));
   oneShot.push(...baselineRows(await context.data.mnistTask()));
+  // Validation rows last, so that the test rows keep their order.
+  oneShot.push(...baselineRows(tasks.kochVal));
   for (const r of oneShot.filter((r) => r.protocol !== "n-way")) {
     context.log(
       `  ${r.method.padEnd(12)} ${r.dataset}/${r.protocol} ${r.ways}-way: ${

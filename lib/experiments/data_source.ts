@@ -8,6 +8,7 @@ import { loadOmniglot, type Omniglot } from "../data/omniglot.ts";
 import type { EvaluationConfig } from "../config.ts";
 import {
   koch400Task,
+  kochValTask,
   lakeRunsTask,
   mnist400Task,
   nWayTasks,
@@ -59,6 +60,8 @@ export class DataSource {
           ways: this.evaluation.nWays,
           trialsPerAlphabet: this.evaluation.nWayTrialsPerAlphabet,
         }),
+        // Its own fork: adding it drew nothing from the streams of the test protocols.
+        kochVal: kochValTask(omniglot.evaluation, rng.fork("koch-val")),
       };
     })();
   }
@@ -89,9 +92,11 @@ export class DataSource {
   }
 }
 
-/** The Omniglot evaluation episodes of a run. */
+/** The Omniglot evaluation episodes of a run: the test protocols, and koch-val on validation. */
 export interface EvaluationTasks {
   lakeRuns: OneShotTask;
   koch400: OneShotTask;
   nWay: OneShotTask[];
+  /** koch-val: 2,000 trials on the validation alphabets, where choices are read. */
+  kochVal: OneShotTask;
 }

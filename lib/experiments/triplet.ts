@@ -3,8 +3,9 @@
  * beside Koch et al.'s Siamese net: learn f(x) on the unit sphere so that
  * ||f(a) - f(p)||^2 + alpha < ||f(a) - f(n)||^2, mining the triplets inside P x K batches of
  * the background alphabets; then answer one-shot trials by the nearest support embedding
- * and verification by a distance threshold k chosen on validation pairs. A 105x105 slice on a
- * CPU backend scores lake-runs and koch-400 only, as the Siamese experiment does (run_slice.ts).
+ * and verification by a distance threshold k chosen on validation pairs; koch-val scores it on
+ * the validation alphabets. A 105x105 slice on a CPU backend scores lake-runs and koch-400
+ * only, as the Siamese experiment does (run_slice.ts).
  *
  * One model per miner of `config.triplet.miners`; `model_store.ts` decides where each
  * lives and when a saved one is reused. Rows use the run's shared episodes and
@@ -23,6 +24,7 @@ import {
 } from "../evaluation/embedding_eval.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow, verificationRow } from "../evaluation/rows.ts";
+import { timed } from "../evaluation/timed.ts";
 import { verificationSets } from "../evaluation/verification.ts";
 import {
   nWayCurveFigure,
@@ -127,6 +129,8 @@ export type TripletModelDetails = TripletTrainingRecord & {
   /** lake-runs and koch-400 accuracy, percent. */
   lakeRuns: number;
   koch400: number;
+  /** koch-val (validation) accuracy, percent, and the seconds its scoring took. */
+  kochVal?: { accuracy: number; seconds: number };
   /** Undefined in a one-shot-only slice (run_slice.ts), as is the gallery check. */
   verification?: EmbeddingVerification["result"] & { threshold: number };
   gallery?: GalleryCheck;
@@ -203,6 +207,21 @@ export async function run(
         threshold: verified.threshold,
       }));
     }
+    // koch-val through a cache of its own, after verification: the test protocols'
+    // embeddings stay those computed before, and its time is its own.
+    const kochVal = oneShotOnly ? undefined : timed(() =>
+      oneShotRow(
+        scoreOneShot(
+          tasks.kochVal,
+          embeddingScores(tasks.kochVal, {
+            cache: EmbeddingCache.forModel(obtained.model),
+            distance: obtained.distance,
+          }),
+        ),
+        { experiment: "triplet", method },
+      )
+    );
+    if (kochVal) oneShot.push(kochVal.value);
     const lake = rows.find((r) => r.protocol === "lake-runs")!;
     const koch = rows.find((r) => r.protocol === "koch-400")!;
     context.log(
@@ -216,11 +235,21 @@ export async function run(
           ? " (reused model)"
           : ` (${obtained.record.steps} steps, ${obtained.record.seconds.toFixed(0)} s)`),
     );
+    if (kochVal) {
+      context.log(
+        `  ${method}: koch-val (validation) ${kochVal.value.accuracy.toFixed(2)}% [${
+          kochVal.value.ci_low.toFixed(1)
+        }, ${kochVal.value.ci_high.toFixed(1)}], scored in ${kochVal.seconds.toFixed(1)} s`,
+      );
+    }
     perMiner[method] = {
       reused: obtained.reused,
       ...obtained.record,
       lakeRuns: lake.accuracy,
       koch400: koch.accuracy,
+      ...(kochVal
+        ? { kochVal: { accuracy: kochVal.value.accuracy, seconds: kochVal.seconds } }
+        : {}),
       ...(verified
         ? {
           verification: {

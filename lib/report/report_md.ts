@@ -9,6 +9,7 @@ import {
   paperTable2Cells,
   table1Cells,
   table2Cells,
+  validationCells,
 } from "./summary_tables.ts";
 import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } from "./tables.ts";
 import { formatSeconds } from "./progress.ts";
@@ -74,6 +75,21 @@ export function reportMarkdown(input: ReportInput): string {
   const paper2 = paperTable2Cells();
   out.push(markdownTable(paper2.header, paper2.rows));
   out.push("");
+
+  // koch-val: the validation protocol, beside the test numbers of the same models.
+  const validation = validationCells(oneShot);
+  if (validation.rows.length) {
+    out.push("## Validation (where choices are made)");
+    out.push("");
+    out.push(
+      "koch-val is koch-400's construction on the 10 validation alphabets, 2,000 trials; every " +
+        "choice (rates, towers, steps, stopping) is read from it, and the test protocols " +
+        "(lake-runs, koch-400, n-way, mnist-400) are read once per configuration, never to pick.",
+    );
+    out.push("");
+    out.push(markdownTable(validation.header, validation.rows));
+    out.push("");
+  }
 
   // Verification (Table 1).
   out.push("## Verification (paper Table 1)");

@@ -54,6 +54,34 @@ export function table2Cells(oneShot: readonly OneShotRow[]): CellTable {
   };
 }
 
+/**
+ * report.md's validation table: per method, its koch-val accuracy (the 10 validation
+ * alphabets, where choices are read) beside its lake-runs and koch-400 (test, read once per
+ * configuration). Methods without a koch-val row are left out; empty when none has one.
+ */
+export function validationCells(oneShot: readonly OneShotRow[]): CellTable {
+  const val = oneShot.filter((r) => r.protocol === "koch-val");
+  const test = (r: OneShotRow, protocol: string) =>
+    oneShot.find((t) =>
+      t.dataset === "omniglot" && t.protocol === protocol && t.experiment === r.experiment &&
+      t.method === r.method
+    );
+  return {
+    header: ["This repo", "koch-val (validation)", "trials", "lake-runs (test)", "koch-400 (test)"],
+    rows: val.map((r) => {
+      const lake = test(r, "lake-runs");
+      const koch = test(r, "koch-400");
+      return [
+        methodLabel(r),
+        formatAccuracy(r),
+        r.trials,
+        lake ? formatAccuracy(lake) : "",
+        koch ? formatAccuracy(koch) : "",
+      ];
+    }),
+  };
+}
+
 /** The paper's Table 2 as it is printed. */
 export function paperTable2Cells(): CellTable {
   return {

@@ -137,10 +137,12 @@ export function applySlice(config: RunConfig, flags: SliceFlags, backend: string
       "siamese: verification (Table 1 row of the main model)",
       "siamese: the Table 1 fixed-pool models",
       "siamese: the N-way curve",
+      "siamese: koch-val (2,000 validation trials)",
       `triplet: ${validation}`,
       "triplet: verification (its rows and ROC)",
       "triplet: the gallery check (it needs the verification threshold)",
       "triplet: the N-way curve",
+      "triplet: koch-val (2,000 validation trials)",
     );
   }
   config.slice = { ...flags, evaluation: oneShot ? "one-shot" : "full", skipped };

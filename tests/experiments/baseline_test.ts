@@ -38,7 +38,13 @@ Deno.test({
     const data = new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true });
     const result = await run(experimentContext(config, "baseline", { data }));
     const protocols = new Set(result.oneShot.map((r) => r.protocol));
-    assert.deepEqual([...protocols].sort(), ["koch-400", "lake-runs", "mnist-400", "n-way"]);
+    assert.deepEqual([...protocols].sort(), [
+      "koch-400",
+      "koch-val",
+      "lake-runs",
+      "mnist-400",
+      "n-way",
+    ]);
     const lake = result.oneShot.filter((r) => r.protocol === "lake-runs");
     for (const r of lake) {
       assert.ok(r.accuracy >= 15 && r.accuracy <= 30, `${r.method} lake-runs ${r.accuracy}`);

@@ -28,7 +28,7 @@ Deno.test({
       const rows = result.oneShot.filter((r) => r.method === method);
       assert.deepEqual(
         rows.map((r) => r.protocol),
-        ["lake-runs", "koch-400", ...config.evaluation.nWays.map(() => "n-way")],
+        ["lake-runs", "koch-400", ...config.evaluation.nWays.map(() => "n-way"), "koch-val"],
       );
       const lake = rows[0];
       assert.equal(lake.trials, 400);

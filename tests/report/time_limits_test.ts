@@ -8,6 +8,7 @@ import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
 import { timeLimitStops, timeLimitWarning } from "../../lib/report/time_limits.ts";
 import { Rng } from "../../lib/rng.ts";
+import { applySlice } from "../../lib/training/run_slice.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
 const quick = resolveConfig("quick");
@@ -54,7 +55,84 @@ Deno.test("a --max-minutes slice is named as the user's bound, not as a slow mac
   const warning = timeLimitWarning(stops, sliced);
   assert.match(warning, /NOTE: --max-minutes 65 ended training before the profile's step bound/);
   assert.doesNotMatch(warning, /slower or busier/);
-  assert.match(timeLimitWarning(stops, quick), /WARNING: a time safety net/);
+  // The same stop without a slice is a safety net's.
+  const net = timeLimitStops("siamese", { steps: 85, stoppedBy: "time" }, resolveConfig("paper"));
+  assert.equal(net[0].bySlice, false);
+  assert.match(timeLimitWarning(net), /WARNING: a time safety net/);
+});
+
+/** run.json's record of a siamese run with these time-limit lines, for report.md. */
+function recordWith(config: ReturnType<typeof resolveConfig>, timeLimit: string[]): RunRecord {
+  return {
+    profile: config.profile,
+    seed: 1,
+    configHash: "0123456789ab",
+    status: "complete",
+    backend: "wasm",
+    backendsSkipped: [],
+    startedAt: "",
+    finishedAt: "",
+    versions: {},
+    gitCommit: "abc",
+    command: [],
+    config,
+    experiments: { siamese: { status: "ok", seconds: 1, backend: "wasm", timeLimit } },
+  };
+}
+
+Deno.test("report.md of a --max-minutes slice heads its stops with the user's bound", () => {
+  // The header said "Warning: stopped by a time limit" above a line naming --max-minutes.
+  const sliced = resolveConfig("paper");
+  applySlice(sliced, { maxMinutes: 65 }, "wasm");
+  const stops = timeLimitStops("siamese", { steps: 85, stoppedBy: "time" }, sliced);
+  assert.equal(stops[0].bySlice, true);
+  const lines = stops.map((s) => `${s.model}: ${s.message}`);
+  const report = reportMarkdown({
+    oneShot: [],
+    verification: [],
+    run: recordWith(sliced, lines),
+    figures: [],
+  });
+  assert.match(report, /> \*\*Note: stopped by --max-minutes, as asked \(a bounded slice\)\.\*\*/);
+  assert.doesNotMatch(report, /Warning: stopped by a time limit/);
+  assert.match(report, /> - siamese: training stopped at step 85 of 200000 by --max-minutes 65/);
+  assert.match(report, /ok \(1 stopped by --max-minutes\)/);
+});
+
+Deno.test("in a slice, a safety net below the user's bound still warns, in the console and report.md", () => {
+  // standard's Siamese net has a 40-minute net: a 65-minute slice does not reach its own bound.
+  const sliced = resolveConfig("standard");
+  applySlice(sliced, { maxMinutes: 65 }, "wasm");
+  const stops = timeLimitStops("siamese", {
+    steps: 4000,
+    stoppedBy: "time",
+    table1: [{ trainPairs: 30000, distortions: true, steps: 60, stoppedBy: "time" }],
+  }, sliced);
+  // Table 1's net is 5 minutes: the safety net, not --max-minutes 65.
+  assert.deepEqual(stops.map((s) => [s.model, s.bySlice]), [
+    ["siamese", false],
+    ["siamese table1 30000 pairs, distorted", false],
+  ]);
+  assert.match(stops[0].message, /of 4750 by the time limit; these numbers are not the standard/);
+  assert.match(timeLimitWarning(stops, sliced), /WARNING: a time safety net/);
+  const lines = stops.map((s) => `${s.model}: ${s.message}`);
+  const report = reportMarkdown({
+    oneShot: [],
+    verification: [],
+    run: recordWith(sliced, lines),
+    figures: [],
+  });
+  assert.match(report, /> \*\*Warning: stopped by a time limit\.\*\*/);
+  // A 3-minute slice binds below both nets: a note, with the user's bound on every line.
+  const short = resolveConfig("standard");
+  applySlice(short, { maxMinutes: 3 }, "wasm");
+  const asked = timeLimitStops("siamese", {
+    steps: 400,
+    stoppedBy: "time",
+    table1: [{ trainPairs: 30000, distortions: true, steps: 60, stoppedBy: "time" }],
+  }, short);
+  assert.deepEqual(asked.map((s) => s.bySlice), [true, true]);
+  assert.match(timeLimitWarning(asked, short), /NOTE: --max-minutes 3 ended training/);
 });
 
 Deno.test({

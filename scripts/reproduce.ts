@@ -26,6 +26,7 @@ import { checkRunFolder, runIdentity } from "../lib/report/run_identity.ts";
 import {
   isSliceStopLine,
   timeLimitCount,
+  timeLimitLines,
   timeLimitStops,
   timeLimitWarning,
 } from "../lib/report/time_limits.ts";
@@ -238,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
         backend: tf.getBackend(),
         gitCommit: commit,
         finishedAt: new Date().toISOString(),
-        ...(stops.length ? { timeLimit: stops.map((s) => `${s.model}: ${s.message}`) } : {}),
+        ...(stops.length ? { timeLimit: timeLimitLines(stops) } : {}),
         details: results[name].details,
       };
       if (stops.length) log(timeLimitWarning(stops, config));

@@ -129,6 +129,11 @@ export function timeLimitWarning(stops: readonly TimeLimitStop[], config?: RunCo
   ].join("\n");
 }
 
+/** run.json's `timeLimit` lines of an experiment's stops: "model: message". */
+export function timeLimitLines(stops: readonly TimeLimitStop[]): string[] {
+  return stops.map((s) => `${s.model}: ${s.message}`);
+}
+
 /** Whether a line of run.json's `timeLimit` ("model: message") is a stop the user's slice asked for. */
 export function isSliceStopLine(line: string): boolean {
   return line.includes(` by ${SLICE_BOUND} `);

@@ -6,7 +6,7 @@ import { DataSource } from "../../lib/experiments/data_source.ts";
 import { run } from "../../lib/experiments/siamese.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
-import { timeLimitStops, timeLimitWarning } from "../../lib/report/time_limits.ts";
+import { timeLimitLines, timeLimitStops, timeLimitWarning } from "../../lib/report/time_limits.ts";
 import { Rng } from "../../lib/rng.ts";
 import { applySlice } from "../../lib/training/run_slice.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
@@ -165,7 +165,7 @@ Deno.test({
         /^training stopped at step \d+ of \d+ by the time limit; these numbers are not the quick profile's$/,
       );
     }
-    const timeLimit = stops.map((s) => `${s.model}: ${s.message}`);
+    const timeLimit = timeLimitLines(stops);
     const record: RunRecord = {
       profile: "quick",
       seed: 1,
@@ -199,4 +199,45 @@ Deno.test({
     assert.match(report, /ok \(2 stopped by the time limit\)/);
     await Deno.remove(outDir, { recursive: true });
   },
+});
+
+Deno.test("a triplet net stopped by its time net: the console, run.json and report.md say X of Y", () => {
+  // The record shape of triplet's run.json details (a standard run's, histories left out).
+  const model = (miner: string, steps: number, stoppedBy: string) => ({
+    reused: false,
+    configHash: "74743cd408806c4e",
+    miner,
+    distance: "squared-l2",
+    steps,
+    stoppedBy,
+    bestStep: 3000,
+    bestValidation: 80.3,
+    seconds: 1800.2,
+    imagesPerSecond: 365.5,
+    pairsPerSecond: 11512.7,
+    history: [{ step: 250, loss: 0.2, accuracy: 40, seconds: 80 }],
+    kinds: [],
+    backend: "wasm",
+    lakeRuns: 90.5,
+    koch400: 80.25,
+  });
+  const standard = resolveConfig("standard");
+  const details = {
+    imageSize: 35,
+    models: {
+      "triplet-batch-hard": model("batch-hard", 3214, "time"),
+      "triplet-semi-hard": model("semi-hard", 5500, "steps"),
+    },
+  };
+  const stops = timeLimitStops("triplet", details, standard);
+  const expected = "triplet-batch-hard: training stopped at step 3214 of 5500 by the time " +
+    "limit; these numbers are not the standard profile's";
+  assert.deepEqual(timeLimitLines(stops), [expected]); // run.json's record
+  assert.ok(timeLimitWarning(stops, standard).includes(`  ${expected}.`)); // the console
+  const record = recordWith(standard, timeLimitLines(stops));
+  record.experiments = { triplet: { ...record.experiments.siamese, details } };
+  const report = reportMarkdown({ oneShot: [], verification: [], run: record, figures: [] });
+  assert.ok(report.includes(`> - ${expected}.`), "report.md lists it");
+  assert.match(report, /> \*\*Warning: stopped by a time limit\.\*\*/);
+  assert.match(report, /\| triplet +\| ok \(1 stopped by the time limit\)/);
 });

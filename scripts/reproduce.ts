@@ -23,7 +23,13 @@ import {
 } from "../lib/report/results.ts";
 import { checkOutDir } from "../lib/report/out_dir.ts";
 import { checkRunFolder, runIdentity } from "../lib/report/run_identity.ts";
-import { timeLimitStops, timeLimitWarning } from "../lib/report/time_limits.ts";
+import {
+  isSliceStopLine,
+  timeLimitCount,
+  timeLimitLines,
+  timeLimitStops,
+  timeLimitWarning,
+} from "../lib/report/time_limits.ts";
 import { reportMarkdown } from "../lib/report/report_md.ts";
 import { nWayCurveFigure } from "../lib/report/figures.ts";
 import { exportFigures, PLOTLY_FILE } from "../lib/report/export.ts";
@@ -233,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
         backend: tf.getBackend(),
         gitCommit: commit,
         finishedAt: new Date().toISOString(),
-        ...(stops.length ? { timeLimit: stops.map((s) => `${s.model}: ${s.message}`) } : {}),
+        ...(stops.length ? { timeLimit: timeLimitLines(stops) } : {}),
         details: results[name].details,
       };
       if (stops.length) log(timeLimitWarning(stops, config));
@@ -305,8 +311,8 @@ export async function main(argv: string[]): Promise<number> {
   const limited = Object.values(experiments).flatMap((e) => e.timeLimit ?? []);
   if (limited.length) {
     log(
-      `\nWARNING: ${limited.length} model${limited.length === 1 ? " was" : "s were"} stopped by ` +
-        `a time limit; report.md and run.json say which (these numbers are not the ` +
+      `\n${limited.every(isSliceStopLine) ? "NOTE" : "WARNING"}: ${timeLimitCount(limited)}; ` +
+        `report.md and run.json say which (these numbers are not the ` +
         `${config.profile} profile's).`,
     );
   }

@@ -1,5 +1,8 @@
 /** Shared test fixtures and guards. */
 import { omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";
+import { taskArgs, taskPermissions } from "../lib/deno_tasks.ts";
+
+export { taskPermissions };
 
 /** The Omniglot folder tests read (OMNIGLOT_DIR in CI), or undefined when absent. */
 export function omniglotFolder(): string | undefined {
@@ -20,12 +23,6 @@ export function tempDir(prefix = "siamese-test-"): string {
   return Deno.makeTempDirSync({ prefix });
 }
 
-/** The permission flags of a task in deno.json, so tests run with exactly what it grants. */
-export function taskPermissions(task: string): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`));
-  return (config.tasks[task] as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
-}
-
 /**
  * `deno task <task> ...args` as deno.json defines it, with exactly the task's permissions,
  * from the repo root; `env` is added to this process's environment.
@@ -35,10 +32,8 @@ export async function runTask(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const config = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`));
-  const [, ...taskArgs] = (config.tasks[task] as string).split(/\s+/);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs, ...args],
+    args: [...taskArgs(task), ...args],
     cwd: REPO_ROOT,
     env: { NO_COLOR: "1", ...env },
     stdin: "null",

@@ -108,6 +108,11 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     l2: s.l2,
     distortions: s.distortions,
     maxSeconds: s.maxSeconds,
+    // Set by one-shot-only slices only (fewer validation tasks pick other best weights);
+    // named only when set, so the profiles' hashes stay what they were (as tripletHash).
+    ...(s.validationTrialsPerAlphabet === undefined
+      ? {}
+      : { validationTrialsPerAlphabet: s.validationTrialsPerAlphabet }),
   };
   const key = point
     ? {

@@ -13,6 +13,7 @@ import {
 } from "./summary_tables.ts";
 import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } from "./tables.ts";
 import { formatSeconds } from "./progress.ts";
+import { timeLimitCount, timeLimitHeading } from "./time_limits.ts";
 import { describeSlice, type RunSlice } from "../training/run_slice.ts";
 
 /** Inputs of {@link reportMarkdown}. */
@@ -44,7 +45,7 @@ export function reportMarkdown(input: ReportInput): string {
   out.push("");
   const limited = Object.entries(run.experiments).flatMap(([, e]) => e.timeLimit ?? []);
   if (limited.length) {
-    out.push("> **Warning: stopped by a time limit.**");
+    out.push(`> **${timeLimitHeading(limited)}**`);
     for (const line of limited) out.push(`> - ${line}.`);
     out.push(
       "> Rows of these models, and MNIST rows scored with them, are those of a shorter run.",
@@ -146,7 +147,7 @@ export function reportMarkdown(input: ReportInput): string {
     Object.entries(run.experiments).map(([name, e]) => [
       name,
       e.status + (e.error ? `: ${e.error.split("\n")[0]}` : "") +
-      (e.timeLimit ? ` (${e.timeLimit.length} stopped by the time limit)` : ""),
+      (e.timeLimit ? ` (${timeLimitCount(e.timeLimit)})` : ""),
       e.backend,
       formatSeconds(e.seconds),
       e.gitCommit ?? run.gitCommit ?? "unknown",

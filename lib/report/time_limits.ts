@@ -16,6 +16,8 @@ export interface TimeLimitStop {
   of: number;
   /** The sentence the console, run.json and report.md carry. */
   message: string;
+  /** True when the user's `--max-minutes` stopped it (a slice), not a safety net. */
+  bySlice: boolean;
 }
 
 /**
@@ -49,7 +51,18 @@ export function timeLimitStops(
         : experiment === "triplet"
         ? config.triplet.steps
         : config.siamese.steps;
-      stops.push({ model, step: o.steps, of, message: timeLimitMessage(o.steps, of, config) });
+      const maxSeconds = table1
+        ? config.siamese.table1.maxSeconds
+        : experiment === "triplet"
+        ? config.triplet.maxSeconds
+        : config.siamese.maxSeconds;
+      stops.push({
+        model,
+        step: o.steps,
+        of,
+        message: timeLimitMessage(o.steps, of, config, maxSeconds),
+        bySlice: stoppedBySlice(config, maxSeconds),
+      });
     }
     for (const [k, v] of Object.entries(o)) {
       if (k !== "history" && k !== "kinds") visit(v, [...path, k]);
@@ -60,26 +73,46 @@ export function timeLimitStops(
 }
 
 /**
- * "training stopped at step X of Y by the time limit; these numbers are not the P profile's",
- * or, when the user asked for a slice with `--max-minutes`, by that bound.
+ * Whether a model's time stop is the user's `--max-minutes` bound: the run is a slice and that
+ * bound is the model's time limit (`applySlice` set it to the smaller of the two), not the
+ * profile's own safety net below it. Without `maxSeconds`, any slice's.
  */
-export function timeLimitMessage(step: number, of: number, config: RunConfig): string {
+export function stoppedBySlice(config: RunConfig, maxSeconds?: number): boolean {
   const minutes = config.slice?.maxMinutes;
-  const by = minutes === undefined
-    ? "the time limit"
-    : `--max-minutes ${minutes} (a bounded slice, as asked)`;
+  return minutes !== undefined && (maxSeconds === undefined || maxSeconds >= minutes * 60);
+}
+
+/**
+ * "training stopped at step X of Y by the time limit; these numbers are not the P profile's",
+ * or, when the user asked for a slice with `--max-minutes` and that bound stopped it
+ * (`maxSeconds`: the model's time limit), by that bound.
+ */
+export function timeLimitMessage(
+  step: number,
+  of: number,
+  config: RunConfig,
+  maxSeconds?: number,
+): string {
+  const by = stoppedBySlice(config, maxSeconds)
+    ? `${SLICE_BOUND} ${config.slice!.maxMinutes} (a bounded slice, as asked)`
+    : "the time limit";
   return `training stopped at step ${step} of ${of} by ${by}; these numbers are not ` +
     `the ${config.profile} profile's`;
 }
 
+/** How a stop by the user's bound is named in the messages. */
+const SLICE_BOUND = "--max-minutes";
+
 /**
- * The console warning: a framed block that a scrolling log does not hide. A `--max-minutes`
- * slice stopped where the user asked, so it gets a note without the advice about slow machines.
+ * The console warning: a framed block that a scrolling log does not hide. Stops where a
+ * `--max-minutes` slice asked get a note without the advice about slow machines; a safety net
+ * that bound (in a slice too, when it is below the user's bound) keeps the warning.
  */
 export function timeLimitWarning(stops: readonly TimeLimitStop[], config?: RunConfig): string {
   const rule = "!".repeat(78);
   const minutes = config?.slice?.maxMinutes;
-  const advice = minutes === undefined
+  const asked = stops.every((s) => s.bySlice);
+  const advice = !asked
     ? [
       "  The machine was slower or busier than the profile allows for. Rerun on a less loaded",
       "  machine (the checkpoints and saved models are kept), or read these rows as a shorter run.",
@@ -87,11 +120,41 @@ export function timeLimitWarning(stops: readonly TimeLimitStop[], config?: RunCo
     : ["  Read these rows as a shorter run than the profile's."];
   return [
     rule,
-    minutes === undefined
+    !asked
       ? "WARNING: a time safety net stopped training before the profile's step bound."
       : `NOTE: --max-minutes ${minutes} ended training before the profile's step bound.`,
     ...stops.map((s) => `  ${s.model}: ${s.message}.`),
     ...advice,
     rule,
   ].join("\n");
+}
+
+/** run.json's `timeLimit` lines of an experiment's stops: "model: message". */
+export function timeLimitLines(stops: readonly TimeLimitStop[]): string[] {
+  return stops.map((s) => `${s.model}: ${s.message}`);
+}
+
+/** Whether a line of run.json's `timeLimit` ("model: message") is a stop the user's slice asked for. */
+export function isSliceStopLine(line: string): boolean {
+  return line.includes(` by ${SLICE_BOUND} `);
+}
+
+/**
+ * The heading of report.md's stop list: a warning when a safety net bound, a note when every
+ * stop is the `--max-minutes` bound the user asked for.
+ */
+export function timeLimitHeading(lines: readonly string[]): string {
+  return lines.every(isSliceStopLine)
+    ? "Note: stopped by --max-minutes, as asked (a bounded slice)."
+    : "Warning: stopped by a time limit.";
+}
+
+/** "2 stopped by the time limit", "1 stopped by --max-minutes", or both, for a count of stops. */
+export function timeLimitCount(lines: readonly string[]): string {
+  const asked = lines.filter(isSliceStopLine).length;
+  const net = lines.length - asked;
+  return [
+    asked ? `${asked} stopped by ${SLICE_BOUND}` : "",
+    net ? `${net} stopped by the time limit` : "",
+  ].filter(Boolean).join(", ");
 }

@@ -68,6 +68,20 @@ Deno.test("the Siamese hash ignores the verification pairs and Table 1, but not 
   );
 });
 
+Deno.test("the Siamese hash changes with a slice's validation tasks, as the triplet hash does", () => {
+  // A one-shot-only slice validates on fewer tasks, which can pick other best weights: its
+  // model must not be reused by a run validating on all 320 (nor the other way round).
+  const a = resolveConfig("paper");
+  const c = resolveConfig("paper");
+  c.siamese.validationTrialsPerAlphabet = 2;
+  assert.notEqual(siameseHash(a), siameseHash(c));
+  const d = resolveConfig("paper");
+  d.siamese.validationTrialsPerAlphabet = 3;
+  assert.notEqual(siameseHash(c), siameseHash(d));
+  // Unset, the profile's hash is the one its saved models carry (pinned above).
+  assert.equal(siameseHash(a), "d7703c67709bb900");
+});
+
 Deno.test("the triplet hash changes with the decay interval, which no longer follows validateEvery", () => {
   const a = resolveConfig("quick");
   const b = resolveConfig("quick");

@@ -6,8 +6,9 @@ import { DataSource } from "../../lib/experiments/data_source.ts";
 import { run } from "../../lib/experiments/siamese.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
-import { timeLimitStops, timeLimitWarning } from "../../lib/report/time_limits.ts";
+import { timeLimitLines, timeLimitStops, timeLimitWarning } from "../../lib/report/time_limits.ts";
 import { Rng } from "../../lib/rng.ts";
+import { applySlice } from "../../lib/training/run_slice.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
 const quick = resolveConfig("quick");
@@ -54,7 +55,84 @@ Deno.test("a --max-minutes slice is named as the user's bound, not as a slow mac
   const warning = timeLimitWarning(stops, sliced);
   assert.match(warning, /NOTE: --max-minutes 65 ended training before the profile's step bound/);
   assert.doesNotMatch(warning, /slower or busier/);
-  assert.match(timeLimitWarning(stops, quick), /WARNING: a time safety net/);
+  // The same stop without a slice is a safety net's.
+  const net = timeLimitStops("siamese", { steps: 85, stoppedBy: "time" }, resolveConfig("paper"));
+  assert.equal(net[0].bySlice, false);
+  assert.match(timeLimitWarning(net), /WARNING: a time safety net/);
+});
+
+/** run.json's record of a siamese run with these time-limit lines, for report.md. */
+function recordWith(config: ReturnType<typeof resolveConfig>, timeLimit: string[]): RunRecord {
+  return {
+    profile: config.profile,
+    seed: 1,
+    configHash: "0123456789ab",
+    status: "complete",
+    backend: "wasm",
+    backendsSkipped: [],
+    startedAt: "",
+    finishedAt: "",
+    versions: {},
+    gitCommit: "abc",
+    command: [],
+    config,
+    experiments: { siamese: { status: "ok", seconds: 1, backend: "wasm", timeLimit } },
+  };
+}
+
+Deno.test("report.md of a --max-minutes slice heads its stops with the user's bound", () => {
+  // The header said "Warning: stopped by a time limit" above a line naming --max-minutes.
+  const sliced = resolveConfig("paper");
+  applySlice(sliced, { maxMinutes: 65 }, "wasm");
+  const stops = timeLimitStops("siamese", { steps: 85, stoppedBy: "time" }, sliced);
+  assert.equal(stops[0].bySlice, true);
+  const lines = stops.map((s) => `${s.model}: ${s.message}`);
+  const report = reportMarkdown({
+    oneShot: [],
+    verification: [],
+    run: recordWith(sliced, lines),
+    figures: [],
+  });
+  assert.match(report, /> \*\*Note: stopped by --max-minutes, as asked \(a bounded slice\)\.\*\*/);
+  assert.doesNotMatch(report, /Warning: stopped by a time limit/);
+  assert.match(report, /> - siamese: training stopped at step 85 of 200000 by --max-minutes 65/);
+  assert.match(report, /ok \(1 stopped by --max-minutes\)/);
+});
+
+Deno.test("in a slice, a safety net below the user's bound still warns, in the console and report.md", () => {
+  // standard's Siamese net has a 40-minute net: a 65-minute slice does not reach its own bound.
+  const sliced = resolveConfig("standard");
+  applySlice(sliced, { maxMinutes: 65 }, "wasm");
+  const stops = timeLimitStops("siamese", {
+    steps: 4000,
+    stoppedBy: "time",
+    table1: [{ trainPairs: 30000, distortions: true, steps: 60, stoppedBy: "time" }],
+  }, sliced);
+  // Table 1's net is 5 minutes: the safety net, not --max-minutes 65.
+  assert.deepEqual(stops.map((s) => [s.model, s.bySlice]), [
+    ["siamese", false],
+    ["siamese table1 30000 pairs, distorted", false],
+  ]);
+  assert.match(stops[0].message, /of 4750 by the time limit; these numbers are not the standard/);
+  assert.match(timeLimitWarning(stops, sliced), /WARNING: a time safety net/);
+  const lines = stops.map((s) => `${s.model}: ${s.message}`);
+  const report = reportMarkdown({
+    oneShot: [],
+    verification: [],
+    run: recordWith(sliced, lines),
+    figures: [],
+  });
+  assert.match(report, /> \*\*Warning: stopped by a time limit\.\*\*/);
+  // A 3-minute slice binds below both nets: a note, with the user's bound on every line.
+  const short = resolveConfig("standard");
+  applySlice(short, { maxMinutes: 3 }, "wasm");
+  const asked = timeLimitStops("siamese", {
+    steps: 400,
+    stoppedBy: "time",
+    table1: [{ trainPairs: 30000, distortions: true, steps: 60, stoppedBy: "time" }],
+  }, short);
+  assert.deepEqual(asked.map((s) => s.bySlice), [true, true]);
+  assert.match(timeLimitWarning(asked, short), /NOTE: --max-minutes 3 ended training/);
 });
 
 Deno.test({
@@ -87,7 +165,7 @@ Deno.test({
         /^training stopped at step \d+ of \d+ by the time limit; these numbers are not the quick profile's$/,
       );
     }
-    const timeLimit = stops.map((s) => `${s.model}: ${s.message}`);
+    const timeLimit = timeLimitLines(stops);
     const record: RunRecord = {
       profile: "quick",
       seed: 1,
@@ -121,4 +199,45 @@ Deno.test({
     assert.match(report, /ok \(2 stopped by the time limit\)/);
     await Deno.remove(outDir, { recursive: true });
   },
+});
+
+Deno.test("a triplet net stopped by its time net: the console, run.json and report.md say X of Y", () => {
+  // The record shape of triplet's run.json details (a standard run's, histories left out).
+  const model = (miner: string, steps: number, stoppedBy: string) => ({
+    reused: false,
+    configHash: "74743cd408806c4e",
+    miner,
+    distance: "squared-l2",
+    steps,
+    stoppedBy,
+    bestStep: 3000,
+    bestValidation: 80.3,
+    seconds: 1800.2,
+    imagesPerSecond: 365.5,
+    pairsPerSecond: 11512.7,
+    history: [{ step: 250, loss: 0.2, accuracy: 40, seconds: 80 }],
+    kinds: [],
+    backend: "wasm",
+    lakeRuns: 90.5,
+    koch400: 80.25,
+  });
+  const standard = resolveConfig("standard");
+  const details = {
+    imageSize: 35,
+    models: {
+      "triplet-batch-hard": model("batch-hard", 3214, "time"),
+      "triplet-semi-hard": model("semi-hard", 5500, "steps"),
+    },
+  };
+  const stops = timeLimitStops("triplet", details, standard);
+  const expected = "triplet-batch-hard: training stopped at step 3214 of 5500 by the time " +
+    "limit; these numbers are not the standard profile's";
+  assert.deepEqual(timeLimitLines(stops), [expected]); // run.json's record
+  assert.ok(timeLimitWarning(stops, standard).includes(`  ${expected}.`)); // the console
+  const record = recordWith(standard, timeLimitLines(stops));
+  record.experiments = { triplet: { ...record.experiments.siamese, details } };
+  const report = reportMarkdown({ oneShot: [], verification: [], run: record, figures: [] });
+  assert.ok(report.includes(`> - ${expected}.`), "report.md lists it");
+  assert.match(report, /> \*\*Warning: stopped by a time limit\.\*\*/);
+  assert.match(report, /\| triplet +\| ok \(1 stopped by the time limit\)/);
 });

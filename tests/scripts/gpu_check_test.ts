@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
-import { type AdapterReport, gpuBackend, noGpuLine } from "../../scripts/gpu_check.ts";
-import { runTask, tempDir } from "../helpers.ts";
+import {
+  type AdapterReport,
+  gpuBackend,
+  noGpuLine,
+  runTaskBounded,
+} from "../../scripts/gpu_check.ts";
+import { REPO_ROOT } from "../../lib/data/paths.ts";
+import { runTask, taskPermissions, tempDir } from "../helpers.ts";
 
 const LLVMPIPE: AdapterReport = {
   api: "webgpu",
@@ -37,4 +43,45 @@ Deno.test("gpu-check without a GPU says why in one line, exits 2 and writes noth
   assert.equal(stderr.split("\n").length, 1, stderr);
   assert.match(stderr, /^error: no GPU here: webgpu: .+; tfjs-node-gpu: .+/);
   assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
+});
+
+Deno.test("with gpu-check's own permissions it starts bench and reproduce as their tasks", async () => {
+  // A script run with exactly gpu-check's permissions (deno.json) starts both children the way
+  // gpu-check does; their --help proves they ran, with their own tasks' permissions.
+  const script = `${tempDir()}/children.ts`;
+  const module = new URL("../../scripts/gpu_check.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { runTaskBounded } from "${module}";\n` +
+      `for (const task of ["bench", "reproduce"]) {\n` +
+      `  const run = await runTaskBounded(task, ["--help"], 60);\n` +
+      `  console.log(JSON.stringify({ task, code: run.code, help: run.text.includes("deno task " + task) }));\n` +
+      `}\n`,
+  );
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--config", `${REPO_ROOT}/deno.json`, ...taskPermissions("gpu-check"), script],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  assert.equal(child.code, 0, text.decode(child.stderr));
+  assert.deepEqual(
+    text.decode(child.stdout).trim().split("\n").map((l) => JSON.parse(l)),
+    [{ task: "bench", code: 0, help: true }, { task: "reproduce", code: 0, help: true }],
+  );
+  assert.ok(!taskPermissions("gpu-check").includes("--allow-run"), "--allow-run is scoped");
+});
+
+Deno.test("a bounded child is stopped at its budget, or as soon as its work is done", async () => {
+  const out = `${tempDir()}/quick`;
+  const args = ["--profile", "quick", "--threads", "1", "--out", out];
+  const budget = await runTaskBounded("reproduce", args, 1);
+  assert.equal(budget.code, null);
+  assert.equal(budget.stopped, "its 1 s budget ran out");
+  assert.ok(budget.seconds < 10, `${budget.seconds} s`);
+  const done = await runTaskBounded("reproduce", args, 600, () => true);
+  assert.equal(done.stopped, "done");
+  assert.ok(done.seconds < 10, `${done.seconds} s`);
 });

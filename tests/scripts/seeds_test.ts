@@ -3,7 +3,7 @@ import { parseSeeds, parseSeedsArgs, seedDir, seedRunComplete } from "../../scri
 import { UsageError } from "../../lib/cli.ts";
 import { resolveConfig } from "../../lib/config.ts";
 import { runIdentity } from "../../lib/report/run_identity.ts";
-import type { RunRecord } from "../../lib/report/results.ts";
+import { readOneShot, readVerification, type RunRecord } from "../../lib/report/results.ts";
 import {
   ONE_SHOT_COLUMNS,
   type OneShotRow,
@@ -12,7 +12,7 @@ import {
   VERIFICATION_COLUMNS,
   type VerificationRow,
 } from "../../lib/report/tables.ts";
-import { runTask, taskPermissions, tempDir } from "../helpers.ts";
+import { NO_OMNIGLOT, runTask, taskPermissions, tempDir } from "../helpers.ts";
 
 /** `deno task seeds` with the task's permissions; an empty OMNIGLOT_DIR so nothing can train. */
 function seeds(args: string[]) {
@@ -227,4 +227,63 @@ Deno.test("seedRunComplete: complete, both experiments ok, the same slice", () =
 
 Deno.test("the seeds task has exactly reproduce's permissions (it runs reproduce in-process)", () => {
   assert.deepEqual(taskPermissions("seeds"), taskPermissions("reproduce"));
+});
+
+Deno.test({
+  name:
+    "seeds --profile quick --seeds 1,2 --max-steps 5: one reproduce run per seed, the spread of their rows, then a resume",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const out = `${tempDir()}/seeds`;
+    const args = ["--profile", "quick", "--seeds", "1,2", "--max-steps", "5", "--threads", "1"];
+    // No PNG renders: Chromium takes a minute here and is not what this test is about.
+    const env = { SIAMESE_QUIET: "1", CHROMIUM: "/nonexistent/chromium" };
+    const r = await runTask("seeds", [...args, "--out", out], env);
+    assert.equal(r.code, 0, r.stderr);
+    const csv = parseCsv(Deno.readTextFileSync(`${out}/seeds.csv`));
+    assert.deepEqual(csv.map((x) => `${x.model}/${x.protocol}`), [
+      "siamese/lake-runs",
+      "siamese/koch-400",
+      "siamese/verification",
+      "triplet-batch-hard/lake-runs",
+      "triplet-batch-hard/koch-400",
+      "triplet-batch-hard/verification",
+    ]);
+    for (const seed of [1, 2]) {
+      const dir = seedDir(out, seed);
+      const run = JSON.parse(Deno.readTextFileSync(`${dir}/run.json`));
+      assert.equal(run.status, "complete");
+      assert.equal(run.seed, seed);
+      assert.deepEqual(run.config.triplet.miners, ["batch-hard"]);
+      assert.equal(run.config.slice.maxSteps, 5);
+      assert.deepEqual(Object.keys(run.experiments).sort(), ["siamese", "triplet"]);
+      assert.deepEqual([...Deno.readDirSync(`${dir}/models`)].map((e) => e.name).sort(), [
+        "siamese",
+        "triplet-batch-hard",
+      ]);
+      // The spread is of the seed folder's own rows.
+      const oneShot = await readOneShot(dir);
+      const verification = await readVerification(dir);
+      for (const row of csv) {
+        const want = row.protocol === "verification"
+          ? verification.find((v) => v.method === row.method)!.accuracy
+          : oneShot.find((o) => o.method === row.method && o.protocol === row.protocol)!.accuracy;
+        assert.equal(
+          Number(row[`seed_${seed}`]),
+          want,
+          `${row.method} ${row.protocol} seed ${seed}`,
+        );
+      }
+    }
+    // Seeds 1 and 2 trained different nets: their scores are not all equal.
+    assert.ok(csv.some((x) => x.seed_1 !== x.seed_2), JSON.stringify(csv));
+    assert.match(r.stdout, /\| siamese \| lake-runs \|/);
+
+    // The same command again reuses both complete seeds: nothing trains, the same table.
+    const again = await runTask("seeds", [...args, "--out", out], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((again.stderr.match(/complete run: reused/g) ?? []).length, 2, again.stderr);
+    assert.doesNotMatch(again.stderr, /reproduce ->/);
+    assert.equal(again.stdout, r.stdout);
+  },
 });

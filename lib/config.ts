@@ -119,10 +119,14 @@ export interface TripletConfig extends TrainingConfig {
   /** Margin alpha (also the width of the semi-hard band). */
   margin: number;
   /** Miners to train, one model each. */
-  miners: ("batch-hard" | "semi-hard" | "batch-all" | "random")[];
+  miners: Miner[];
   /** Stop a model after this many consecutive collapsed steps (all distances equal, loss at its collapsed value). */
   collapsePatience: number;
 }
+
+/** The triplet miners (`lib/miners/`). */
+export const MINERS = ["batch-hard", "semi-hard", "batch-all", "random"] as const;
+export type Miner = typeof MINERS[number];
 
 /** Everything one `reproduce` run needs. */
 export interface RunConfig {
@@ -382,12 +386,15 @@ export function profileConfig(profile: string): RunConfig {
 /** Command-line overrides. */
 export interface ConfigOverrides {
   seed?: number;
+  /** `--miners`: the triplet models to train instead of the profile's. */
+  miners?: Miner[];
 }
 
 /** The profile's defaults with `overrides` applied. */
 export function resolveConfig(profile: string, overrides: ConfigOverrides = {}): RunConfig {
   const config = profileConfig(profile);
   if (overrides.seed !== undefined) config.seed = overrides.seed;
+  if (overrides.miners !== undefined) config.triplet.miners = [...overrides.miners];
   return config;
 }
 
@@ -409,4 +416,26 @@ export function parseOnly(only: string | undefined): ExperimentName[] {
     }
   }
   return EXPERIMENTS.filter((e) => names.includes(e));
+}
+
+/**
+ * Parse `--miners a,b` into triplet miners (undefined: the profile's). Order is kept: it is
+ * the order the models train in. @throws {UsageError} on an unknown, repeated or empty list.
+ */
+export function parseMiners(miners: string | undefined): Miner[] | undefined {
+  if (miners === undefined) return undefined;
+  const names = miners.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) {
+    throw new UsageError(
+      `--miners "${miners}" names no miner; choose from ${MINERS.join(", ")} ` +
+        `(or leave --miners out for the profile's)`,
+    );
+  }
+  for (const [i, n] of names.entries()) {
+    if (!(MINERS as readonly string[]).includes(n)) {
+      throw new UsageError(`unknown miner "${n}" in --miners; choose from ${MINERS.join(", ")}`);
+    }
+    if (names.indexOf(n) !== i) throw new UsageError(`--miners names "${n}" twice`);
+  }
+  return names as Miner[];
 }

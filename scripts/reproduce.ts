@@ -4,7 +4,16 @@
  * or bad input.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { EXPERIMENTS, parseOnly, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
+import {
+  EXPERIMENTS,
+  type Miner,
+  MINERS,
+  parseMiners,
+  parseOnly,
+  PROFILES,
+  resolveConfig,
+  type RunConfig,
+} from "../lib/config.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { DataError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
@@ -54,6 +63,8 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    standard: real results on a 2-core CPU in under an hour
                                    paper: the paper's 105x105 net; needs a GPU backend
   --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all)
+  --miners a,b                     triplet models to train: ${MINERS.join(", ")}
+                                   (default the profile's: batch-hard, semi-hard)
   --backend ${BACKEND_REQUESTS.join("|")}
                                    tensorflow.js backend (default auto: the fastest that loads)
   --threads N                      CPU threads of the wasm backend (default: SIAMESE_THREADS,
@@ -81,6 +92,8 @@ any training starts).`;
 export interface ReproduceArgs {
   profile: string;
   only: string | undefined;
+  /** `--miners`, validated; undefined for the profile's. */
+  miners: Miner[] | undefined;
   backend: BackendRequest;
   threads: number;
   seed: number | undefined;
@@ -96,6 +109,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
   const v = parseFlags(args, {
     profile: { type: "string", default: "standard" },
     only: { type: "string" },
+    miners: { type: "string" },
     backend: { type: "string", default: "auto" },
     threads: { type: "string" },
     seed: { type: "string" },
@@ -132,6 +146,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
   return {
     profile: v.profile!,
     only: v.only,
+    miners: parseMiners(v.miners),
     backend: v.backend as BackendRequest,
     threads: threadsFlag(v.threads),
     seed,
@@ -146,7 +161,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(parseReproduceArgs, argv, HELP);
   if (typeof args === "number") return args;
-  const config: RunConfig = resolveConfig(args.profile, { seed: args.seed });
+  const config: RunConfig = resolveConfig(args.profile, { seed: args.seed, miners: args.miners });
   const only = parseOnly(args.only);
   const identity = runIdentity(config);
   const log = (line: string) => console.error(line);

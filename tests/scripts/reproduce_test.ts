@@ -3,6 +3,7 @@ import { parseReproduceArgs } from "../../scripts/reproduce.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
 import { resolveConfig } from "../../lib/config.ts";
+import { runIdentity } from "../../lib/report/run_identity.ts";
 import { NO_OMNIGLOT, runTask, taskPermissions, tempDir } from "../helpers.ts";
 
 /** Run `deno task reproduce` with the task's permissions; returns code and output. */
@@ -315,4 +316,28 @@ Deno.test("the reproduce task grants no unscoped net, run, ffi or sys permission
   );
   assert.ok(flags.includes("--allow-run=git,chromium"));
   assert.ok(taskPermissions("reproduce-native").includes("--allow-ffi"));
+});
+
+Deno.test("--miners picks the triplet models; unknown, repeated or empty lists are usage errors", () => {
+  assert.equal(parseReproduceArgs([]).miners, undefined);
+  assert.deepEqual(resolveConfig("quick").triplet.miners, ["batch-hard", "semi-hard"]);
+  const args = parseReproduceArgs(["--profile", "quick", "--miners", "batch-hard"]);
+  assert.deepEqual(args.miners, ["batch-hard"]);
+  const config = resolveConfig("quick", { miners: args.miners });
+  assert.deepEqual(config.triplet.miners, ["batch-hard"]);
+  // Another run than the profile's: its folder's identity differs.
+  assert.notEqual(runIdentity(config).configHash, runIdentity(resolveConfig("quick")).configHash);
+  assert.deepEqual(parseReproduceArgs(["--miners", "semi-hard,batch-hard"]).miners, [
+    "semi-hard",
+    "batch-hard",
+  ]);
+  assert.throws(
+    () => parseReproduceArgs(["--miners", "hardest"]),
+    /unknown miner "hardest" in --miners/,
+  );
+  assert.throws(
+    () => parseReproduceArgs(["--miners", "batch-hard,batch-hard"]),
+    /--miners names "batch-hard" twice/,
+  );
+  assert.throws(() => parseReproduceArgs(["--miners", ","]), /--miners "," names no miner/);
 });

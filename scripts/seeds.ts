@@ -1,0 +1,245 @@
+/**
+ * `deno task seeds`: how far the Siamese net and the triplet batch-hard net move when only the
+ * seed changes (issue 13). Each seed is a plain reproduce run (`--only siamese,triplet --miners
+ * batch-hard --seed N`) into `<out>/seed-<N>/`, one run per folder; a seed whose folder already
+ * holds that run complete is reused, so an interrupted run resumes. Then `<out>/seeds.md` and
+ * `<out>/seeds.csv`: each seed's accuracy, mean, sample standard deviation, min and max per
+ * model and protocol. Exit 0 success, 1 a seed's run failed, 2 bad usage or bad input (found
+ * before any training).
+ */
+import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { type Miner, PROFILES, resolveConfig } from "../lib/config.ts";
+import { BACKEND_REQUESTS } from "../lib/backends/select.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
+import { writeFileAtomic } from "../lib/data/files.ts";
+import { resultsDir } from "../lib/data/paths.ts";
+import { checkOutDir } from "../lib/report/out_dir.ts";
+import {
+  readOneShot,
+  readRunRecord,
+  readVerification,
+  type RunRecord,
+} from "../lib/report/results.ts";
+import { checkRunFolder, runIdentity } from "../lib/report/run_identity.ts";
+import {
+  type SeedRows,
+  seedSpread,
+  seedSpreadCsv,
+  seedSpreadTable,
+} from "../lib/report/seed_spread.ts";
+import { formatSeconds } from "../lib/report/progress.ts";
+import { parseSliceFlags, type SliceFlags } from "../lib/training/run_slice.ts";
+import { main as reproduce } from "./reproduce.ts";
+
+const HELP = `deno task seeds [flags]
+
+Trains the Siamese net and the triplet batch-hard net once per seed (each a reproduce run of
+siamese and triplet with the batch-hard miner only, in <out>/seed-<N>/) and writes the spread
+of their accuracies to <out>/seeds.md and <out>/seeds.csv.
+
+  --profile quick|standard|paper   scale of each run (default standard)
+  --seeds a,b,...                  seeds, positive integers, two or more, no repeats
+                                   (default 1,2,3)
+  --out DIR                        default results/seeds/<profile>/; a seed whose folder
+                                   already holds its complete run is reused
+  --threads N                      CPU threads of the wasm backend (default SIAMESE_THREADS,
+                                   else every core)
+  --backend ${BACKEND_REQUESTS.join("|")}
+                                   as reproduce's (default auto)
+  --max-steps N                    a bounded slice: at most N training steps per model
+  --max-minutes M                  a bounded slice: at most M minutes of training per model
+  --help                           this text
+
+Exit codes: 0 success, 1 a seed's run failed (rerun to resume), 2 bad usage or bad input
+(found before any training starts).`;
+
+/** The miner `seeds` trains: the best triplet model of the standard profile (README). */
+const MINERS: Miner[] = ["batch-hard"];
+
+/** Parsed command line. */
+export interface SeedsArgs {
+  profile: string;
+  seeds: number[];
+  out: string | undefined;
+  /** `--threads` as given (validated), passed on to each run. */
+  threads: string | undefined;
+  backend: string;
+  slice: SliceFlags;
+  help: boolean;
+}
+
+/** Parse and validate flags. @throws {UsageError} naming the bad flag or value. */
+export function parseSeedsArgs(args: string[]): SeedsArgs {
+  const v = parseFlags(args, {
+    profile: { type: "string", default: "standard" },
+    seeds: { type: "string", default: "1,2,3" },
+    out: { type: "string" },
+    threads: { type: "string" },
+    backend: { type: "string", default: "auto" },
+    "max-steps": { type: "string" },
+    "max-minutes": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (!(PROFILES as readonly string[]).includes(v.profile!)) {
+    throw new UsageError(
+      `unknown profile "${v.profile}" for --profile; choose one of ${PROFILES.join(", ")}`,
+    );
+  }
+  if (!(BACKEND_REQUESTS as readonly string[]).includes(v.backend!)) {
+    throw new UsageError(
+      `unknown backend "${v.backend}" for --backend; choose one of ${BACKEND_REQUESTS.join(", ")}`,
+    );
+  }
+  if (v.threads !== undefined) threadsFlag(v.threads);
+  return {
+    profile: v.profile!,
+    seeds: parseSeeds(v.seeds!),
+    out: v.out,
+    threads: v.threads,
+    backend: v.backend!,
+    slice: parseSliceFlags(v),
+    help: v.help!,
+  };
+}
+
+/**
+ * `--seeds 1,2,3` into seeds. @throws {UsageError} on a value that is not a positive
+ * integer, a repeat, or fewer than two seeds (a spread needs two).
+ */
+export function parseSeeds(text: string): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const seeds: number[] = [];
+  for (const p of parts) {
+    // Digits only: Number("") is 0 and Number("1e3") is 1000; above 2^53 integers round.
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(
+        `--seeds "${text}": "${p}" is not a positive integer; give two or more, e.g. --seeds 1,2,3`,
+      );
+    }
+    if (seeds.includes(n)) {
+      throw new UsageError(`--seeds "${text}" names seed ${n} twice; each seed runs once`);
+    }
+    seeds.push(n);
+  }
+  if (seeds.length < 2) {
+    throw new UsageError(
+      `--seeds "${text}" names one seed; a spread needs two or more, e.g. --seeds 1,2,3`,
+    );
+  }
+  return seeds;
+}
+
+/** The folder of one seed's run. */
+export function seedDir(out: string, seed: number): string {
+  return `${out.replace(/\/+$/, "")}/seed-${seed}`;
+}
+
+/**
+ * Whether `record` is a finished run of siamese and triplet with the slice asked for, so the
+ * seed need not run again. Its identity (profile, seed, config) is checked by `checkRunFolder`;
+ * the slice is not part of the identity, so it is compared here.
+ */
+export function seedRunComplete(record: RunRecord | undefined, slice: SliceFlags): boolean {
+  if (record?.status !== "complete") return false;
+  const ok = (name: string) => record.experiments?.[name]?.status === "ok";
+  if (!ok("siamese") || !ok("triplet")) return false;
+  const held = (record.config as { slice?: SliceFlags } | undefined)?.slice ?? {};
+  return held.maxSteps === slice.maxSteps && held.maxMinutes === slice.maxMinutes;
+}
+
+/** Run the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommandLine(parseSeedsArgs, argv, HELP);
+  if (typeof args === "number") return args;
+  const log = (line: string) => console.error(line);
+  const started = performance.now();
+
+  // Every folder is checked now, before any seed trains: a foreign folder found at seed 3 would
+  // otherwise stop the run after hours of seeds 1 and 2.
+  let out: string;
+  const reuse = new Map<number, boolean>();
+  try {
+    out = await checkOutDir(args.out ?? `${resultsDir("seeds")}/${args.profile}`);
+    for (const seed of args.seeds) {
+      const dir = seedDir(out, seed);
+      const identity = runIdentity(resolveConfig(args.profile, { seed, miners: MINERS }));
+      const folder = await checkRunFolder(dir, identity, readRunRecord);
+      reuse.set(seed, folder === "same" && seedRunComplete(await readRunRecord(dir), args.slice));
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
+
+  for (const [i, seed] of args.seeds.entries()) {
+    const dir = seedDir(out, seed);
+    const head = `[seed ${seed}, ${i + 1}/${args.seeds.length}]`;
+    if (reuse.get(seed)) {
+      log(`${head} ${dir} holds this seed's complete run: reused, not retrained`);
+      continue;
+    }
+    log(`${head} reproduce -> ${dir}`);
+    const code = await reproduce([
+      "--profile",
+      args.profile,
+      "--only",
+      "siamese,triplet",
+      "--miners",
+      MINERS.join(","),
+      "--seed",
+      String(seed),
+      "--out",
+      dir,
+      "--backend",
+      args.backend,
+      ...(args.threads !== undefined ? ["--threads", args.threads] : []),
+      ...(args.slice.maxSteps !== undefined ? ["--max-steps", String(args.slice.maxSteps)] : []),
+      ...(args.slice.maxMinutes !== undefined
+        ? ["--max-minutes", String(args.slice.maxMinutes)]
+        : []),
+    ]);
+    if (code !== 0) {
+      console.error(
+        `error: seed ${seed}'s run exited ${code} (${dir}/report.md, run.json say why); ` +
+          `rerun the same command to resume: complete seeds are reused`,
+      );
+      return code;
+    }
+  }
+
+  return await exitOnDataError(async () => {
+    const perSeed: SeedRows[] = [];
+    for (const seed of args.seeds) {
+      const dir = seedDir(out, seed);
+      perSeed.push({
+        seed,
+        oneShot: await readOneShot(dir),
+        verification: await readVerification(dir),
+      });
+    }
+    const rows = seedSpread(perSeed);
+    const table = seedSpreadTable(rows, args.seeds);
+    const slice = args.slice.maxSteps !== undefined || args.slice.maxMinutes !== undefined;
+    await writeFileAtomic(`${out}/seeds.csv`, seedSpreadCsv(rows, args.seeds));
+    await writeFileAtomic(
+      `${out}/seeds.md`,
+      `# Spread over seeds: profile ${args.profile}\n\n` +
+        `Seeds ${args.seeds.join(", ")}, one run each in \`seed-<N>/\` (\`deno task reproduce ` +
+        `--only siamese,triplet --miners batch-hard --seed N\`${
+          slice ? ", a bounded slice: not the profile's numbers" : ""
+        }). Accuracy in %; sd is the sample standard deviation (n - 1).\n\n` +
+        `Command: \`${["deno", "task", "seeds", ...argv].join(" ")}\`\n\n${table}\n`,
+    );
+    console.log(table);
+    log(
+      `\nwrote ${out}/seeds.md, seeds.csv (${formatSeconds((performance.now() - started) / 1000)})`,
+    );
+    return 0;
+  });
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

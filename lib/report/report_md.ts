@@ -12,6 +12,7 @@ import {
 } from "./summary_tables.ts";
 import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } from "./tables.ts";
 import { formatSeconds } from "./progress.ts";
+import { sameTowerMarkdown } from "./same_tower_table.ts";
 import { describeSlice, type RunSlice } from "../training/run_slice.ts";
 
 /** Inputs of {@link reportMarkdown}. */
@@ -74,6 +75,9 @@ export function reportMarkdown(input: ReportInput): string {
   const paper2 = paperTable2Cells();
   out.push(markdownTable(paper2.header, paper2.rows));
   out.push("");
+
+  // The controlled comparison: both losses on one tower.
+  out.push(...sameTowerMarkdown(oneShot, run));
 
   // Verification (Table 1).
   out.push("## Verification (paper Table 1)");

@@ -375,9 +375,11 @@ export function profileConfig(profile: string): RunConfig {
 /**
  * How much longer a `same-tower` step takes than a triplet step on the same tower: the Siamese
  * head scores all P K (P K - 1) / 2 pairs and its loss weights them. Measured on the standard
- * profile (wasm, one thread, a loaded 2-core machine): 0.20 s per step against 0.14 s for a
- * triplet miner, so 5,500 steps take about 18 min against 13.5. Its time safety net is the
- * triplet's scaled by this, about twice its projected time as the other models' nets are.
+ * profile with --max-steps 200 (wasm, one thread, the 2-core machine shared with other jobs),
+ * steps 100-200: 0.198 s per step against 0.182 (batch-hard) and 0.138 (semi-hard) for the
+ * triplet miners; 5,500 steps project to 18-19 min (0.198-0.211 s/step). Its time safety net is
+ * the triplet's scaled by this (40 min on the standard profile), about twice that projection as
+ * the other models' nets are: a safety net, never the bound.
  */
 export const SAME_TOWER_STEP_COST = 4 / 3;
 

@@ -148,6 +148,18 @@ Deno.test({
     // Seconds, not minutes: a few steps exercise the path; no accuracy is claimed.
     applySlice(config, { maxSteps: 4 }, "wasm");
     config.triplet.validateEvery = 2;
+    // The quick profile's two towers share their convolutions and width; a triplet tower of its
+    // own here, so that a net built from the Siamese block's tower would fail the checks below.
+    config.triplet.tower = {
+      ...config.triplet.tower,
+      convs: [
+        { filters: 8, kernel: 3, pool: true },
+        { filters: 8, kernel: 3, pool: true },
+        { filters: 12, kernel: 3, pool: false },
+      ],
+      batchNorm: false,
+    };
+    config.triplet.embeddingDim = 24;
     const outDir = tempDir();
     const context = () =>
       experimentContext(config, "same-tower", { backend: tf.getBackend(), outDir, quiet: true });
@@ -171,14 +183,18 @@ Deno.test({
     assert.equal(saved.meta.configHash, sameTowerHash(config));
     assert.deepEqual(
       convLayers(saved.net.tower),
-      config.triplet.tower.convs.map((c) => [c.filters, c.kernel]),
+      [[8, 3], [8, 3], [12, 3]],
     );
     const dense = saved.net.tower.getLayer("features").getConfig() as {
       units: number;
       activation: string;
     };
-    assert.equal(dense.units, config.triplet.embeddingDim);
+    assert.equal(dense.units, 24);
     assert.equal(dense.activation, "sigmoid");
+    assert.ok(
+      !saved.net.tower.layers.some((l) => l.getClassName() === "BatchNormalization"),
+      "the triplet tower has no batch norm",
+    );
     assert.deepEqual(saved.net.head.outputs[0].shape, [null, 1]);
     assert.equal(saved.meta.config.focus, config.siamese.focus);
     assert.equal(saved.meta.config.learningRate, config.siamese.learningRate);

@@ -7,15 +7,24 @@ import type { TowerSpec } from "../models/koch.ts";
 import type { RunRecord } from "./results.ts";
 import { formatAccuracy, markdownTable, type OneShotRow } from "./tables.ts";
 
-/** Method name of the same-tower rows (model_store.ts's SAME_TOWER_METHOD). */
+/** Method names of the same-tower and Siamese rows (model_store.ts's, which report/ does not import). */
 const SAME_TOWER_METHOD = "siamese-triplet-tower";
+const SIAMESE_METHOD = "siamese-bce";
 
-/** `triplet-35: conv 32-64-64-128, dense 128` (the shared part; the head is its own column). */
-export function towerLabel(tower: Pick<TowerSpec, "name" | "convs">, dense: number): string {
-  return `${tower.name}: conv ${tower.convs.map((c) => c.filters).join("-")}, dense ${dense}`;
+/**
+ * `triplet-35: conv 32-64-64-128, dense 128` (the shared part; the head is its own column), with
+ * `, batch norm` for a tower that has it after each convolution.
+ */
+export function towerLabel(
+  tower: Pick<TowerSpec, "name" | "convs" | "batchNorm">,
+  dense: number,
+): string {
+  return `${tower.name}: conv ${tower.convs.map((c) => c.filters).join("-")}` +
+    `${tower.batchNorm ? ", batch norm" : ""}, dense ${dense}`;
 }
 
 type Config = {
+  siamese?: { tower?: TowerSpec };
   triplet?: { tower?: TowerSpec; embeddingDim?: number; loss?: string; margin?: number };
 };
 type Model = { steps?: number; bestValidation?: number };
@@ -23,7 +32,8 @@ type Model = { steps?: number; bestValidation?: number };
 /**
  * The section's Markdown lines, or none when the `same-tower` experiment has no rows in the
  * folder. Rows: the Siamese net on the triplet tower, then each triplet miner whose rows exist
- * (a folder without the triplet experiment shows the Siamese row alone).
+ * (a folder without the triplet experiment shows the Siamese row alone), then for reference the
+ * Siamese experiment's net on its own tower when its rows exist (same loss, other tower).
  */
 export function sameTowerMarkdown(
   oneShot: readonly OneShotRow[],
@@ -78,6 +88,22 @@ export function sameTowerMarkdown(
       cell("triplet", method, "koch-400"),
     ]);
   }
+  const own = run.experiments["siamese"]?.details as
+    | { steps?: number; bestValidationAccuracy?: number }
+    | undefined;
+  const ownTower = config.siamese?.tower;
+  if (twenty.some((r) => r.experiment === "siamese" && r.method === SIAMESE_METHOD)) {
+    rows.push([
+      `${SIAMESE_METHOD} (reference: its own tower)`,
+      "binary cross-entropy (focal), all pairs",
+      ownTower ? towerLabel(ownTower, ownTower.dense) : "",
+      "sigmoid features, weighted L1 + sigmoid",
+      own?.steps ?? "",
+      own?.bestValidationAccuracy?.toFixed(1) ?? "",
+      cell("siamese", SIAMESE_METHOD, "lake-runs"),
+      cell("siamese", SIAMESE_METHOD, "koch-400"),
+    ]);
+  }
   return [
     "## Same tower: the loss alone (Siamese BCE against triplet)",
     "",
@@ -86,8 +112,9 @@ export function sameTowerMarkdown(
     "differs. What comes with each loss differs unavoidably: the Siamese head (sigmoid features, " +
     "weighted L1, sigmoid) against the triplet net's linear embedding with batch norm and L2 " +
     "normalisation, and each loss keeps its own optimiser settings (rate, decay, L2 weight, " +
-    "focal weighting). Validation: best 20-way accuracy on 320 validation-alphabet tasks during " +
-    "training.",
+    "focal weighting). The last row, the Siamese experiment on its own tower, shows the tower's " +
+    "part for the same loss. Validation: best 20-way accuracy on 320 validation-alphabet tasks " +
+    "during training.",
     "",
     markdownTable(
       [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/config.ts";
-import { SAME_TOWER_METHOD } from "../../lib/experiments/model_store.ts";
+import { SAME_TOWER_METHOD, SIAMESE_METHOD } from "../../lib/experiments/model_store.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
 import { sameTowerMarkdown } from "../../lib/report/same_tower_table.ts";
@@ -64,7 +64,7 @@ const cells = (lines: string[]) =>
 
 Deno.test("the same-tower table puts the Siamese net on the triplet tower beside each miner", () => {
   const lines = sameTowerMarkdown(
-    [...sameRows, ...tripletRows, row("siamese", "siamese-bce", "lake-runs", 87.5)],
+    [...sameRows, ...tripletRows, row("baseline", "1-nn-l2", "lake-runs", 21)],
     run({ "same-tower": sameDetails, triplet: tripletDetails }),
   );
   assert.match(lines[0], /^## Same tower/);
@@ -94,6 +94,28 @@ Deno.test("the same-tower table puts the Siamese net on the triplet tower beside
   assert.deepEqual(hard.slice(4), ["5500", "82.8", "93.25 [89.3, 97.3]", "82.50 [78.5, 86.5]"]);
   assert.deepEqual(semi.slice(4), ["4000", "78.1", "90.00 [86.0, 94.0]", "80.00 [76.0, 84.0]"]);
   assert.match(hard[1], /triplet margin \(alpha 0.2\), batch-hard/);
+});
+
+Deno.test("the Siamese experiment's own-tower row follows as a reference when it ran", () => {
+  const lines = sameTowerMarkdown(
+    [
+      ...sameRows,
+      ...tripletRows,
+      row("siamese", SIAMESE_METHOD, "lake-runs", 87.5),
+      row("siamese", SIAMESE_METHOD, "koch-400", 75.5),
+    ],
+    run({
+      "same-tower": sameDetails,
+      triplet: tripletDetails,
+      siamese: ok({ steps: 4750, bestValidationAccuracy: 80 }),
+    }),
+  );
+  const body = cells(lines).slice(1);
+  assert.equal(body.length, 4);
+  const own = body[3];
+  assert.equal(own[0], `${SIAMESE_METHOD} (reference: its own tower)`);
+  assert.equal(own[2], "standard: conv 32-64-64, batch norm, dense 128");
+  assert.deepEqual(own.slice(4), ["4750", "80.0", "87.50 [83.5, 91.5]", "75.50 [71.5, 79.5]"]);
 });
 
 Deno.test("without the triplet experiment the same-tower table shows the Siamese row alone", () => {

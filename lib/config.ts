@@ -12,7 +12,7 @@ export const PROFILES = ["quick", "standard", "paper"] as const;
 export type Profile = typeof PROFILES[number];
 
 /** Experiments of docs/interface.md, in the order `reproduce` runs them. */
-export const EXPERIMENTS = ["baseline", "siamese", "triplet", "mnist"] as const;
+export const EXPERIMENTS = ["baseline", "siamese", "triplet", "same-tower", "mnist"] as const;
 export type ExperimentName = typeof EXPERIMENTS[number];
 
 /** Evaluation settings shared by every experiment so rows compare. */
@@ -381,6 +381,48 @@ export function profileConfig(profile: string): RunConfig {
   config.siamese.tower = { ...config.siamese.tower, inputSize: size };
   config.triplet.tower = { ...config.triplet.tower, inputSize: size };
   return config;
+}
+
+/**
+ * How much longer a `same-tower` step takes than a triplet step on the same tower: the Siamese
+ * head scores all P K (P K - 1) / 2 pairs and its loss weights them. Measured on the standard
+ * profile with --max-steps 200 (wasm, one thread, the 2-core machine shared with other jobs),
+ * steps 100-200: 0.198 s per step against 0.182 (batch-hard) and 0.138 (semi-hard) for the
+ * triplet miners; 5,500 steps project to 18-19 min (0.198-0.211 s/step). Its time safety net is
+ * the triplet's scaled by this (40 min on the standard profile), about twice that projection as
+ * the other models' nets are: a safety net, never the bound.
+ */
+export const SAME_TOWER_STEP_COST = 4 / 3;
+
+/**
+ * The Siamese settings of the `same-tower` experiment: the Siamese net's loss, focal weighting,
+ * optimiser, L2, batch, distortions and rate schedule, on the triplet experiment's tower (its
+ * convolutions, batch norm and init; its dense layer as wide as the triplet embedding, sigmoid as
+ * the Siamese head expects) for the triplet's steps, validation interval and patience, so that
+ * the loss is what differs. Derived rather than a block of its own, so it follows both blocks
+ * and a slice's caps on them, and the run's config (its identity, run_identity.ts) stays what it
+ * was: an `--only same-tower` rerun adds to an existing results folder, its triplet models reused.
+ */
+export function sameTowerConfig(config: RunConfig): SiameseConfig {
+  const { siamese, triplet } = config;
+  const minutes = config.slice?.maxMinutes;
+  return {
+    ...structuredClone(siamese),
+    tower: {
+      ...structuredClone(triplet.tower),
+      dense: triplet.embeddingDim,
+      denseActivation: "sigmoid",
+    },
+    steps: triplet.steps,
+    validateEvery: triplet.validateEvery,
+    patience: triplet.patience,
+    // The triplet's net scaled by the step cost, but never past a --max-minutes slice's bound.
+    maxSeconds: Math.min(
+      Math.round(triplet.maxSeconds * SAME_TOWER_STEP_COST),
+      minutes === undefined ? Infinity : minutes * 60,
+    ),
+    validationTrialsPerAlphabet: triplet.validationTrialsPerAlphabet,
+  };
 }
 
 /** Command-line overrides. */

@@ -9,6 +9,8 @@
  *   tower/ head/                              tfjs layers format (model.json + weights.bin)
  *   siamese.json                              SiameseMeta, written last
  * <out>/models/siamese/table1/<pairs>-<plain|distorted>/   Table 1 models, same layout
+ * <out>/models/siamese-triplet-tower/         the Siamese net on the triplet tower (same-tower)
+ *   tower/ head/ siamese.json                 as models/siamese/
  * <out>/models/triplet-<miner>/               one triplet embedding per miner
  *   model.json weights.bin                    tfjs layers format
  *   training.json                             TripletTrainingRecord, written last
@@ -21,7 +23,7 @@
  * longer match is retrained with a warning, never reused.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { RunConfig, SiameseConfig } from "../config.ts";
+import { type RunConfig, sameTowerConfig, type SiameseConfig } from "../config.ts";
 import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { SiameseNet } from "../models/siamese_net.ts";
 import type { HistoryPoint } from "../training/checkpoint.ts";
@@ -40,6 +42,9 @@ import type { TripletKindsPoint } from "../training/triplet_training.ts";
 export const SIAMESE_METHOD = "siamese-bce";
 /** Method name of the Table 1 models (trained on a fixed pool of pairs). */
 export const TABLE1_METHOD = "siamese-bce-fixed-pairs";
+
+/** Method name (and folder) of the Siamese net trained on the triplet tower (`same-tower`). */
+export const SAME_TOWER_METHOD = "siamese-triplet-tower";
 
 /** Method name of a miner's rows and folder: `triplet-batch-hard`, ... */
 export function tripletMethod(miner: string): string {
@@ -72,6 +77,11 @@ export function table1Dir(outDir: string, point: Table1Point): string {
 /** Folder of a miner's triplet embedding. */
 export function tripletDir(outDir: string, miner: string): string {
   return `${modelsDir(outDir)}/${tripletMethod(miner)}`;
+}
+
+/** Folder of the `same-tower` experiment's Siamese net. */
+export function sameTowerDir(outDir: string): string {
+  return `${modelsDir(outDir)}/${SAME_TOWER_METHOD}`;
 }
 
 function hash16(key: unknown): string {
@@ -128,6 +138,24 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     config: key,
     seed: config.seed,
     imageSize: config.evaluation.imageSize,
+  });
+}
+
+/**
+ * The hash of everything that decides the `same-tower` experiment's Siamese net: the whole
+ * derived config (`sameTowerConfig`: the Siamese block's training settings, the triplet's tower,
+ * embedding width, steps, validation interval and patience, its own time net) but Table 1's
+ * models, which it does not train, and the chunk size, which changes only float rounding.
+ */
+export function sameTowerHash(config: RunConfig): string {
+  const { table1: _table1, chunkImages: _chunk, ...training } = sameTowerConfig(config);
+  return hash16({
+    // Training code changes that alter results bump this version.
+    version: 1,
+    experiment: "same-tower",
+    seed: config.seed,
+    imageSize: config.evaluation.imageSize,
+    config: training,
   });
 }
 

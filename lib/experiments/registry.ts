@@ -5,6 +5,7 @@ import type { ExperimentName } from "../config.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 import * as baseline from "./baseline.ts";
 import * as mnist from "./mnist.ts";
+import * as sameTower from "./same_tower.ts";
 import * as siamese from "./siamese.ts";
 import * as triplet from "./triplet.ts";
 
@@ -16,5 +17,6 @@ export const EXPERIMENT_MODULES: Record<ExperimentName, Experiment> = {
   baseline,
   siamese,
   triplet,
+  "same-tower": sameTower,
   mnist,
 };

@@ -14,6 +14,7 @@ import {
 import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } from "./tables.ts";
 import { formatSeconds } from "./progress.ts";
 import { timeLimitCount, timeLimitHeading } from "./time_limits.ts";
+import { sameTowerMarkdown } from "./same_tower_table.ts";
 import { describeSlice, type RunSlice } from "../training/run_slice.ts";
 
 /** Inputs of {@link reportMarkdown}. */
@@ -91,6 +92,9 @@ export function reportMarkdown(input: ReportInput): string {
     out.push(markdownTable(validation.header, validation.rows));
     out.push("");
   }
+
+  // The controlled comparison: both losses on one tower.
+  out.push(...sameTowerMarkdown(oneShot, run));
 
   // Verification (Table 1).
   out.push("## Verification (paper Table 1)");

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { resolveConfig } from "../../lib/config.ts";
+import { SAME_TOWER_METHOD, SIAMESE_METHOD } from "../../lib/experiments/model_store.ts";
+import { reportMarkdown } from "../../lib/report/report_md.ts";
+import type { RunRecord } from "../../lib/report/results.ts";
+import { sameTowerMarkdown } from "../../lib/report/same_tower_table.ts";
+import type { OneShotRow } from "../../lib/report/tables.ts";
+
+const row = (
+  experiment: string,
+  method: string,
+  protocol: string,
+  accuracy: number,
+): OneShotRow => ({
+  experiment,
+  method,
+  dataset: "omniglot",
+  protocol,
+  ways: 20,
+  shots: 1,
+  trials: 400,
+  correct: accuracy * 4,
+  accuracy,
+  ci_low: accuracy - 4,
+  ci_high: accuracy + 4,
+});
+
+const config = resolveConfig("standard");
+const tower = { ...config.triplet.tower, dense: 128, denseActivation: "sigmoid" };
+const ok = (details: Record<string, unknown>) => ({
+  status: "ok" as const,
+  seconds: 1,
+  backend: "wasm",
+  details,
+});
+const run = (experiments: RunRecord["experiments"]) => ({ config, experiments });
+
+const sameRows = [
+  row("same-tower", SAME_TOWER_METHOD, "lake-runs", 88.5),
+  row("same-tower", SAME_TOWER_METHOD, "koch-400", 77.5),
+  { ...row("same-tower", SAME_TOWER_METHOD, "n-way", 99), ways: 2 },
+];
+const tripletRows = [
+  row("triplet", "triplet-batch-hard", "lake-runs", 93.25),
+  row("triplet", "triplet-batch-hard", "koch-400", 82.5),
+  row("triplet", "triplet-semi-hard", "lake-runs", 90),
+  row("triplet", "triplet-semi-hard", "koch-400", 80),
+];
+const sameDetails = ok({ tower, steps: 5500, bestValidationAccuracy: 80.3125 });
+const tripletDetails = ok({
+  loss: "margin",
+  margin: 0.2,
+  embeddingDim: 128,
+  models: {
+    "triplet-batch-hard": { steps: 5500, bestValidation: 82.8125 },
+    "triplet-semi-hard": { steps: 4000, bestValidation: 78.125 },
+  },
+});
+
+/** The table's header and body rows, split into cells (the separator line left out). */
+const cells = (lines: string[]) =>
+  lines.join("\n").split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| ---"))
+    .map((l) => l.slice(2, -2).split(" | "));
+
+Deno.test("the same-tower table puts the Siamese net on the triplet tower beside each miner", () => {
+  const lines = sameTowerMarkdown(
+    [...sameRows, ...tripletRows, row("baseline", "1-nn-l2", "lake-runs", 21)],
+    run({ "same-tower": sameDetails, triplet: tripletDetails }),
+  );
+  assert.match(lines[0], /^## Same tower/);
+  assert.match(lines.join("\n"), /the loss is what differs/);
+  const [header, ...body] = cells(lines);
+  assert.deepEqual(header, [
+    "method",
+    "loss",
+    "tower",
+    "head",
+    "steps trained",
+    "validation (%)",
+    "lake-runs",
+    "koch-400",
+  ]);
+  assert.deepEqual(body.map((r) => r[0]), [
+    SAME_TOWER_METHOD,
+    "triplet-batch-hard",
+    "triplet-semi-hard",
+  ]);
+  const [same, hard, semi] = body;
+  // One tower for both losses: the same convolutions and width in every row.
+  assert.equal(same[2], "triplet-35: conv 32-64-64-128, dense 128");
+  assert.equal(hard[2], same[2]);
+  assert.equal(semi[2], same[2]);
+  assert.deepEqual(same.slice(4), ["5500", "80.3", "88.50 [84.5, 92.5]", "77.50 [73.5, 81.5]"]);
+  assert.deepEqual(hard.slice(4), ["5500", "82.8", "93.25 [89.3, 97.3]", "82.50 [78.5, 86.5]"]);
+  assert.deepEqual(semi.slice(4), ["4000", "78.1", "90.00 [86.0, 94.0]", "80.00 [76.0, 84.0]"]);
+  assert.match(hard[1], /triplet margin \(alpha 0.2\), batch-hard/);
+});
+
+Deno.test("the Siamese experiment's own-tower row follows as a reference when it ran", () => {
+  const lines = sameTowerMarkdown(
+    [
+      ...sameRows,
+      ...tripletRows,
+      row("siamese", SIAMESE_METHOD, "lake-runs", 87.5),
+      row("siamese", SIAMESE_METHOD, "koch-400", 75.5),
+    ],
+    run({
+      "same-tower": sameDetails,
+      triplet: tripletDetails,
+      siamese: ok({ steps: 4750, bestValidationAccuracy: 80 }),
+    }),
+  );
+  const body = cells(lines).slice(1);
+  assert.equal(body.length, 4);
+  const own = body[3];
+  assert.equal(own[0], `${SIAMESE_METHOD} (reference: its own tower)`);
+  assert.equal(own[2], "standard: conv 32-64-64, batch norm, dense 128");
+  assert.deepEqual(own.slice(4), ["4750", "80.0", "87.50 [83.5, 91.5]", "75.50 [71.5, 79.5]"]);
+});
+
+Deno.test("without the triplet experiment the same-tower table shows the Siamese row alone", () => {
+  const body = cells(sameTowerMarkdown(sameRows, run({ "same-tower": sameDetails })));
+  assert.equal(body.length, 2); // header + one row
+  assert.equal(body[1][0], SAME_TOWER_METHOD);
+  assert.equal(body[1][6], "88.50 [84.5, 92.5]");
+});
+
+Deno.test("report.md has the same-tower section only when the experiment has rows", () => {
+  const record = (experiments: RunRecord["experiments"]): RunRecord => ({
+    profile: "standard",
+    seed: 1,
+    backend: "wasm",
+    backendsSkipped: [],
+    startedAt: "",
+    finishedAt: "",
+    versions: {},
+    gitCommit: null,
+    command: [],
+    config,
+    experiments,
+  });
+  const without = reportMarkdown({
+    oneShot: tripletRows,
+    verification: [],
+    run: record({ triplet: tripletDetails }),
+    figures: [],
+  });
+  assert.doesNotMatch(without, /Same tower/);
+  assert.deepEqual(sameTowerMarkdown(tripletRows, run({ triplet: tripletDetails })), []);
+  const withIt = reportMarkdown({
+    oneShot: [...tripletRows, ...sameRows],
+    verification: [],
+    run: record({ triplet: tripletDetails, "same-tower": sameDetails }),
+    figures: [],
+  });
+  assert.match(withIt, /## Same tower[^\n]*\n\n[^\n]*\n\n\| method \| loss \|/);
+  assert.ok(withIt.indexOf("## Same tower") > withIt.indexOf("paper Table 2"));
+});

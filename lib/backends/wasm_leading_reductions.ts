@@ -64,7 +64,16 @@ function reduceLeading(
   const src = backend.typedArrayFromHeap(x) as Float32Array;
   const dst = backend.typedArrayFromHeap(out) as Float32Array;
   const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
+  // Four rows per pass: each column still adds its values one row after the other, in
+  // float64 (the same sums bit for bit), with a quarter of the accumulator's loads and stores.
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const b0 = r * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
+    for (let c = 0; c < cols; c++) {
+      acc[c] = acc[c] + src[b0 + c] + src[b1 + c] + src[b2 + c] + src[b3 + c];
+    }
+  }
+  for (; r < rows; r++) {
     const base = r * cols;
     for (let c = 0; c < cols; c++) acc[c] += src[base + c];
   }

@@ -46,3 +46,20 @@ Deno.test("wasm Sum and Mean are replaced, keep shapes, and leave nothing behind
   assert.deepEqual(liveCounts(), before);
   x.dispose();
 });
+
+Deno.test("wasm leading-axis Sum adds each column row after row in float64, for any row count", async () => {
+  // The four-rows-per-pass loop must give exactly the sequential float64 sum; 4k+1..4k+3
+  // rows exercise the tail. A reordered or float32 sum differs in the last bits.
+  for (const rows of [1, 5, 6, 7, 64 * 9]) {
+    const cols = 6;
+    const values = uniformValues(rows * cols, `rows${rows}`).map((v) => v * 1e3 + 0.1);
+    const [actual] = await runOn("wasm", () => tf.sum(tf.tensor2d(values, [rows, cols]), 0));
+    const expected = new Float32Array(cols);
+    for (let c = 0; c < cols; c++) {
+      let acc = 0;
+      for (let r = 0; r < rows; r++) acc += values[r * cols + c];
+      expected[c] = acc;
+    }
+    assert.deepEqual(Array.from(actual), Array.from(expected), `${rows} rows`);
+  }
+});

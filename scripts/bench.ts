@@ -44,6 +44,10 @@ import { buildEmbeddingNet, embeddingTowerSpec } from "../lib/models/embedding.t
 import { squaredL2Pairwise } from "../lib/distances/squared_l2.ts";
 import { resolveConfig } from "../lib/config.ts";
 import { type PytorchJob, runPytorchReference } from "../bench/pytorch_reference.ts";
+import { kernelMarkdown, type KernelProfile, profileKernels } from "../bench/kernel_profile.ts";
+
+/** Steps tf.profile watches per model with `--kernels` (after the timed ones). */
+const KERNEL_PROFILE_STEPS = 3;
 
 const HELP = `deno task bench [flags]
 
@@ -62,6 +66,9 @@ results/bench/throughput.json and results/bench/throughput.md.
   --reference pytorch
                      also time the same nets, batch and optimizer in PyTorch (Debian's
                      python3-torch under /usr/bin/python3; skipped with the reason without it)
+  --kernels          also profile each training step kernel by kernel (tf.profile, 3 steps)
+                     into kernels.md: where a step's time goes, and how much lies outside
+                     the kernels
   --cpu-steps N      timed steps on the cpu backend, no warm-up: a standard-net training step
                      takes about a minute there (default 1)
   --out DIR          write there instead of results/bench/
@@ -142,6 +149,8 @@ export interface BenchArgs {
   threads: number;
   /** Frameworks to time side by side (`pytorch`). */
   reference: "pytorch" | undefined;
+  /** Also profile each training step kernel by kernel into `kernels.md` (`--kernels`). */
+  kernels: boolean;
   out: string;
   help: boolean;
 }
@@ -177,6 +186,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     threads: { type: "string" },
     "wasm-threads": { type: "string" },
     reference: { type: "string" },
+    kernels: { type: "boolean", default: false },
     out: { type: "string", default: "results/bench" },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -199,6 +209,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
         "pytorch",
       ] as const,
     )[0],
+    kernels: v.kernels!,
     out: v.out!,
     help: v.help!,
   };
@@ -252,8 +263,17 @@ function timeSteps(step: () => void, steps: number, warmup: number): number[] {
   return times;
 }
 
-function measureTrain(model: BenchModel, steps: number, warmup: number, seed: number): number[] {
-  if (model.kind === "triplet") return measureTripletTrain(model, steps, warmup, seed);
+/** Called with a model's (warmed-up) training step after its timed steps (`--kernels`). */
+type AfterTiming = (step: () => void) => Promise<void>;
+
+async function measureTrain(
+  model: BenchModel,
+  steps: number,
+  warmup: number,
+  seed: number,
+  after?: AfterTiming,
+): Promise<number[]> {
+  if (model.kind === "triplet") return measureTripletTrain(model, steps, warmup, seed, after);
   const rng = new Rng(seed, "bench");
   const tower = buildTower(model.spec, rng.fork("tower"));
   const head = buildSiameseHead(model.spec, rng.fork("head"));
@@ -267,17 +287,16 @@ function measureTrain(model: BenchModel, steps: number, warmup: number, seed: nu
   const labels = tf.tensor2d(Array.from({ length: pairs }, (_, i) => i % 2), [pairs, 1]);
   const optimizer = tf.train.sgd(0.01);
   try {
-    return timeSteps(
-      minimizeStep(optimizer, () => {
-        // Both images of every pair go through the shared tower in one batch.
-        const h = tower.apply(images, { training: true }) as tf.Tensor2D;
-        const [h1, h2] = tf.split(h, 2);
-        const logits = head.apply(tf.abs(tf.sub(h1, h2))) as tf.Tensor2D;
-        return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
-      }),
-      steps,
-      warmup,
-    );
+    const step = minimizeStep(optimizer, () => {
+      // Both images of every pair go through the shared tower in one batch.
+      const h = tower.apply(images, { training: true }) as tf.Tensor2D;
+      const [h1, h2] = tf.split(h, 2);
+      const logits = head.apply(tf.abs(tf.sub(h1, h2))) as tf.Tensor2D;
+      return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+    });
+    const times = timeSteps(step, steps, warmup);
+    await after?.(step);
+    return times;
   } finally {
     optimizer.dispose();
     for (const m of [tower, head] as tfl.LayersModel[]) m.dispose();
@@ -301,12 +320,13 @@ function minimizeStep(optimizer: tf.Optimizer, loss: () => tf.Scalar): () => voi
  * ops on squared L2 distances, backward and an SGD update. The project's trainer mines on the
  * host instead; the bench keeps the loss in the graph so PyTorch runs the same computation.
  */
-function measureTripletTrain(
+async function measureTripletTrain(
   model: BenchModel,
   steps: number,
   warmup: number,
   seed: number,
-): number[] {
+  after?: AfterTiming,
+): Promise<number[]> {
   const rng = new Rng(seed, "bench");
   const net = buildEmbeddingNet(model.spec, {
     dimension: model.spec.dense,
@@ -324,16 +344,15 @@ function measureTripletTrain(
   const same = tf.cast(tf.equal(tf.expandDims(classes, 1), tf.expandDims(classes, 0)), "float32");
   const optimizer = tf.train.sgd(0.01);
   try {
-    return timeSteps(
-      minimizeStep(optimizer, () => {
-        const d = squaredL2Pairwise(net.apply(images, { training: true }) as tf.Tensor2D);
-        const hardestPositive = tf.max(tf.mul(d, same), 1);
-        const hardestNegative = tf.min(tf.add(d, tf.mul(same, 1e9)), 1);
-        return tf.mean(tf.relu(tf.add(tf.sub(hardestPositive, hardestNegative), model.margin!)));
-      }),
-      steps,
-      warmup,
-    );
+    const step = minimizeStep(optimizer, () => {
+      const d = squaredL2Pairwise(net.apply(images, { training: true }) as tf.Tensor2D);
+      const hardestPositive = tf.max(tf.mul(d, same), 1);
+      const hardestNegative = tf.min(tf.add(d, tf.mul(same, 1e9)), 1);
+      return tf.mean(tf.relu(tf.add(tf.sub(hardestPositive, hardestNegative), model.margin!)));
+    });
+    const times = timeSteps(step, steps, warmup);
+    await after?.(step);
+    return times;
   } finally {
     optimizer.dispose();
     net.dispose();
@@ -509,6 +528,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = (line: string) => console.error(line);
   const rows: BenchRow[] = [];
   const skipped: { name: string; reason: string }[] = [];
+  const kernelTables: string[] = [];
   const explicit = argvHas(argv, "--backends");
   for (const backend of args.backends) {
     try {
@@ -536,10 +556,26 @@ export async function main(argv: string[]): Promise<number> {
           continue;
         }
         log(`${backend} ${name} ${phase}: ${warmup} warm-up + ${steps} timed steps`);
+        let profile: KernelProfile | undefined;
+        const profileAfter = args.kernels && backend !== "cpu"
+          ? async (step: () => void) => {
+            profile = await profileKernels(step, KERNEL_PROFILE_STEPS);
+          }
+          : undefined;
         const times = phase === "train"
-          ? measureTrain(MODELS[name], steps, warmup, 1)
+          ? await measureTrain(MODELS[name], steps, warmup, 1, profileAfter)
           : measureEmbed(MODELS[name], steps, warmup, 1);
         const r = row(backend, name, phase, times);
+        if (profile && r.ms_per_step != null) {
+          const threads = backend === "wasm" ? `, ${threadsNote(args.threads)}` : "";
+          kernelTables.push(kernelMarkdown(
+            `${backend}${threads}: ${name}, train, ${r.batch} ${
+              MODELS[name].kind === "triplet" ? "images" : "pairs"
+            }`,
+            profile,
+            r.ms_per_step,
+          ));
+        }
         if (backend === "wasm") r.note = threadsNote(args.threads);
         rows.push(r);
         log(
@@ -576,6 +612,20 @@ export async function main(argv: string[]): Promise<number> {
   await writeFileAtomic(`${args.out}/throughput.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFileAtomic(`${args.out}/throughput.md`, benchMarkdown(rows, skipped, machine));
   log(`wrote ${args.out}/throughput.json and ${args.out}/throughput.md`);
+  if (args.kernels) {
+    const text = [
+      "# Where a training step goes, kernel by kernel",
+      "",
+      `${machine.cpu} (${machine.cores} cores), Deno ${machine.deno}, tfjs ${machine.tfjs}, ` +
+      `${machine.date}. The bench's training steps (see throughput.md), profiled with tf.profile ` +
+      "after their timed steps.",
+      "",
+      ...kernelTables,
+    ].join("\n");
+    await writeFileAtomic(`${args.out}/kernels.md`, text);
+    console.log(text);
+    log(`wrote ${args.out}/kernels.md`);
+  }
   return 0;
 }
 

@@ -25,6 +25,7 @@ import "@tensorflow/tfjs-layers";
 import { createRequire } from "node:module";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
+import { registerReductionGradients } from "./reduction_grads.ts";
 import { startThreadedWasm } from "./wasm_threads.ts";
 import { defaultThreads } from "./threads.ts";
 
@@ -118,6 +119,8 @@ export async function selectBackend(
       throw new BackendError((err as Error).message);
     }
   }
+  // Every backend: tfjs's own Sum/Mean gradients fill arrays of ones in JavaScript.
+  registerReductionGradients();
   const candidates = request === "auto" ? BACKEND_NAMES : [request];
   const skipped: SkippedBackend[] = [];
   for (const name of candidates) {

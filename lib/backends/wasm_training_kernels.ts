@@ -12,6 +12,7 @@
  */
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
+import { registerWasmIdentity } from "./wasm_identity.ts";
 import { registerWasmLeadingReductions } from "./wasm_leading_reductions.ts";
 import { registerWasmMatMul } from "./wasm_matmul.ts";
 import { registerWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
@@ -38,4 +39,5 @@ export function registerWasmTrainingKernels(): void {
   registerWasmLeadingReductions();
   registerWasmMaxPoolGrad();
   registerWasmUnsortedSegmentSum();
+  registerWasmIdentity();
 }

@@ -104,5 +104,15 @@ export function kernelMarkdown(
       outside >= 0 ? share(outside) : "-"
     } |`,
   );
+  if (outside < 0) {
+    // Seen on wasm with 2 threads: timing each kernel on its own (a sync per call) costs more
+    // than the kernels themselves, so the shares overstate; one thread gives a usable table.
+    lines.push(
+      "",
+      "The profiled kernels add up to more than the plain step: timing each kernel on its own " +
+        "costs more than it measures here (e.g. with several threads). Read the shares from a " +
+        "`--threads 1` profile.",
+    );
+  }
   return lines.join("\n") + "\n";
 }

@@ -63,3 +63,11 @@ Deno.test("kernel profile of a real step counts kernels once, not the scopes of 
   assert.equal(profile.steps, 2);
   tf.dispose([x, w, b]);
 });
+
+Deno.test("a profile whose kernels outlast the plain step says the shares overstate", () => {
+  const profile = summarizeKernels(new Map([["Conv2D", { calls: 3, ms: 300 }]]), 3);
+  const md = kernelMarkdown("wasm, 2 threads", profile, 80);
+  assert.match(md, /\| outside the kernels \(plain step - kernels\) \| \| -20\.0 \| - \|/);
+  assert.match(md, /add up to more than the plain step/);
+  assert.doesNotMatch(kernelMarkdown("one thread", profile, 120), /more than the plain step/);
+});

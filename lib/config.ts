@@ -176,8 +176,8 @@ const QUICK_TOWER: TowerSpec = {
 /**
  * The standard triplet tower: no batch norm in the convolutions (twice the steps per second on
  * wasm) and a fourth convolution in place of the last pool, so the embedding sees a 3x3x128 map
- * rather than 2x2x64. The standard batch-hard model on it scores 80.20% [78.4, 81.9] on koch-val
- * (validation, 2,000 trials; 80.55% semi-hard). The tower was picked against the three-convolution
+ * rather than 2x2x64. The standard batch-hard model on it scores 79.85% [78.0, 81.5] on koch-val
+ * (validation, 2,000 trials; 79.25% semi-hard). The tower was picked against the three-convolution
  * one by a 12-min batch-hard comparison on lake-runs, a test protocol; that comparison has not been
  * redone on validation.
  */
@@ -215,11 +215,11 @@ const STANDARD: RunConfig = {
     batchPerAlphabet: 2,
     sameAlphabetWeight: 1,
     // Focal weighting (siamese_loss.ts) and a faster, decaying rate: the standard net scores
-    // 70.35% [68.3, 72.3] on koch-val (validation). They were picked against plain cross-entropy
+    // 70.85% [68.8, 72.8] on koch-val (validation). They were picked against plain cross-entropy
     // at lr 1e-3 by a 20-min comparison on lake-runs, a test protocol; not redone on validation.
     focus: 2,
     // Bounded by steps, not time, so that what the standard run learns does not depend on the
-    // machine's speed; 4,750 steps took 17.6 min here at 4.5 steps/s.
+    // machine's speed; 4,750 steps took 15.6 min here at 5.1 steps/s (2 threads).
     steps: 4_750,
     validateEvery: 250,
     patience: 12,
@@ -231,7 +231,7 @@ const STANDARD: RunConfig = {
     momentumEpochs: 10,
     l2: 1e-4,
     distortions: true,
-    // A safety net only, never the bound: 4,750 steps take 17.6 min here, so 40 min leaves room
+    // A safety net only, never the bound: 4,750 steps take 15.6-17.6 min here, so 40 min leaves room
     // for a machine at 0.6x this one's speed (29 min) plus a loaded core.
     maxSeconds: 40 * 60,
     table1: {
@@ -257,13 +257,13 @@ const STANDARD: RunConfig = {
     batchPerAlphabet: 2,
     distance: "squared-l2",
     loss: "margin",
-    // Step-bound for reproducible numbers: 5,500 steps take about 13.5 min per miner here
-    // (6.8 steps/s); validation was still rising at 11 min.
+    // Step-bound for reproducible numbers: 5,500 steps take 10-13.5 min per miner here
+    // (6.8-9.6 steps/s on 1-2 threads); validation was still rising at 11 min.
     steps: 5_500,
     validateEvery: 250,
     patience: 40,
     margin: 0.2,
-    // This rate and decay: koch-val (validation) 80.20% [78.4, 81.9] batch-hard, 80.55% semi-hard
+    // This rate and decay: koch-val (validation) 79.85% [78.0, 81.5] batch-hard, 79.25% semi-hard
     // at 5,500 steps. Picked by a 12-min batch-hard run on lake-runs, a test protocol; not redone
     // on validation.
     learningRate: 3e-3,

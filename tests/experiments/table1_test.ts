@@ -174,6 +174,21 @@ Deno.test("a table1 model stopped by its time net is named by its point and repo
   assert.match(stops[0].message, /by the time limit/);
 });
 
+Deno.test("a one-shot slice (105x105 on a CPU backend) skips every table1 model and says so", async () => {
+  const config = resolveConfig("paper");
+  applySlice(config, { maxMinutes: 3 }, "wasm");
+  assert.equal(config.slice?.evaluation, "one-shot");
+  const lines: string[] = [];
+  const outDir = tempDir();
+  const result = await run(
+    experimentContext(config, "table1", { outDir, log: (l) => lines.push(l) }),
+  );
+  await Deno.remove(outDir, { recursive: true });
+  assert.deepEqual([result.verification, result.details.models], [[], []]);
+  assert.match(result.details.skipped?.[0] ?? "", /table1: every model/);
+  assert.match(lines.join("\n"), /skipped: table1: every model/);
+});
+
 Deno.test({
   name:
     "table1 trains a model on a fixed pool, scores verification with the paper's column, saves it, and reuses it",

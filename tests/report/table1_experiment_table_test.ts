@@ -85,6 +85,7 @@ Deno.test("the Table 1 experiment's section: each row with its steps, stop, time
     "train pairs",
     "distortions",
     "steps trained",
+    "passes over the pool",
     "stopped by",
     "training time",
     "best validation (%)",
@@ -99,6 +100,7 @@ Deno.test("the Table 1 experiment's section: each row with its steps, stop, time
       "30000",
       "none",
       "300 of 450",
+      "1.28",
       "patience (validation stalled)",
       "9m50s",
       "55.3 at step 100",
@@ -111,6 +113,7 @@ Deno.test("the Table 1 experiment's section: each row with its steps, stop, time
       "90000",
       "affine",
       "450 of 450",
+      "0.64",
       "step bound",
       "14m30s (reused)",
       "60.0 at step 450",
@@ -121,6 +124,11 @@ Deno.test("the Table 1 experiment's section: each row with its steps, stop, time
     ],
   ]);
   assert.match(text, /The experiment took 25m00s of wall time \(reused models'/);
+  // The paper's points it has no model for are named, with the paper's numbers.
+  assert.match(
+    text,
+    /without a model here[^\n]*: 30000 pairs affine \(paper 91\.90\), 90000 pairs none \(paper 91\.54\), 150000 pairs none \(paper 91\.63\), 150000 pairs affine \(paper 93\.42\)\./,
+  );
   // No rows of the experiment: no section.
   assert.deepEqual(table1ExperimentMarkdown(inRunRows, { experiments }), []);
 });
@@ -158,6 +166,6 @@ Deno.test("report.md keeps the in-run rows in the Table 1 section and gives the 
   assert.match(inRun, /siamese: siamese-bce-fixed-pairs \| 30000/);
   assert.doesNotMatch(inRun, /siamese-bce-table1/);
   const own = report.slice(report.indexOf("## Table 1 (its own experiment)"));
-  assert.match(own, /\| 30000 \| none \| 300 of 450 \|/);
+  assert.match(own, /\| 30000 \| none \| 300 of 450 \| 1\.28 \|/);
   assert.ok(report.indexOf("## Table 1 (its own experiment)") < report.indexOf("## MNIST"));
 });

@@ -8,7 +8,6 @@ import {
   EXPERIMENTS,
   type Miner,
   MINERS,
-  OPT_IN_EXPERIMENTS,
   parseMiners,
   parseOnly,
   PROFILES,
@@ -63,12 +62,10 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    quick: every code path in minutes, no claims
                                    standard: real results on a 2-core CPU in under an hour
                                    paper: the paper's 105x105 net; needs a GPU backend
-  --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all
-                                   of these); ${
-  OPT_IN_EXPERIMENTS.join(", ")
-} runs only when named (Table 1's
-                                   fixed-pair models trained until validation stalls: about
-                                   an hour on the standard profile)
+  --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all)
+                                   and table1, run only when named (Table 1's fixed-pair
+                                   models, each until validation stalls: about an hour on
+                                   the standard profile)
   --miners a,b                     triplet models to train: ${MINERS.join(", ")}
                                    (default the profile's: batch-hard, semi-hard)
   --backend ${BACKEND_REQUESTS.join("|")}

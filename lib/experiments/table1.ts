@@ -20,6 +20,8 @@ import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
 import { verificationPairs, verificationSets } from "../evaluation/verification.ts";
 import { countParams } from "../models/koch.ts";
 import { disposeNet } from "../models/siamese_net.ts";
+import type { Figure } from "../report/figure.ts";
+import { trainingCurveFigure } from "../report/figures.ts";
 import type { VerificationRow } from "../report/tables.ts";
 import { trainSiamese } from "../training/siamese_training.ts";
 import {
@@ -95,6 +97,8 @@ export async function run(
   ];
   const verification: VerificationRow[] = [];
   const models: Table1ModelDetails[] = [];
+  // Each model's loss and validation curve: whether validation had stopped rising.
+  const figures: Figure[] = [];
   for (const trainPairs of budget.trainPairs) {
     for (const distortions of budget.distortions) {
       const point = { trainPairs, distortions };
@@ -153,6 +157,11 @@ export async function run(
         distortions,
         paperTable1: true,
       }));
+      figures.push(trainingCurveFigure(
+        meta.history,
+        `table1_${trainPairs}_${distortions ? "distorted" : "plain"}_training`,
+        `Table 1 model, ${trainPairs} pairs${distortions ? ", distorted" : ""}: training`,
+      ));
       const t = meta.training;
       log(
         `  ${label}: ${t.steps} of ${budget.steps} steps in ${
@@ -180,5 +189,5 @@ export async function run(
       });
     }
   }
-  return { oneShot: [], verification, figures: [], details: { budget, models } };
+  return { oneShot: [], verification, figures, details: { budget, models } };
 }

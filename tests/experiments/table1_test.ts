@@ -219,6 +219,7 @@ Deno.test({
     assert.equal(model.accuracy, row.accuracy);
     assert.ok(model.seconds > 0);
     assert.deepEqual(first.details.budget, table1Config(config));
+    assert.deepEqual(first.figures.map((f) => f.name), ["table1_2000_distorted_training"]);
 
     const dir = table1ExperimentDir(outDir, { trainPairs: 2_000, distortions: true });
     const saved = await loadSiamese(dir);

@@ -63,6 +63,9 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    standard: real results on a 2-core CPU in under an hour
                                    paper: the paper's 105x105 net; needs a GPU backend
   --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all)
+                                   and table1, run only when named (Table 1's fixed-pair
+                                   models, each until validation stalls: about an hour on
+                                   the standard profile)
   --miners a,b                     triplet models to train: ${MINERS.join(", ")}
                                    (default the profile's: batch-hard, semi-hard)
   --backend ${BACKEND_REQUESTS.join("|")}

@@ -11,6 +11,7 @@
  * <out>/models/siamese/table1/<pairs>-<plain|distorted>/   Table 1 models, same layout
  * <out>/models/siamese-triplet-tower/         the Siamese net on the triplet tower (same-tower)
  *   tower/ head/ siamese.json                 as models/siamese/
+ * <out>/models/table1/<pairs>-<plain|distorted>/  the `table1` experiment's models, same layout
  * <out>/models/triplet-<miner>/               one triplet embedding per miner
  *   model.json weights.bin                    tfjs layers format
  *   training.json                             TripletTrainingRecord, written last
@@ -23,7 +24,7 @@
  * longer match is retrained with a warning, never reused.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { type RunConfig, sameTowerConfig, type SiameseConfig } from "../config.ts";
+import { type RunConfig, sameTowerConfig, type SiameseConfig, table1Config } from "../config.ts";
 import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { SiameseNet } from "../models/siamese_net.ts";
 import type { HistoryPoint } from "../training/checkpoint.ts";
@@ -42,6 +43,9 @@ import type { TripletKindsPoint } from "../training/triplet_training.ts";
 export const SIAMESE_METHOD = "siamese-bce";
 /** Method name of the Table 1 models (trained on a fixed pool of pairs). */
 export const TABLE1_METHOD = "siamese-bce-fixed-pairs";
+
+/** Method name of the `table1` experiment's models (fixed pools, trained until validation stalls). */
+export const TABLE1_EXPERIMENT_METHOD = "siamese-bce-table1";
 
 /** Method name (and folder) of the Siamese net trained on the triplet tower (`same-tower`). */
 export const SAME_TOWER_METHOD = "siamese-triplet-tower";
@@ -70,6 +74,13 @@ export interface Table1Point {
 /** Folder of a Table 1 model. */
 export function table1Dir(outDir: string, point: Table1Point): string {
   return `${siameseDir(outDir)}/table1/${point.trainPairs}-${
+    point.distortions ? "distorted" : "plain"
+  }`;
+}
+
+/** Folder of a model of the `table1` experiment. */
+export function table1ExperimentDir(outDir: string, point: Table1Point): string {
+  return `${modelsDir(outDir)}/table1/${point.trainPairs}-${
     point.distortions ? "distorted" : "plain"
   }`;
 }
@@ -156,6 +167,36 @@ export function sameTowerHash(config: RunConfig): string {
     seed: config.seed,
     imageSize: config.evaluation.imageSize,
     config: training,
+  });
+}
+
+/**
+ * The hash of everything that decides a model of the `table1` experiment: the Siamese block's
+ * training settings (tower, loss, optimiser, rate schedule) but the main net's limits and Table 1
+ * block, which it does not use, and the chunk size (float rounding only); its point; and the
+ * budget `table1Config` derives, but the point lists, so adding a point keeps the others' models.
+ */
+export function table1ExperimentHash(config: RunConfig, point: Table1Point): string {
+  const {
+    table1: _table1,
+    chunkImages: _chunk,
+    steps: _steps,
+    validateEvery: _validateEvery,
+    patience: _patience,
+    maxSeconds: _maxSeconds,
+    ...training
+  } = config.siamese;
+  const { trainPairs: _pairs, distortions: _distortions, ...budget } = table1Config(config);
+  return hash16({
+    // Training code changes that alter results bump this version.
+    version: 1,
+    experiment: "table1",
+    seed: config.seed,
+    imageSize: config.evaluation.imageSize,
+    config: training,
+    budget,
+    // The point's two fields only, whatever else the object passed carries.
+    point: { trainPairs: point.trainPairs, distortions: point.distortions },
   });
 }
 

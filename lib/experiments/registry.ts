@@ -1,5 +1,6 @@
 /**
- * The experiments `reproduce` can run, by the name docs/interface.md gives, in the order they run.
+ * The experiments `reproduce` can run, by the name docs/interface.md gives, in the order they run
+ * (`table1` only when `--only` names it).
  */
 import type { ExperimentName } from "../config.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
@@ -7,6 +8,7 @@ import * as baseline from "./baseline.ts";
 import * as mnist from "./mnist.ts";
 import * as sameTower from "./same_tower.ts";
 import * as siamese from "./siamese.ts";
+import * as table1 from "./table1.ts";
 import * as triplet from "./triplet.ts";
 
 /** A runnable experiment. */
@@ -19,4 +21,5 @@ export const EXPERIMENT_MODULES: Record<ExperimentName, Experiment> = {
   triplet,
   "same-tower": sameTower,
   mnist,
+  table1,
 };

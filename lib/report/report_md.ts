@@ -15,6 +15,7 @@ import { formatAccuracy, markdownTable, type OneShotRow, type VerificationRow } 
 import { formatSeconds } from "./progress.ts";
 import { timeLimitCount, timeLimitHeading } from "./time_limits.ts";
 import { sameTowerMarkdown } from "./same_tower_table.ts";
+import { TABLE1_EXPERIMENT, table1ExperimentMarkdown } from "./table1_experiment_table.ts";
 import { describeSlice, type RunSlice } from "../training/run_slice.ts";
 
 /** Inputs of {@link reportMarkdown}. */
@@ -96,17 +97,20 @@ export function reportMarkdown(input: ReportInput): string {
   // The controlled comparison: both losses on one tower.
   out.push(...sameTowerMarkdown(oneShot, run));
 
-  // Verification (Table 1).
+  // Verification (Table 1): the rows of the default run; the `table1` experiment's have their
+  // own section after it.
   out.push("## Verification (paper Table 1)");
   out.push("");
-  if (verification.length) {
-    const table1 = table1Cells(verification);
+  const inRun = verification.filter((v) => v.experiment !== TABLE1_EXPERIMENT);
+  if (inRun.length) {
+    const table1 = table1Cells(inRun);
     out.push(markdownTable(table1.header, table1.rows));
   } else out.push("_No verification rows in this run._");
   out.push("");
   const paper1 = paperTable1Cells();
   out.push(markdownTable(paper1.header, paper1.rows));
   out.push("");
+  out.push(...table1ExperimentMarkdown(verification, run));
 
   // MNIST.
   out.push("## MNIST 10-way one-shot transfer (paper section 4.4)");

@@ -39,7 +39,10 @@ export function timeLimitStops(
     const o = value as Record<string, unknown>;
     if (o.stoppedBy === "time" && typeof o.steps === "number") {
       const table1 = path.includes("table1");
-      const model = table1
+      // The `table1` experiment's models: named by their point, their bounds in their record.
+      const model = experiment === "table1"
+        ? `table1 ${o.trainPairs} pairs${o.distortions ? ", distorted" : ""}`
+        : table1
         ? `${experiment} table1 ${o.trainPairs} pairs${o.distortions ? ", distorted" : ""}`
         : typeof o.miner === "string"
         ? `${experiment}-${o.miner}`
@@ -51,7 +54,9 @@ export function timeLimitStops(
         : experiment === "triplet"
         ? config.triplet.steps
         : config.siamese.steps;
-      const maxSeconds = table1
+      const maxSeconds = typeof o.maxSeconds === "number"
+        ? o.maxSeconds
+        : table1
         ? config.siamese.table1.maxSeconds
         : experiment === "triplet"
         ? config.triplet.maxSeconds

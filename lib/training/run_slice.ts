@@ -72,7 +72,8 @@ export function parseSliceFlags(values: {
  * but only at the first training step, after the data is loaded and the baseline has run.
  * Checked here from the config alone, before any work. Only the experiments that train with
  * the chunk size count: `siamese` (its tower), `triplet` (its tower; the embedding batch
- * norm runs once on the gathered embeddings and is fine) and `same-tower` (the triplet's tower).
+ * norm runs once on the gathered embeddings and is fine), `same-tower` (the triplet's tower)
+ * and `table1` (the Siamese tower).
  * @throws {UsageError} naming --chunk, the profile, the tower and why.
  */
 export function checkChunking(
@@ -85,6 +86,7 @@ export function checkChunking(
     { experiment: "siamese" as const, tower: config.siamese.tower },
     { experiment: "triplet" as const, tower: config.triplet.tower },
     { experiment: "same-tower" as const, tower: config.triplet.tower },
+    { experiment: "table1" as const, tower: config.siamese.tower },
   ].filter((t) => experiments.includes(t.experiment) && t.tower.batchNorm);
   if (towers.length === 0) return;
   const named = towers.map((t) => `${t.experiment} tower ("${t.tower.name}")`).join(" and ");

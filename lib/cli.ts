@@ -69,3 +69,21 @@ export function parseFlags<O extends ParseArgsOptionsConfig>(argv: string[], opt
     throw new UsageError(`${(err as Error).message}. See --help.`);
   }
 }
+
+/**
+ * `value` when it is one of `allowed`; otherwise a UsageError naming the flag and the choices
+ * (`unknown profile "x" for --profile; choose one of quick, standard, paper`).
+ */
+export function oneOf<T extends string>(
+  flag: string,
+  what: string,
+  value: string,
+  allowed: readonly T[],
+): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(
+      `unknown ${what} "${value}" for ${flag}; choose one of ${allowed.join(", ")}`,
+    );
+  }
+  return value as T;
+}

@@ -14,7 +14,7 @@ import {
   resolveConfig,
   type RunConfig,
 } from "../lib/config.ts";
-import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { exitOnDataError, oneOf, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { DataError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
@@ -123,16 +123,8 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     chunk: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
-  if (!(PROFILES as readonly string[]).includes(v.profile!)) {
-    throw new UsageError(
-      `unknown profile "${v.profile}" for --profile; choose one of ${PROFILES.join(", ")}`,
-    );
-  }
-  if (!(BACKEND_REQUESTS as readonly string[]).includes(v.backend!)) {
-    throw new UsageError(
-      `unknown backend "${v.backend}" for --backend; choose one of ${BACKEND_REQUESTS.join(", ")}`,
-    );
-  }
+  oneOf("--profile", "profile", v.profile!, PROFILES);
+  oneOf("--backend", "backend", v.backend!, BACKEND_REQUESTS);
   let seed: number | undefined;
   if (v.seed !== undefined) {
     // Digits only: Number("") is 0 and Number("1e3") is 1000; above 2^53 integers round.

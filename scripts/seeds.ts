@@ -7,7 +7,7 @@
  * model and protocol. Exit 0 success, 1 a seed's run failed, 2 bad usage or bad input (found
  * before any training).
  */
-import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { exitOnDataError, oneOf, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { type Miner, PROFILES, resolveConfig } from "../lib/config.ts";
 import { BACKEND_REQUESTS } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -80,16 +80,8 @@ export function parseSeedsArgs(args: string[]): SeedsArgs {
     "max-minutes": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
-  if (!(PROFILES as readonly string[]).includes(v.profile!)) {
-    throw new UsageError(
-      `unknown profile "${v.profile}" for --profile; choose one of ${PROFILES.join(", ")}`,
-    );
-  }
-  if (!(BACKEND_REQUESTS as readonly string[]).includes(v.backend!)) {
-    throw new UsageError(
-      `unknown backend "${v.backend}" for --backend; choose one of ${BACKEND_REQUESTS.join(", ")}`,
-    );
-  }
+  oneOf("--profile", "profile", v.profile!, PROFILES);
+  oneOf("--backend", "backend", v.backend!, BACKEND_REQUESTS);
   if (v.threads !== undefined) threadsFlag(v.threads);
   return {
     profile: v.profile!,

@@ -27,6 +27,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { type RunConfig, sameTowerConfig, type SiameseConfig, table1Config } from "../config.ts";
 import { digest, exists, writeFileAtomic } from "../data/files.ts";
 import type { SiameseNet } from "../models/siamese_net.ts";
+import { countParams } from "../models/koch.ts";
 import type { HistoryPoint } from "../training/checkpoint.ts";
 import type { CollapseRecord } from "../training/collapse.ts";
 import type { TrainResult } from "../training/loop.ts";
@@ -251,6 +252,32 @@ export interface SiameseMeta {
   history: HistoryPoint[];
   /** sha256 of the files of `SIAMESE_FORMAT.netFiles`, in the file only (absent before). */
   sha256?: ModelChecksums;
+}
+
+/**
+ * The record saved beside a Siamese net `trainSiamese` just trained: its hash and seed, the
+ * config it trained with, the training summary with the pairs per step and the parameter count,
+ * and the curve. The three experiments that train Siamese nets (siamese, same-tower, table1)
+ * record the same things.
+ */
+export function siameseMeta(
+  trained: { net: SiameseNet; result: TrainResult; pairsPerStep: number },
+  checkpoint: { configHash: string },
+  seed: number,
+  config: SiameseMeta["config"],
+): SiameseMeta {
+  const { history, ...summary } = trained.result;
+  return {
+    configHash: checkpoint.configHash,
+    seed,
+    config,
+    training: {
+      ...summary,
+      pairsPerStep: trained.pairsPerStep,
+      params: countParams(trained.net.tower) + countParams(trained.net.head),
+    },
+    history,
+  };
 }
 
 /** What `training.json` beside a saved triplet embedding holds. */

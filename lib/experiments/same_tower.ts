@@ -16,7 +16,7 @@ import { taskImages, taskScores } from "../evaluation/features.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow } from "../evaluation/rows.ts";
 import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
-import { countParams, type TowerSpec } from "../models/koch.ts";
+import type { TowerSpec } from "../models/koch.ts";
 import { disposeNet } from "../models/siamese_net.ts";
 import { trainingCurveFigure } from "../report/figures.ts";
 import type { OneShotRow } from "../report/tables.ts";
@@ -27,7 +27,7 @@ import {
   sameTowerDir,
   sameTowerHash,
   SIAMESE_FORMAT,
-  type SiameseMeta,
+  siameseMeta,
 } from "./model_store.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
@@ -78,18 +78,7 @@ export async function run(
         log: context.log,
         quiet: context.quiet,
       });
-      const { history, ...summary } = trained.result;
-      const meta: SiameseMeta = {
-        configHash: checkpoint.configHash,
-        seed: context.config.seed,
-        config,
-        training: {
-          ...summary,
-          pairsPerStep: trained.pairsPerStep,
-          params: countParams(trained.net.tower) + countParams(trained.net.head),
-        },
-        history,
-      };
+      const meta = siameseMeta(trained, checkpoint, context.config.seed, config);
       const r = trained.result;
       context.log(
         `  ${label}: ${r.steps} steps in ${r.seconds.toFixed(0)}s (${

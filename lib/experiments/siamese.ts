@@ -35,7 +35,6 @@ import {
   type VerificationResult,
   verificationSets,
 } from "../evaluation/verification.ts";
-import { countParams } from "../models/koch.ts";
 import { disposeNet, type SiameseNet } from "../models/siamese_net.ts";
 import { nWayCurveFigure, trainingCurveFigure } from "../report/figures.ts";
 import type { OneShotRow, VerificationRow } from "../report/tables.ts";
@@ -47,6 +46,7 @@ import {
   siameseDir,
   siameseHash,
   type SiameseMeta,
+  siameseMeta,
   TABLE1_METHOD,
   table1Dir,
   type Table1Point,
@@ -267,7 +267,7 @@ async function trainModel(
       distortions: options.table1.distortions,
     }
     : undefined;
-  const { net, result, pairsPerStep } = await trainSiamese({
+  const trained = await trainSiamese({
     config,
     background: omniglot.background,
     evaluation: omniglot.evaluation,
@@ -279,14 +279,13 @@ async function trainModel(
     log: context.log,
     quiet: context.quiet,
   });
-  const { history, ...summary } = result;
-  const meta: SiameseMeta = {
-    configHash: checkpoint.configHash,
-    seed: context.config.seed,
-    config: options.table1 ? { ...config, table1Point: options.table1 } : config,
-    training: { ...summary, pairsPerStep, params: countParams(net.tower) + countParams(net.head) },
-    history,
-  };
+  const { net, result } = trained;
+  const meta = siameseMeta(
+    trained,
+    checkpoint,
+    context.config.seed,
+    options.table1 ? { ...config, table1Point: options.table1 } : config,
+  );
   context.log(
     `  ${options.label}: ${result.steps} steps in ${result.seconds.toFixed(0)}s (${
       result.examplesPerSecond.toFixed(0)

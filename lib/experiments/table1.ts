@@ -18,7 +18,6 @@ import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import { verificationRow } from "../evaluation/rows.ts";
 import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
 import { verificationPairs, verificationSets } from "../evaluation/verification.ts";
-import { countParams } from "../models/koch.ts";
 import { disposeNet } from "../models/siamese_net.ts";
 import type { Figure } from "../report/figure.ts";
 import { trainingCurveFigure } from "../report/figures.ts";
@@ -27,7 +26,7 @@ import { trainSiamese } from "../training/siamese_training.ts";
 import {
   reuseOrTrain,
   SIAMESE_FORMAT,
-  type SiameseMeta,
+  siameseMeta,
   TABLE1_EXPERIMENT_METHOD,
   table1ExperimentDir,
   table1ExperimentHash,
@@ -131,18 +130,11 @@ export async function run(
             log,
             quiet: context.quiet,
           });
-          const { history, ...summary } = trained.result;
-          const meta: SiameseMeta = {
-            configHash: checkpoint.configHash,
-            seed: config.seed,
-            config: { ...config.siamese, table1: budget, table1Point: point },
-            training: {
-              ...summary,
-              pairsPerStep: trained.pairsPerStep,
-              params: countParams(trained.net.tower) + countParams(trained.net.head),
-            },
-            history,
-          };
+          const meta = siameseMeta(trained, checkpoint, config.seed, {
+            ...config.siamese,
+            table1: budget,
+            table1Point: point,
+          });
           return { net: trained.net, meta };
         },
       });

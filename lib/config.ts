@@ -206,6 +206,14 @@ const TRIPLET_35: TowerSpec = {
   init: "he",
 };
 
+/** The towers of the profiles by name, for `--set siamese.tower=<name>` (lib/tuning/overrides.ts). */
+export const TOWERS: Readonly<Record<string, TowerSpec>> = {
+  [STANDARD_35.name]: STANDARD_35,
+  [TRIPLET_35.name]: TRIPLET_35,
+  [QUICK_TOWER.name]: QUICK_TOWER,
+  [KOCH_105.name]: KOCH_105,
+};
+
 /** The reference profile: real results on a 2-core CPU in under an hour. */
 const STANDARD: RunConfig = {
   profile: "standard",

@@ -26,6 +26,7 @@ export class DataSource {
   #omniglot?: Promise<Omniglot>;
   #mnist?: Promise<Mnist>;
   #tasks?: Promise<EvaluationTasks>;
+  #kochVal?: Promise<OneShotTask>;
   #mnistTask?: Promise<OneShotTask>;
   #mnistInkMatched?: Promise<{ task: OneShotTask; factor: number }>;
 
@@ -60,10 +61,22 @@ export class DataSource {
           ways: this.evaluation.nWays,
           trialsPerAlphabet: this.evaluation.nWayTrialsPerAlphabet,
         }),
-        // Its own fork: adding it drew nothing from the streams of the test protocols.
-        kochVal: kochValTask(omniglot.evaluation, rng.fork("koch-val")),
+        kochVal: await this.kochVal(),
       };
     })();
+  }
+
+  /**
+   * koch-val alone (the validation alphabets), for callers that must not build the test
+   * protocols: the validation studies of `deno task tune`. The same trials as `tasks().kochVal`.
+   */
+  kochVal(): Promise<OneShotTask> {
+    return this.#kochVal ??= (async () =>
+      // Its own fork: adding it drew nothing from the streams of the test protocols.
+      kochValTask(
+        (await this.omniglot()).evaluation,
+        new Rng(this.seed, "episodes").fork("koch-val"),
+      ))();
   }
 
   /** mnist-400 episodes. */

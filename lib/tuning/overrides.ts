@@ -1,0 +1,118 @@
+/**
+ * `--set block.field=value`: a change to one setting of a profile's Siamese or triplet block,
+ * for validation studies (`deno task tune`). Only settings that exist can be set, each to a value
+ * of its own type (a number where the profile has a number, one of the allowed words where it has
+ * a word), so a typo is refused before any training rather than silently ignored.
+ */
+import { UsageError } from "../cli.ts";
+import { TOWERS } from "../config.ts";
+import type { RunConfig } from "../config.ts";
+
+/** The blocks `--set` reaches: the two trained families. */
+const BLOCKS = ["siamese", "triplet"] as const;
+
+/** Settings that hold a word, and the words each accepts. */
+const WORDS: Record<string, readonly string[]> = {
+  optimizer: ["adam", "sgd"],
+  distance: ["squared-l2", "l2", "cosine"],
+  loss: ["margin", "soft-margin"],
+  "tower.denseActivation": ["sigmoid", "linear", "relu"],
+  "tower.init": ["koch", "he"],
+};
+
+/** Settings a profile may leave unset, and the type each takes when set. */
+const OPTIONAL: Record<string, "number" | "boolean"> = {
+  chunkImages: "number",
+  validationTrialsPerAlphabet: "number",
+  "tower.batchNorm": "boolean",
+};
+
+/** One parsed `--set`: where, the value, and the text it came from. */
+export interface Override {
+  /** `siamese.batchPerAlphabet`. */
+  path: string;
+  value: number | boolean | string;
+}
+
+/**
+ * Parse `path=value` against `config` (the profile's resolved settings). `siamese.tower` and
+ * `triplet.tower` take a tower's name (`TOWERS`); lists (`convs`, `miners`, `table1`) cannot be
+ * set. @throws {UsageError} naming the `--set` and what it accepts.
+ */
+export function parseOverride(text: string, config: RunConfig): Override {
+  const eq = text.indexOf("=");
+  const path = eq < 0 ? text : text.slice(0, eq).trim();
+  const raw = eq < 0 ? "" : text.slice(eq + 1).trim();
+  const bad = (why: string) => new UsageError(`--set "${text}": ${why}`);
+  if (eq < 0 || raw === "") {
+    throw bad("give a setting and a value, e.g. siamese.batchPerAlphabet=4");
+  }
+  const [block, ...rest] = path.split(".");
+  if (!(BLOCKS as readonly string[]).includes(block) || rest.length === 0) {
+    throw bad(`the setting must start with ${BLOCKS.join(" or ")}, e.g. siamese.learningRate`);
+  }
+  const key = rest.join(".");
+  if (key === "tower") {
+    if (!Object.hasOwn(TOWERS, raw)) {
+      throw bad(`unknown tower "${raw}"; choose one of ${Object.keys(TOWERS).join(", ")}`);
+    }
+    return { path, value: raw };
+  }
+  let current: unknown = config[block as typeof BLOCKS[number]];
+  for (const part of rest) {
+    current = typeof current === "object" && current !== null && !Array.isArray(current)
+      ? (current as Record<string, unknown>)[part]
+      : undefined;
+  }
+  const kind = current === undefined ? OPTIONAL[key] : typeof current;
+  if (kind === undefined) throw bad(`${path} is not a setting of the ${config.profile} profile`);
+  if (kind === "object") {
+    throw bad(`${path} is a list or a block; set one of its numbers, words or switches`);
+  }
+  if (kind === "number") {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw bad(`${path} takes a number, got "${raw}"`);
+    return { path, value: n };
+  }
+  if (kind === "boolean") {
+    if (raw !== "true" && raw !== "false") throw bad(`${path} takes true or false, got "${raw}"`);
+    return { path, value: raw === "true" };
+  }
+  const words = WORDS[key];
+  if (!words) throw bad(`${path} cannot be set`);
+  if (!words.includes(raw)) throw bad(`${path} takes one of ${words.join(", ")}, got "${raw}"`);
+  return { path, value: raw };
+}
+
+/**
+ * `config` with `overrides` applied, in order, deep-copied. A tower given by name is sized to
+ * the profile's images and keeps the dense activation its block needs (sigmoid features for the
+ * Siamese head, a linear embedding for the triplet loss) unless a later override sets it.
+ */
+export function applyOverrides(config: RunConfig, overrides: readonly Override[]): RunConfig {
+  const out = structuredClone(config);
+  for (const { path, value } of overrides) {
+    const [block, ...rest] = path.split(".");
+    const target = out[block as typeof BLOCKS[number]] as unknown as Record<string, unknown>;
+    if (rest.length === 1 && rest[0] === "tower") {
+      const spec = TOWERS[value as string];
+      target.tower = {
+        ...structuredClone(spec),
+        inputSize: out.evaluation.imageSize,
+        denseActivation: block === "siamese" ? "sigmoid" : "linear",
+      };
+      continue;
+    }
+    let node = target;
+    for (const part of rest.slice(0, -1)) node = node[part] as Record<string, unknown>;
+    node[rest[rest.length - 1]] = value;
+  }
+  return out;
+}
+
+/** `a=1; b=x` of the overrides, or `(profile defaults)`: how a study's row names its setting. */
+export function describeOverrides(overrides: readonly Override[]): string {
+  return overrides.length === 0
+    ? "(profile defaults)"
+    : overrides.map((o) => `${o.path}=${o.value}`).join("; ");
+}

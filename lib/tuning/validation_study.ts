@@ -1,0 +1,122 @@
+/**
+ * One validation study: train one model of a profile, with some settings changed, and score it on
+ * koch-val (2,000 within-alphabet trials on the 10 validation alphabets) and nothing else. This is
+ * where the project's choices are made (issue 13): the test protocols (lake-runs, koch-400, the
+ * n-way curve, verification, MNIST) are never built here, so a study cannot read them.
+ *
+ * A model trains on the stream `reproduce` gives it (the run seed, forked by experiment and miner),
+ * so a study with no changes trains the very model a `reproduce` run of that profile trains, and
+ * its koch-val row is that run's.
+ */
+import { kochValTask } from "../episodes/one_shot.ts";
+import type { Miner, RunConfig } from "../config.ts";
+import { sameTowerConfig } from "../config.ts";
+import { distanceByName } from "../distances/by_name.ts";
+import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts";
+import { scoreOneShot } from "../evaluation/one_shot.ts";
+import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
+import { loadOmniglot } from "../data/omniglot.ts";
+import { disposeNet } from "../models/siamese_net.ts";
+import { Progress } from "../report/progress.ts";
+import { Rng } from "../rng.ts";
+import { trainSiamese } from "../training/siamese_training.ts";
+import { trainTripletEmbedding } from "../training/triplet_training.ts";
+
+/** The models a study can train: the Siamese net, its same-tower variant, or a triplet miner. */
+export type StudyModel = "siamese" | "same-tower" | Miner;
+
+/** What one study measured. */
+export interface StudyResult {
+  model: StudyModel;
+  /** Training steps done, why training ended, and the best 320-trial validation. */
+  steps: number;
+  stepBound: number;
+  stoppedBy: string;
+  bestStep: number;
+  bestValidation: number;
+  /** koch-val accuracy, percent, with its 95% interval. */
+  kochVal: number;
+  ciLow: number;
+  ciHigh: number;
+  trials: number;
+  trainSeconds: number;
+}
+
+/** Options of {@link validationStudy}. */
+export interface StudyOptions {
+  /** The run's settings, overrides applied. */
+  config: RunConfig;
+  model: StudyModel;
+  log?: (line: string) => void;
+  quiet?: boolean;
+}
+
+/** Train `model` under `config` and score it on koch-val only. */
+export async function validationStudy(options: StudyOptions): Promise<StudyResult> {
+  const { config, model } = options;
+  const log = options.log ?? (() => {});
+  const omniglot = await loadOmniglot({
+    size: config.evaluation.imageSize,
+    progress: options.quiet ? undefined : (label, total) => new Progress({ label, total }),
+  });
+  // The stream `DataSource.kochVal()` draws from: the trials a reproduce run scores.
+  const task = kochValTask(omniglot.evaluation, new Rng(config.seed, "episodes").fork("koch-val"));
+  const root = new Rng(config.seed);
+  const common = {
+    background: omniglot.background,
+    evaluation: omniglot.evaluation,
+    log,
+    quiet: options.quiet,
+  };
+
+  let scores: Float64Array[];
+  let train: {
+    steps: number;
+    stoppedBy: string;
+    bestStep: number;
+    bestAccuracy: number;
+    seconds: number;
+  };
+  let stepBound: number;
+  if (model === "siamese" || model === "same-tower") {
+    const cfg = model === "siamese" ? config.siamese : sameTowerConfig(config);
+    stepBound = cfg.steps;
+    const trained = await trainSiamese({
+      ...common,
+      config: cfg,
+      rng: root.fork(model),
+      label: `tune ${model}`,
+    });
+    scores = siameseTaskScores(trained.net, task);
+    train = trained.result;
+    disposeNet(trained.net);
+  } else {
+    stepBound = config.triplet.steps;
+    const trained = await trainTripletEmbedding({
+      ...common,
+      config: config.triplet,
+      miner: model,
+      rng: root.fork("triplet").fork(model),
+    });
+    scores = embeddingScores(task, {
+      cache: EmbeddingCache.forModel(trained.model),
+      distance: distanceByName(config.triplet.distance),
+    }) as Float64Array[];
+    train = trained.train;
+    trained.model.dispose();
+  }
+  const scored = scoreOneShot(task, scores);
+  return {
+    model,
+    steps: train.steps,
+    stepBound,
+    stoppedBy: train.stoppedBy,
+    bestStep: train.bestStep,
+    bestValidation: train.bestAccuracy,
+    kochVal: scored.accuracy,
+    ciLow: scored.ciLow,
+    ciHigh: scored.ciHigh,
+    trials: task.trials.length,
+    trainSeconds: train.seconds,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * `deno task tune`: one validation study (lib/tuning/validation_study.ts). Trains one model of a
+ * profile with the settings `--set` changes and scores it on koch-val (the validation alphabets)
+ * only, then appends the row to `<out>/tune.csv` and rewrites `<out>/tune.md`. This is where the
+ * project's choices are made; the test protocols are read by `reproduce`, once per configuration.
+ * Exit 0 success, 2 bad usage or bad input (found before any training).
+ */
+import { exitOnDataError, oneOf, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { MINERS, PROFILES, resolveConfig } from "../lib/config.ts";
+import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
+import { threadsFlag } from "../lib/backends/threads_flag.ts";
+import { resultsDir } from "../lib/data/paths.ts";
+import { checkOutDir } from "../lib/report/out_dir.ts";
+import { formatSeconds } from "../lib/report/progress.ts";
+import { gitCommit } from "../lib/report/versions.ts";
+import { applyOverrides, describeOverrides, parseOverride } from "../lib/tuning/overrides.ts";
+import { recordStudy, studyRow } from "../lib/tuning/study_log.ts";
+import { type StudyModel, validationStudy } from "../lib/tuning/validation_study.ts";
+
+/** The models `--model` accepts. */
+export const STUDY_MODELS: readonly StudyModel[] = ["siamese", "same-tower", ...MINERS];
+
+const HELP = `deno task tune --model M [--set block.setting=value ...] [flags]
+
+Trains one model of a profile with some settings changed and scores it on koch-val only
+(2,000 20-way within-alphabet trials on the 10 validation alphabets; no test protocol is
+built). Appends a row to <out>/tune.csv and rewrites <out>/tune.md. Compare choices here;
+read the test protocols with reproduce, once per configuration.
+
+  --model ${STUDY_MODELS.join("|")}
+                                   the Siamese net, the Siamese loss on the triplet tower,
+                                   or a triplet miner
+  --set block.setting=value        change one setting of the siamese or triplet block
+                                   (repeatable), e.g. --set siamese.batchPerAlphabet=4,
+                                   --set siamese.steps=1500, --set triplet.margin=0.3,
+                                   --set siamese.tower=triplet-35, --set siamese.tower.dense=256
+  --profile quick|standard|paper   the settings changed from (default standard)
+  --seed N                         run seed (default 1): init, batches, the koch-val trials
+  --out DIR                        default results/tune/
+  --threads N                      CPU threads of the wasm backend (default SIAMESE_THREADS,
+                                   else every core)
+  --backend ${BACKEND_REQUESTS.join("|")}
+                                   as reproduce's (default auto)
+  --help                           this text
+
+A study with no --set trains the model a reproduce run of the profile trains, on the same
+stream, so its koch-val is that run's. Exit codes: 0 success, 2 bad usage or bad input.`;
+
+/** Parsed command line. */
+export interface TuneArgs {
+  profile: string;
+  model: StudyModel;
+  sets: string[];
+  seed: number;
+  out: string | undefined;
+  threads: number;
+  backend: BackendRequest;
+  help: boolean;
+}
+
+/** Parse and validate flags. @throws {UsageError} naming the bad flag or value. */
+export function parseTuneArgs(args: string[]): TuneArgs {
+  const v = parseFlags(args, {
+    profile: { type: "string", default: "standard" },
+    model: { type: "string" },
+    set: { type: "string", multiple: true, default: [] },
+    seed: { type: "string", default: "1" },
+    out: { type: "string" },
+    threads: { type: "string" },
+    backend: { type: "string", default: "auto" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (v.help) {
+    return {
+      profile: "standard",
+      model: "siamese",
+      sets: [],
+      seed: 1,
+      out: undefined,
+      threads: 1,
+      backend: "auto",
+      help: true,
+    };
+  }
+  const profile = oneOf("--profile", "profile", v.profile!, PROFILES);
+  if (v.model === undefined) {
+    throw new UsageError(`--model is required; choose one of ${STUDY_MODELS.join(", ")}`);
+  }
+  const model = oneOf("--model", "model", v.model, STUDY_MODELS);
+  const seed = Number(v.seed);
+  if (!/^\d+$/.test(v.seed!) || !Number.isSafeInteger(seed) || seed < 1) {
+    throw new UsageError(`--seed "${v.seed}" is not a positive integer`);
+  }
+  const sets = v.set as string[];
+  // Every --set is checked against the profile now, before any data is loaded.
+  const config = resolveConfig(profile, { seed });
+  for (const s of sets) parseOverride(s, config);
+  return {
+    profile,
+    model,
+    sets,
+    seed,
+    out: v.out,
+    threads: threadsFlag(v.threads),
+    backend: oneOf("--backend", "backend", v.backend!, BACKEND_REQUESTS),
+    help: false,
+  };
+}
+
+/** Run the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommandLine(parseTuneArgs, argv, HELP);
+  if (typeof args === "number") return args;
+  const log = (line: string) => console.error(line);
+  const base = resolveConfig(args.profile, { seed: args.seed });
+  const overrides = args.sets.map((s) => parseOverride(s, base));
+  const config = applyOverrides(base, overrides);
+  const settings = describeOverrides(overrides);
+
+  let out: string;
+  try {
+    out = await checkOutDir(args.out ?? resultsDir("tune"));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
+  let backend;
+  try {
+    backend = await selectBackend(args.backend, log, { wasmThreads: args.threads });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 2;
+  }
+  log(
+    `tune ${args.model}, profile ${args.profile}, seed ${args.seed}: ${settings}; backend ${backend.name} ` +
+      `(${backend.threads ?? "?"} thread${backend.threads === 1 ? "" : "s"})`,
+  );
+  return await exitOnDataError(async () => {
+    const started = performance.now();
+    const result = await validationStudy({ config, model: args.model, log });
+    const row = studyRow(result, {
+      finished: new Date().toISOString(),
+      commit: (await gitCommit())?.slice(0, 7) ?? "unknown",
+      profile: args.profile,
+      seed: args.seed,
+      settings,
+    });
+    await Deno.mkdir(out, { recursive: true });
+    await recordStudy(out, row);
+    log(
+      `tune ${args.model} [${settings}]: koch-val ${row.koch_val.toFixed(2)}% [${
+        row.ci_low.toFixed(1)
+      }, ${
+        row.ci_high.toFixed(1)
+      }] after ${row.steps} of ${row.step_bound} steps (stopped by ${row.stopped_by}), ` +
+        `${formatSeconds((performance.now() - started) / 1000)}; ${out}/tune.md`,
+    );
+    return 0;
+  });
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

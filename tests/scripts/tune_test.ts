@@ -1,0 +1,215 @@
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import { selectBackend } from "../../lib/backends/select.ts";
+import { UsageError } from "../../lib/cli.ts";
+import { resolveConfig } from "../../lib/config.ts";
+import { experimentContext } from "../../lib/experiments/experiment_context.ts";
+import { run as runSiamese } from "../../lib/experiments/siamese.ts";
+import { run as runTriplet } from "../../lib/experiments/triplet.ts";
+import { applyOverrides, describeOverrides, parseOverride } from "../../lib/tuning/overrides.ts";
+import { readStudies, recordStudy, type StudyRow, studyRow } from "../../lib/tuning/study_log.ts";
+import { validationStudy } from "../../lib/tuning/validation_study.ts";
+import { applySlice } from "../../lib/training/run_slice.ts";
+import { parseTuneArgs } from "../../scripts/tune.ts";
+import { NO_OMNIGLOT, runTask, tempDir } from "../helpers.ts";
+
+await selectBackend("wasm");
+
+Deno.test("--set parses numbers, switches and words against the profile's settings", () => {
+  const config = resolveConfig("standard");
+  assert.deepEqual(parseOverride("siamese.batchPerAlphabet=4", config), {
+    path: "siamese.batchPerAlphabet",
+    value: 4,
+  });
+  assert.deepEqual(parseOverride("triplet.margin = 0.3", config), {
+    path: "triplet.margin",
+    value: 0.3,
+  });
+  assert.deepEqual(parseOverride("siamese.distortions=false", config), {
+    path: "siamese.distortions",
+    value: false,
+  });
+  assert.deepEqual(parseOverride("triplet.loss=soft-margin", config), {
+    path: "triplet.loss",
+    value: "soft-margin",
+  });
+  assert.deepEqual(parseOverride("siamese.tower.dense=256", config), {
+    path: "siamese.tower.dense",
+    value: 256,
+  });
+  // Unset in the profile, but a setting all the same.
+  assert.deepEqual(parseOverride("triplet.tower.batchNorm=true", config), {
+    path: "triplet.tower.batchNorm",
+    value: true,
+  });
+  assert.deepEqual(parseOverride("siamese.tower=triplet-35", config), {
+    path: "siamese.tower",
+    value: "triplet-35",
+  });
+});
+
+Deno.test("--set refuses what is not a setting or not of its type, naming the --set", () => {
+  const config = resolveConfig("standard");
+  const refused = (text: string, pattern: RegExp) =>
+    assert.throws(() => parseOverride(text, config), (err: Error) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(
+        err.message,
+        new RegExp(`--set "${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`),
+      );
+      assert.match(err.message, pattern);
+      return true;
+    });
+  refused("siamese.batchPerAlphbet=4", /not a setting/);
+  refused("siamese.learningRate=fast", /takes a number/);
+  refused("siamese.distortions=yes", /true or false/);
+  refused("siamese.optimizer=rmsprop", /adam, sgd/);
+  refused("siamese.tower=resnet", /unknown tower/);
+  refused("siamese.tower.convs=3", /list or a block/);
+  refused("triplet.miners=random", /list or a block/);
+  refused("evaluation.imageSize=105", /start with siamese or triplet/);
+  refused("siamese.steps", /setting and a value/);
+  refused("siamese.steps=", /setting and a value/);
+});
+
+Deno.test("overrides change a copy; a tower by name is sized to the images and keeps its block's activation", () => {
+  const config = resolveConfig("standard");
+  const sets = [
+    "siamese.batchPerAlphabet=8",
+    "siamese.tower=triplet-35",
+    "triplet.tower.dense=64",
+  ].map((s) => parseOverride(s, config));
+  const changed = applyOverrides(config, sets);
+  assert.equal(changed.siamese.batchPerAlphabet, 8);
+  assert.equal(config.siamese.batchPerAlphabet, 2, "the profile's config is untouched");
+  assert.equal(changed.siamese.tower.name, "triplet-35");
+  assert.equal(changed.siamese.tower.denseActivation, "sigmoid");
+  assert.equal(changed.siamese.tower.inputSize, 35);
+  assert.equal(changed.triplet.tower.dense, 64);
+  assert.equal(config.triplet.tower.dense, 128);
+  assert.equal(
+    describeOverrides(sets),
+    "siamese.batchPerAlphabet=8; siamese.tower=triplet-35; triplet.tower.dense=64",
+  );
+  assert.equal(describeOverrides([]), "(profile defaults)");
+});
+
+Deno.test("tune's flags: --model is required and checked, every --set is checked before any work", () => {
+  assert.throws(() => parseTuneArgs([]), /--model is required/);
+  assert.throws(() => parseTuneArgs(["--model", "siames"]), /unknown model "siames"/);
+  assert.throws(
+    () => parseTuneArgs(["--model", "siamese", "--set", "siamese.nope=1"]),
+    /siamese.nope is not a setting of the standard profile/,
+  );
+  assert.throws(() => parseTuneArgs(["--model", "siamese", "--seed", "0"]), /--seed "0"/);
+  const args = parseTuneArgs([
+    "--model",
+    "batch-hard",
+    "--set",
+    "triplet.margin=0.3",
+    "--set",
+    "triplet.steps=100",
+    "--profile",
+    "quick",
+  ]);
+  assert.equal(args.model, "batch-hard");
+  assert.deepEqual(args.sets, ["triplet.margin=0.3", "triplet.steps=100"]);
+});
+
+Deno.test("deno task tune exits 2 on a bad --set or --out before loading any data", async () => {
+  const out = tempDir();
+  const bad = await runTask("tune", [
+    "--model",
+    "siamese",
+    "--set",
+    "siamese.rate=1",
+    "--out",
+    out,
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--set "siamese.rate=1": siamese.rate is not a setting/);
+  const outside = await runTask("tune", ["--model", "siamese", "--out", "/etc/tune"]);
+  assert.equal(outside.code, 2);
+  assert.match(outside.stderr, /--out \/etc\/tune/);
+  assert.deepEqual([...Deno.readDirSync(out)], [], "nothing written");
+});
+
+Deno.test("the study log keeps every row and lists each model's best koch-val first", async () => {
+  const dir = tempDir();
+  const result = (kochVal: number) => ({
+    model: "siamese" as const,
+    steps: 100,
+    stepBound: 100,
+    stoppedBy: "steps",
+    bestStep: 100,
+    bestValidation: 50,
+    kochVal,
+    ciLow: kochVal - 2,
+    ciHigh: kochVal + 2,
+    trials: 2000,
+    trainSeconds: 12.34,
+  });
+  const run = (settings: string) => ({
+    finished: "2026-12-02T00:00:00.000Z",
+    commit: "abc1234",
+    profile: "standard",
+    seed: 1,
+    settings,
+  });
+  await recordStudy(dir, studyRow(result(61.234), run("siamese.batchPerAlphabet=2")));
+  const rows: StudyRow[] = await recordStudy(
+    dir,
+    studyRow(result(70.5), run("siamese.batchPerAlphabet=4; siamese.focus=0")),
+  );
+  assert.equal(rows.length, 2);
+  const read = await readStudies(`${dir}/tune.csv`);
+  assert.deepEqual(read, rows);
+  assert.equal(read[0].koch_val, 61.23);
+  const md = Deno.readTextFileSync(`${dir}/tune.md`);
+  const best = md.indexOf("siamese.batchPerAlphabet=4; siamese.focus=0");
+  const worse = md.indexOf("| siamese.batchPerAlphabet=2");
+  assert.ok(best > 0 && worse > best, "best first");
+  assert.match(md, /\| 70\.50 \| \[68\.5, 72\.5\] \| 12 s \|/);
+});
+
+Deno.test({
+  name:
+    "a study with the profile's settings trains the model reproduce trains and scores its koch-val row",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const config = resolveConfig("quick");
+    applySlice(config, { maxSteps: 6 }, "wasm");
+    config.triplet.miners = ["batch-hard"];
+    for (const model of ["siamese", "batch-hard"] as const) {
+      const study = await validationStudy({ config, model, quiet: true });
+      const context = experimentContext(config, model === "siamese" ? "siamese" : "triplet", {
+        backend: tf.getBackend(),
+        outDir: tempDir(),
+        quiet: true,
+      });
+      const result = model === "siamese" ? await runSiamese(context) : await runTriplet(context);
+      const row = result.oneShot.find((r) => r.protocol === "koch-val")!;
+      assert.equal(study.trials, 2000);
+      assert.equal(study.steps, 6);
+      assert.equal(study.kochVal.toFixed(2), row.accuracy.toFixed(2), model);
+      assert.equal(study.ciLow.toFixed(2), row.ci_low.toFixed(2), model);
+    }
+  },
+});
+
+Deno.test({
+  name: "a study's setting changes what trains: another batch mix gives another model",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const config = resolveConfig("quick");
+    applySlice(config, { maxSteps: 6 }, "wasm");
+    const plain = await validationStudy({ config, model: "siamese", quiet: true });
+    const changed = await validationStudy({
+      config: applyOverrides(config, [parseOverride("siamese.batchPerAlphabet=8", config)]),
+      model: "siamese",
+      quiet: true,
+    });
+    assert.equal(changed.steps, 6);
+    assert.notEqual(changed.bestValidation + changed.kochVal, plain.bestValidation + plain.kochVal);
+  },
+});

@@ -26,6 +26,8 @@ export interface StudyRow {
   ci_low: number;
   ci_high: number;
   trials: number;
+  /** koch-val with features averaged over shifted views (test_time_views.ts). */
+  koch_val_views: number;
   train_seconds: number;
 }
 
@@ -45,6 +47,7 @@ const COLUMNS: (keyof StudyRow)[] = [
   "ci_low",
   "ci_high",
   "trials",
+  "koch_val_views",
   "train_seconds",
 ];
 
@@ -58,6 +61,7 @@ const NUMERIC = new Set<keyof StudyRow>([
   "ci_low",
   "ci_high",
   "trials",
+  "koch_val_views",
   "train_seconds",
 ]);
 
@@ -79,6 +83,7 @@ export function studyRow(
     ci_low: round(result.ciLow, 2),
     ci_high: round(result.ciHigh, 2),
     trials: result.trials,
+    koch_val_views: round(result.kochValViews, 2),
     train_seconds: round(result.trainSeconds, 1),
   };
 }
@@ -106,7 +111,8 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
     "",
     "Each row: one model trained with the profile's settings except those named, scored on",
     "koch-val only (20-way within-alphabet trials on the 10 validation alphabets; no test protocol",
-    "is built). Written by `deno task tune`.",
+    'is built). "shifted views": the same model with each image\'s features averaged over the',
+    "image and its four one-pixel shifts (test-time augmentation). Written by `deno task tune`.",
   ];
   const models = [...new Set(rows.map((r) => r.model))];
   for (const model of models) {
@@ -115,8 +121,8 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
       "",
       `## ${model}`,
       "",
-      "| settings | profile | seed | steps | stopped by | best validation (step) | koch-val | 95% CI | train | commit |",
-      "|---|---|---:|---:|---|---:|---:|---|---:|---|",
+      "| settings | profile | seed | steps | stopped by | best validation (step) | koch-val | 95% CI | shifted views | train | commit |",
+      "|---|---|---:|---:|---|---:|---:|---|---:|---:|---|",
     );
     for (const r of mine) {
       lines.push(
@@ -124,7 +130,7 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
           r.best_validation.toFixed(2)
         } (${r.best_step}) | ${r.koch_val.toFixed(2)} | [${r.ci_low.toFixed(1)}, ${
           r.ci_high.toFixed(1)
-        }] | ${Math.round(r.train_seconds)} s | ${r.commit} |`,
+        }] | ${r.koch_val_views.toFixed(2)} | ${Math.round(r.train_seconds)} s | ${r.commit} |`,
       );
     }
   }

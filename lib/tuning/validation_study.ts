@@ -8,13 +8,18 @@
  * so a study with no changes trains the very model a `reproduce` run of that profile trains, and
  * its koch-val row is that run's.
  */
+import type * as tfl from "@tensorflow/tfjs-layers";
 import { kochValTask } from "../episodes/one_shot.ts";
+import type { TrialScores } from "../evaluation/one_shot.ts";
 import type { Miner, RunConfig } from "../config.ts";
 import { sameTowerConfig } from "../config.ts";
 import { distanceByName } from "../distances/by_name.ts";
-import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts";
+import { EmbeddingCache, embeddingScores, modelEmbedder } from "../evaluation/embedding_eval.ts";
+import { taskScores } from "../evaluation/features.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
-import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
+import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
+import { viewAveragedEmbedder } from "../evaluation/test_time_views.ts";
+import { embeddingDimension } from "../models/embedding.ts";
 import { loadOmniglot } from "../data/omniglot.ts";
 import { disposeNet } from "../models/siamese_net.ts";
 import { Progress } from "../report/progress.ts";
@@ -39,7 +44,18 @@ export interface StudyResult {
   ciLow: number;
   ciHigh: number;
   trials: number;
+  /** koch-val with each image's features averaged over its shifted views (test_time_views.ts). */
+  kochValViews: number;
   trainSeconds: number;
+}
+
+/** The tower's features, one view (the image) or averaged over the shifted views. */
+function caches(model: tfl.LayersModel): { plain: EmbeddingCache; views: EmbeddingCache } {
+  const dimension = embeddingDimension(model);
+  return {
+    plain: EmbeddingCache.forModel(model),
+    views: new EmbeddingCache({ embed: viewAveragedEmbedder(modelEmbedder(model)), dimension }),
+  };
 }
 
 /** Options of {@link validationStudy}. */
@@ -69,7 +85,7 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
     quiet: options.quiet,
   };
 
-  let scores: Float64Array[];
+  let scores: { plain: TrialScores; views: TrialScores };
   let train: {
     steps: number;
     stoppedBy: string;
@@ -87,7 +103,12 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
       rng: root.fork(model),
       label: `tune ${model}`,
     });
-    scores = siameseTaskScores(trained.net, task);
+    const similarity = siameseSimilarity(trained.net);
+    const c = caches(trained.net.tower);
+    scores = {
+      plain: taskScores(task, c.plain, similarity),
+      views: taskScores(task, c.views, similarity),
+    };
     train = trained.result;
     disposeNet(trained.net);
   } else {
@@ -98,14 +119,16 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
       miner: model,
       rng: root.fork("triplet").fork(model),
     });
-    scores = embeddingScores(task, {
-      cache: EmbeddingCache.forModel(trained.model),
-      distance: distanceByName(config.triplet.distance),
-    }) as Float64Array[];
+    const distance = distanceByName(config.triplet.distance);
+    const c = caches(trained.model);
+    scores = {
+      plain: embeddingScores(task, { cache: c.plain, distance }),
+      views: embeddingScores(task, { cache: c.views, distance }),
+    };
     train = trained.train;
     trained.model.dispose();
   }
-  const scored = scoreOneShot(task, scores);
+  const scored = scoreOneShot(task, scores.plain);
   return {
     model,
     steps: train.steps,
@@ -117,6 +140,7 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
     ciLow: scored.ciLow,
     ciHigh: scored.ciHigh,
     trials: task.trials.length,
+    kochValViews: scoreOneShot(task, scores.views).accuracy,
     trainSeconds: train.seconds,
   };
 }

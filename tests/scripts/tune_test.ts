@@ -147,6 +147,7 @@ Deno.test("the study log keeps every row and lists each model's best koch-val fi
     ciLow: kochVal - 2,
     ciHigh: kochVal + 2,
     trials: 2000,
+    kochValViews: kochVal + 1,
     trainSeconds: 12.34,
   });
   const run = (settings: string) => ({
@@ -169,7 +170,7 @@ Deno.test("the study log keeps every row and lists each model's best koch-val fi
   const best = md.indexOf("siamese.batchPerAlphabet=4; siamese.focus=0");
   const worse = md.indexOf("| siamese.batchPerAlphabet=2");
   assert.ok(best > 0 && worse > best, "best first");
-  assert.match(md, /\| 70\.50 \| \[68\.5, 72\.5\] \| 12 s \|/);
+  assert.match(md, /\| 70\.50 \| \[68\.5, 72\.5\] \| 71\.50 \| 12 s \|/);
 });
 
 Deno.test({

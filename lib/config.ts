@@ -12,7 +12,14 @@ export const PROFILES = ["quick", "standard", "paper"] as const;
 export type Profile = typeof PROFILES[number];
 
 /** Experiments of docs/interface.md that `reproduce` runs by default, in the order it runs them. */
-export const EXPERIMENTS = ["baseline", "siamese", "triplet", "same-tower", "mnist"] as const;
+export const EXPERIMENTS = [
+  "baseline",
+  "siamese",
+  "triplet",
+  "same-tower",
+  "ensemble",
+  "mnist",
+] as const;
 
 /**
  * Experiments that run only when `--only` names them (too long for the default run), after the

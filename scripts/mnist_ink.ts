@@ -17,7 +17,7 @@ import { loadOmniglot } from "../lib/data/omniglot.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { mnist400Task, scaleTaskImages } from "../lib/episodes/one_shot.ts";
 import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
-import { loadTransferModels } from "../lib/experiments/mnist.ts";
+import { loadSavedModels } from "../lib/experiments/saved_models.ts";
 import { modelsDir } from "../lib/experiments/model_store.ts";
 import { Progress } from "../lib/report/progress.ts";
 import { Rng } from "../lib/rng.ts";
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   return await exitOnDataError(async () => {
     await selectBackend("auto");
     const outDir = resultsDir(config.profile);
-    const models = await loadTransferModels(outDir, config.triplet.miners, size);
+    const models = await loadSavedModels(outDir, config.triplet.miners, size);
     if (models.length === 0) {
       console.error(
         `error: no saved model under ${

@@ -18,7 +18,7 @@ import { locateRuns } from "../lib/episodes/run_sources.ts";
 import { cosine, pixelScores } from "../lib/evaluation/nearest_neighbor.ts";
 import { type GapScorer, protocolGap } from "../lib/evaluation/protocol_gap.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
-import { loadTransferModels } from "../lib/experiments/mnist.ts";
+import { loadSavedModels } from "../lib/experiments/saved_models.ts";
 import { modelsDir } from "../lib/experiments/model_store.ts";
 import { protocolGapMarkdown } from "../lib/report/protocol_gap_markdown.ts";
 import { readRunRecord } from "../lib/report/results.ts";
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     await selectBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
     const size = config.evaluation.imageSize;
-    const models = await loadTransferModels(results, config.triplet?.miners ?? [], size);
+    const models = await loadSavedModels(results, config.triplet?.miners ?? [], size);
     if (models.length === 0) {
       console.error(`error: no saved model under ${modelsDir(results)}/`);
       return 1;

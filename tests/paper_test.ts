@@ -8,6 +8,7 @@ import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
 import { squaredL2 } from "../lib/distances/squared_l2.ts";
 import { baselineRows } from "../lib/experiments/baseline.ts";
 import { transferRows } from "../lib/experiments/mnist.ts";
+import { beyondRows } from "../lib/experiments/ensemble.ts";
 import { SIAMESE_METHOD, tripletMethod } from "../lib/experiments/model_store.ts";
 import { tripletOneShotRows } from "../lib/experiments/triplet.ts";
 import { PAPER_ONE_SHOT, PAPER_TABLE2 } from "../lib/paper.ts";
@@ -52,6 +53,8 @@ const mnist = task("mnist-400", "mnist", 10);
  * point measure) and section 4.4 (MNIST 10-way). The paper trains no triplet-loss net.
  */
 function paperNumber(row: OneShotRow): number | undefined {
+  // Shifted views and ensembles are not the paper's methods, whatever their members.
+  if (row.experiment === "ensemble") return undefined;
   const family = row.method.startsWith("1-nn")
     ? "1-nn"
     : row.method.startsWith("siamese")
@@ -69,9 +72,11 @@ function everyRow(): OneShotRow[] {
   const cache = new EmbeddingCache({ dimension: 4, embed: (images) => images.pixels.slice() });
   const model = (method: string, paperFamily?: "siamese") => ({
     method,
+    experiment: paperFamily ?? "triplet",
     paperFamily,
     dir: "",
     scores: (t: OneShotTask) => t.trials.map((trial) => trial.support.map((s) => -s)),
+    viewScores: (t: OneShotTask) => t.trials.map((trial) => trial.support.map((s) => s % 3)),
     dispose: () => {},
   });
   return [
@@ -92,6 +97,10 @@ function everyRow(): OneShotRow[] {
       mnist,
       mnist,
     ),
+    ...beyondRows(
+      [model(SIAMESE_METHOD, "siamese"), model("triplet-batch-hard"), model("triplet-semi-hard")],
+      [omniglot.lakeRuns, omniglot.koch400, mnist],
+    ),
   ];
 }
 
@@ -110,7 +119,15 @@ Deno.test("the paper's table that rows are compared with is the paper's", () => 
 Deno.test("every one-shot row carries the paper's number for its own method, and no triplet row one", () => {
   const rows = everyRow();
   const triplet = rows.filter((r) => r.method.startsWith("triplet"));
-  assert.equal(triplet.length, 2 * 6 + 2 * 2, "triplet rows on Omniglot and MNIST were made");
+  // 2 miners x (6 Omniglot + 2 MNIST) rows, and their views rows on 3 protocols.
+  assert.equal(
+    triplet.length,
+    2 * 6 + 2 * 2 + 2 * 3,
+    "triplet rows on Omniglot and MNIST were made",
+  );
+  const ensemble = rows.filter((r) => r.experiment === "ensemble");
+  assert.ok(ensemble.some((r) => r.method === "siamese-bce + views"), "views rows were made");
+  for (const r of ensemble) assert.equal(r.paper_accuracy, undefined, r.method);
   for (const r of triplet) {
     assert.equal(r.paper_accuracy, undefined, `${r.experiment} ${r.method} ${r.protocol}`);
   }

@@ -18,92 +18,23 @@
  * between factors 0.5 and 0.8); for the quick models it costs 3-6 points (41.00 / 46.92 /
  * 50.33% against 47.25 / 50.33 / 55.92%).
  */
-import { scoreOneShot, type TrialScores } from "../evaluation/one_shot.ts";
+import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow } from "../evaluation/rows.ts";
-import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts";
-import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
-import { distanceByName } from "../distances/by_name.ts";
-import { disposeNet } from "../models/siamese_net.ts";
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import type { OneShotRow } from "../report/tables.ts";
-import {
-  isSaved,
-  loadSiamese,
-  loadTriplet,
-  modelsDir,
-  SIAMESE_FORMAT,
-  SIAMESE_METHOD,
-  siameseDir,
-  TRIPLET_FORMAT,
-  tripletDir,
-  tripletMethod,
-} from "./model_store.ts";
+import { modelsDir } from "./model_store.ts";
+import { loadSavedModels, type SavedModel } from "./saved_models.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
-import type { PaperFamily } from "../paper.ts";
 
 /** Suffix of the method name of rows scored on ink-matched digits. */
 export const INK_MATCHED = " (ink-matched)";
-
-/** An Omniglot-trained model ready to score MNIST trials. */
-export interface TransferModel {
-  /** Row method name (`siamese-bce`, `triplet-<miner>`). */
-  method: string;
-  /** The paper's method it is (the Siamese net); none for triplet models, not in the paper. */
-  paperFamily?: PaperFamily;
-  /** Folder it was loaded from. */
-  dir: string;
-  /** Similarity of each trial's query to its candidates (higher = more alike). */
-  scores(task: OneShotTask): TrialScores;
-  dispose(): void;
-}
-
-/**
- * Every Omniglot-trained model saved under the results folder `outDir` (the Siamese net,
- * and the triplet embedding of each of `miners`).
- * @throws {Error} when a model takes another image size than `imageSize`.
- */
-export async function loadTransferModels(
-  outDir: string,
-  miners: readonly string[],
-  imageSize: number,
-): Promise<TransferModel[]> {
-  const out: TransferModel[] = [];
-  const dir = siameseDir(outDir);
-  if (await isSaved(SIAMESE_FORMAT, dir)) {
-    const { net, meta } = await loadSiamese(dir);
-    checkSize(meta.config.tower.inputSize, imageSize, dir);
-    out.push({
-      method: SIAMESE_METHOD,
-      paperFamily: "siamese",
-      dir,
-      scores: (task) => siameseTaskScores(net, task),
-      dispose: () => disposeNet(net),
-    });
-  }
-  for (const miner of miners) {
-    const dir = tripletDir(outDir, miner);
-    if (!(await isSaved(TRIPLET_FORMAT, dir))) continue;
-    const { net: model, meta } = await loadTriplet(dir);
-    const inputSize = model.inputs[0].shape[1];
-    if (typeof inputSize === "number") checkSize(inputSize, imageSize, dir);
-    const cache = EmbeddingCache.forModel(model);
-    const distance = distanceByName(meta.distance);
-    out.push({
-      method: tripletMethod(miner),
-      dir,
-      scores: (task) => embeddingScores(task, { cache, distance }),
-      dispose: () => model.dispose(),
-    });
-  }
-  return out;
-}
 
 /**
  * One row per model on the plain `task` and one on its ink-matched copy `matched`; each
  * model is disposed once scored.
  */
 export function transferRows(
-  models: readonly TransferModel[],
+  models: readonly SavedModel[],
   task: OneShotTask,
   matched: OneShotTask,
 ): OneShotRow[] {
@@ -128,7 +59,7 @@ export function transferRows(
 export async function run(context: ExperimentContext): Promise<ExperimentResult> {
   const task = await context.data.mnistTask();
   const matched = await context.data.mnistInkMatchedTask();
-  const models = await loadTransferModels(
+  const models = await loadSavedModels(
     context.outDir,
     context.config.triplet.miners,
     task.bank.size,
@@ -156,12 +87,4 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
       inkFactor: matched.factor,
     },
   };
-}
-
-function checkSize(modelSize: number, imageSize: number, dir: string): void {
-  if (modelSize !== imageSize) {
-    throw new Error(
-      `the model in ${dir} takes ${modelSize}x${modelSize} images but this profile uses ${imageSize}x${imageSize}`,
-    );
-  }
 }

@@ -5,6 +5,7 @@
 import type { ExperimentName } from "../config.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 import * as baseline from "./baseline.ts";
+import * as ensemble from "./ensemble.ts";
 import * as mnist from "./mnist.ts";
 import * as sameTower from "./same_tower.ts";
 import * as siamese from "./siamese.ts";
@@ -20,6 +21,7 @@ export const EXPERIMENT_MODULES: Record<ExperimentName, Experiment> = {
   siamese,
   triplet,
   "same-tower": sameTower,
+  ensemble,
   mnist,
   table1,
 };

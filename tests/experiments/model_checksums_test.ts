@@ -14,7 +14,7 @@ import {
   type TripletTrainingRecord,
 } from "../../lib/experiments/model_store.ts";
 import { ModelChecksumError } from "../../lib/experiments/model_checksums.ts";
-import { loadTransferModels } from "../../lib/experiments/mnist.ts";
+import { loadSavedModels } from "../../lib/experiments/saved_models.ts";
 import type { SiameseNet } from "../../lib/models/siamese_net.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -148,7 +148,7 @@ Deno.test("the MNIST transfer refuses a damaged saved model, naming the file, in
   await obtain(SIAMESE_FORMAT, dir, siamese);
   flipByte(`${dir}/tower/weights.bin`);
   await assert.rejects(
-    () => loadTransferModels(out, [], 35),
+    () => loadSavedModels(out, [], 35),
     (err: Error) => err instanceof ModelChecksumError && err.file === `${dir}/tower/weights.bin`,
   );
   Deno.removeSync(out, { recursive: true });

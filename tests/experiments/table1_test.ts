@@ -28,7 +28,14 @@ import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 await selectBackend("wasm");
 
 Deno.test("table1 runs only when --only names it, alone or with others, after them", () => {
-  assert.deepEqual([...EXPERIMENTS], ["baseline", "siamese", "triplet", "same-tower", "mnist"]);
+  assert.deepEqual([...EXPERIMENTS], [
+    "baseline",
+    "siamese",
+    "triplet",
+    "same-tower",
+    "ensemble",
+    "mnist",
+  ]);
   assert.ok(!parseOnly(undefined).includes("table1"), "not in the default run");
   assert.deepEqual(parseOnly("table1"), ["table1"]);
   assert.deepEqual(parseOnly("table1,mnist,siamese"), ["siamese", "mnist", "table1"]);

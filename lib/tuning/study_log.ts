@@ -130,7 +130,11 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
           r.best_validation.toFixed(2)
         } (${r.best_step}) | ${r.koch_val.toFixed(2)} | [${r.ci_low.toFixed(1)}, ${
           r.ci_high.toFixed(1)
-        }] | ${r.koch_val_views.toFixed(2)} | ${Math.round(r.train_seconds)} s | ${r.commit} |`,
+        }] | ${
+          // Rows logged before the column existed have none.
+          Number.isFinite(r.koch_val_views) ? r.koch_val_views.toFixed(2) : ""} | ${
+          Math.round(r.train_seconds)
+        } s | ${r.commit} |`,
       );
     }
   }

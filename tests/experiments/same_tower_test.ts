@@ -103,13 +103,15 @@ Deno.test("the same-tower hash follows the triplet tower, steps and Siamese loss
   assert.notEqual(hash, tripletHash(base, "batch-hard"));
 });
 
-Deno.test("--only same-tower parses, and the default runs it after triplet and before mnist", () => {
+Deno.test("--only same-tower parses, and the default runs it after triplet, before ensemble and mnist", () => {
   assert.deepEqual(parseOnly("same-tower"), ["same-tower"]);
   assert.deepEqual(parseOnly("mnist,same-tower,triplet"), ["triplet", "same-tower", "mnist"]);
   const all = parseOnly(undefined);
   assert.deepEqual(all, [...EXPERIMENTS]);
   assert.equal(all.indexOf("same-tower"), all.indexOf("triplet") + 1);
-  assert.equal(all.indexOf("mnist"), all.indexOf("same-tower") + 1);
+  // The ensemble scores the same-tower net too, so it comes after it.
+  assert.equal(all.indexOf("ensemble"), all.indexOf("same-tower") + 1);
+  assert.equal(all.indexOf("mnist"), all.indexOf("ensemble") + 1);
   assert.throws(() => parseOnly("same_tower"), UsageError);
 });
 

@@ -87,3 +87,21 @@ export function oneOf<T extends string>(
   }
   return value as T;
 }
+
+/**
+ * The value of a check an entry point makes before any work (a folder, a backend), or exit code 2
+ * after printing its error. `refused` says which errors are the user's to fix (default: a
+ * {@link UsageError}); any other propagates.
+ */
+export async function checkOrExit<T>(
+  check: () => Promise<T>,
+  refused: (err: unknown) => boolean = (err) => err instanceof UsageError,
+): Promise<{ value: T } | { exit: 2 }> {
+  try {
+    return { value: await check() };
+  } catch (err) {
+    if (!refused(err)) throw err;
+    console.error(`error: ${(err as Error).message}`);
+    return { exit: 2 };
+  }
+}

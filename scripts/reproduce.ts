@@ -14,7 +14,14 @@ import {
   resolveConfig,
   type RunConfig,
 } from "../lib/config.ts";
-import { exitOnDataError, oneOf, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import {
+  checkOrExit,
+  exitOnDataError,
+  oneOf,
+  parseCommandLine,
+  parseFlags,
+  UsageError,
+} from "../lib/cli.ts";
 import { DataError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
@@ -174,13 +181,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let backend;
-  try {
-    backend = await selectBackend(args.backend, log, { wasmThreads: args.threads });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    return 2;
-  }
+  // Any backend that fails to start is the user's to fix (another --backend).
+  const selected = await checkOrExit(
+    () => selectBackend(args.backend, log, { wasmThreads: args.threads }),
+    () => true,
+  );
+  if ("exit" in selected) return selected.exit;
+  const backend = selected.value;
   if (
     config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
   ) {

@@ -5,7 +5,14 @@
  * project's choices are made; the test protocols are read by `reproduce`, once per configuration.
  * Exit 0 success, 2 bad usage or bad input (found before any training).
  */
-import { exitOnDataError, oneOf, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import {
+  checkOrExit,
+  exitOnDataError,
+  oneOf,
+  parseCommandLine,
+  parseFlags,
+  UsageError,
+} from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig } from "../lib/config.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -117,21 +124,16 @@ export async function main(argv: string[]): Promise<number> {
   const config = applyOverrides(base, overrides);
   const settings = describeOverrides(overrides);
 
-  let out: string;
-  try {
-    out = await checkOutDir(args.out ?? resultsDir("tune"));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`error: ${err.message}`);
-    return 2;
-  }
-  let backend;
-  try {
-    backend = await selectBackend(args.backend, log, { wasmThreads: args.threads });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    return 2;
-  }
+  const outChecked = await checkOrExit(() => checkOutDir(args.out ?? resultsDir("tune")));
+  if ("exit" in outChecked) return outChecked.exit;
+  const out = outChecked.value;
+  // Any backend that fails to start is the user's to fix (another --backend), as in reproduce.
+  const selected = await checkOrExit(
+    () => selectBackend(args.backend, log, { wasmThreads: args.threads }),
+    () => true,
+  );
+  if ("exit" in selected) return selected.exit;
+  const backend = selected.value;
   log(
     `tune ${args.model}, profile ${args.profile}, seed ${args.seed}: ${settings}; backend ${backend.name} ` +
       `(${backend.threads ?? "?"} thread${backend.threads === 1 ? "" : "s"})`,

@@ -51,18 +51,14 @@ const COLUMNS: (keyof StudyRow)[] = [
   "train_seconds",
 ];
 
-const NUMERIC = new Set<keyof StudyRow>([
-  "seed",
-  "steps",
-  "step_bound",
-  "best_step",
-  "best_validation",
-  "koch_val",
-  "ci_low",
-  "ci_high",
-  "trials",
-  "koch_val_views",
-  "train_seconds",
+/** The columns that hold words; the others are numbers. */
+const TEXT = new Set<keyof StudyRow>([
+  "finished",
+  "commit",
+  "profile",
+  "model",
+  "settings",
+  "stopped_by",
 ]);
 
 /** The row of a study. */
@@ -99,7 +95,7 @@ export async function readStudies(path: string): Promise<StudyRow[]> {
   }
   return csvParse(text).map((r) => {
     const row: Record<string, unknown> = {};
-    for (const c of COLUMNS) row[c] = NUMERIC.has(c) ? Number(r[c]) : (r[c] ?? "");
+    for (const c of COLUMNS) row[c] = TEXT.has(c) ? (r[c] ?? "") : Number(r[c]);
     return row as unknown as StudyRow;
   });
 }

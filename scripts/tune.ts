@@ -143,7 +143,8 @@ export async function main(argv: string[]): Promise<number> {
     const result = await validationStudy({ config, model: args.model, log });
     const row = studyRow(result, {
       finished: new Date().toISOString(),
-      commit: (await gitCommit())?.slice(0, 7) ?? "unknown",
+      // The short hash, "-dirty" when the working tree had changes (gitCommit says so).
+      commit: (await gitCommit()) ?? "unknown",
       profile: args.profile,
       seed: args.seed,
       settings,

@@ -28,8 +28,17 @@ import {
   tripletMethod,
 } from "./model_store.ts";
 
+/** A trained one-shot model's scoring of trials, each image embedded once per cache. */
+export interface Scorer {
+  /** Similarity of each trial's query to its candidates (higher = more alike). */
+  scores(task: OneShotTask): TrialScores;
+  /** The same, each image's features averaged over its shifted views (test_time_views.ts). */
+  viewScores(task: OneShotTask): TrialScores;
+  dispose(): void;
+}
+
 /** A saved model ready to score one-shot trials. */
-export interface SavedModel {
+export interface SavedModel extends Scorer {
   /** Row method name (`siamese-bce`, `triplet-<miner>`, `siamese-triplet-tower`). */
   method: string;
   /** The experiment that trained it (`siamese`, `triplet`, `same-tower`). */
@@ -38,11 +47,6 @@ export interface SavedModel {
   paperFamily?: PaperFamily;
   /** Folder it was loaded from. */
   dir: string;
-  /** Similarity of each trial's query to its candidates (higher = more alike). */
-  scores(task: OneShotTask): TrialScores;
-  /** The same, each image's features averaged over its shifted views (test_time_views.ts). */
-  viewScores(task: OneShotTask): TrialScores;
-  dispose(): void;
 }
 
 /** Options of {@link loadSavedModels}. */
@@ -73,7 +77,12 @@ export async function loadSavedModels(
     if (!(await isSaved(SIAMESE_FORMAT, s.dir))) continue;
     const { net, meta } = await loadSiamese(s.dir);
     checkSize(meta.config.tower.inputSize, imageSize, s.dir);
-    out.push(siameseModel(net, s));
+    out.push({
+      ...s,
+      // The paper's model is the Siamese net on its own tower.
+      ...(s.method === SIAMESE_METHOD ? { paperFamily: "siamese" as const } : {}),
+      ...siameseScorer(net),
+    });
   }
   for (const miner of miners) {
     const dir = tripletDir(outDir, miner);
@@ -81,33 +90,35 @@ export async function loadSavedModels(
     const { net: model, meta } = await loadTriplet(dir);
     const inputSize = model.inputs[0].shape[1];
     if (typeof inputSize === "number") checkSize(inputSize, imageSize, dir);
-    const { plain, views } = caches(model);
-    const distance = distanceByName(meta.distance);
     out.push({
       method: tripletMethod(miner),
       experiment: "triplet",
       dir,
-      scores: (task) => embeddingScores(task, { cache: plain, distance }),
-      viewScores: (task) => embeddingScores(task, { cache: views, distance }),
-      dispose: () => model.dispose(),
+      ...embeddingScorer(model, meta.distance),
     });
   }
   return out;
 }
 
-function siameseModel(
-  net: SiameseNet,
-  s: { dir: string; method: string; experiment: string },
-): SavedModel {
+/** A Siamese net's scorer: its tower's features compared by its head (weighted L1). */
+export function siameseScorer(net: SiameseNet): Scorer {
   const similarity = siameseSimilarity(net);
   const { plain, views } = caches(net.tower);
   return {
-    ...s,
-    // The paper's model is the Siamese net on its own tower.
-    ...(s.method === SIAMESE_METHOD ? { paperFamily: "siamese" as const } : {}),
     scores: (task) => taskScores(task, plain, similarity),
     viewScores: (task) => taskScores(task, views, similarity),
     dispose: () => disposeNet(net),
+  };
+}
+
+/** An embedding net's scorer: the negated `distance` (its name) between embeddings. */
+export function embeddingScorer(model: tfl.LayersModel, distanceName: string): Scorer {
+  const { plain, views } = caches(model);
+  const distance = distanceByName(distanceName);
+  return {
+    scores: (task) => embeddingScores(task, { cache: plain, distance }),
+    viewScores: (task) => embeddingScores(task, { cache: views, distance }),
+    dispose: () => model.dispose(),
   };
 }
 

@@ -8,22 +8,15 @@
  * so a study with no changes trains the very model a `reproduce` run of that profile trains, and
  * its koch-val row is that run's.
  */
-import type * as tfl from "@tensorflow/tfjs-layers";
 import { kochValTask } from "../episodes/one_shot.ts";
 import type { TrialScores } from "../evaluation/one_shot.ts";
 import type { Miner, RunConfig } from "../config.ts";
 import { sameTowerConfig } from "../config.ts";
-import { distanceByName } from "../distances/by_name.ts";
-import { EmbeddingCache, embeddingScores, modelEmbedder } from "../evaluation/embedding_eval.ts";
-import { taskScores } from "../evaluation/features.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
-import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
-import { viewAveragedEmbedder } from "../evaluation/test_time_views.ts";
-import { embeddingDimension } from "../models/embedding.ts";
 import { loadOmniglot } from "../data/omniglot.ts";
-import { disposeNet } from "../models/siamese_net.ts";
 import { Progress } from "../report/progress.ts";
 import { Rng } from "../rng.ts";
+import { embeddingScorer, type Scorer, siameseScorer } from "../experiments/saved_models.ts";
 import { trainSiamese } from "../training/siamese_training.ts";
 import { trainTripletEmbedding } from "../training/triplet_training.ts";
 
@@ -47,15 +40,6 @@ export interface StudyResult {
   /** koch-val with each image's features averaged over its shifted views (test_time_views.ts). */
   kochValViews: number;
   trainSeconds: number;
-}
-
-/** The tower's features, one view (the image) or averaged over the shifted views. */
-function caches(model: tfl.LayersModel): { plain: EmbeddingCache; views: EmbeddingCache } {
-  const dimension = embeddingDimension(model);
-  return {
-    plain: EmbeddingCache.forModel(model),
-    views: new EmbeddingCache({ embed: viewAveragedEmbedder(modelEmbedder(model)), dimension }),
-  };
 }
 
 /** Options of {@link validationStudy}. */
@@ -85,7 +69,7 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
     quiet: options.quiet,
   };
 
-  let scores: { plain: TrialScores; views: TrialScores };
+  let scorer: Scorer;
   let train: {
     steps: number;
     stoppedBy: string;
@@ -103,14 +87,8 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
       rng: root.fork(model),
       label: `tune ${model}`,
     });
-    const similarity = siameseSimilarity(trained.net);
-    const c = caches(trained.net.tower);
-    scores = {
-      plain: taskScores(task, c.plain, similarity),
-      views: taskScores(task, c.views, similarity),
-    };
+    scorer = siameseScorer(trained.net);
     train = trained.result;
-    disposeNet(trained.net);
   } else {
     stepBound = config.triplet.steps;
     const trained = await trainTripletEmbedding({
@@ -119,14 +97,14 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
       miner: model,
       rng: root.fork("triplet").fork(model),
     });
-    const distance = distanceByName(config.triplet.distance);
-    const c = caches(trained.model);
-    scores = {
-      plain: embeddingScores(task, { cache: c.plain, distance }),
-      views: embeddingScores(task, { cache: c.views, distance }),
-    };
+    scorer = embeddingScorer(trained.model, config.triplet.distance);
     train = trained.train;
-    trained.model.dispose();
+  }
+  let scores: { plain: TrialScores; views: TrialScores };
+  try {
+    scores = { plain: scorer.scores(task), views: scorer.viewScores(task) };
+  } finally {
+    scorer.dispose();
   }
   const scored = scoreOneShot(task, scores.plain);
   return {

@@ -20,7 +20,12 @@ import { resultsDir } from "../lib/data/paths.ts";
 import { checkOutDir } from "../lib/report/out_dir.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { gitCommit } from "../lib/report/versions.ts";
-import { applyOverrides, describeOverrides, parseOverride } from "../lib/tuning/overrides.ts";
+import {
+  applyOverrides,
+  describeOverrides,
+  type Override,
+  parseOverride,
+} from "../lib/tuning/overrides.ts";
 import { recordStudy, studyRow } from "../lib/tuning/study_log.ts";
 import { type StudyModel, validationStudy } from "../lib/tuning/validation_study.ts";
 
@@ -58,6 +63,8 @@ export interface TuneArgs {
   profile: string;
   model: StudyModel;
   sets: string[];
+  /** The `--set`s parsed against the profile, in order. */
+  overrides: Override[];
   seed: number;
   out: string | undefined;
   threads: number;
@@ -82,6 +89,7 @@ export function parseTuneArgs(args: string[]): TuneArgs {
       profile: "standard",
       model: "siamese",
       sets: [],
+      overrides: [],
       seed: 1,
       out: undefined,
       threads: 1,
@@ -101,11 +109,12 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   const sets = v.set as string[];
   // Every --set is checked against the profile now, before any data is loaded.
   const config = resolveConfig(profile, { seed });
-  for (const s of sets) parseOverride(s, config);
+  const overrides = sets.map((s) => parseOverride(s, config));
   return {
     profile,
     model,
     sets,
+    overrides,
     seed,
     out: v.out,
     threads: threadsFlag(v.threads),
@@ -119,10 +128,8 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(parseTuneArgs, argv, HELP);
   if (typeof args === "number") return args;
   const log = (line: string) => console.error(line);
-  const base = resolveConfig(args.profile, { seed: args.seed });
-  const overrides = args.sets.map((s) => parseOverride(s, base));
-  const config = applyOverrides(base, overrides);
-  const settings = describeOverrides(overrides);
+  const config = applyOverrides(resolveConfig(args.profile, { seed: args.seed }), args.overrides);
+  const settings = describeOverrides(args.overrides);
 
   const outChecked = await checkOrExit(() => checkOutDir(args.out ?? resultsDir("tune")));
   if ("exit" in outChecked) return outChecked.exit;

@@ -8,13 +8,11 @@
  * so a study with no changes trains the very model a `reproduce` run of that profile trains, and
  * its koch-val row is that run's.
  */
-import { kochValTask } from "../episodes/one_shot.ts";
 import type { TrialScores } from "../evaluation/one_shot.ts";
 import type { Miner, RunConfig } from "../config.ts";
 import { sameTowerConfig } from "../config.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
-import { loadOmniglot } from "../data/omniglot.ts";
-import { Progress } from "../report/progress.ts";
+import { DataSource } from "../experiments/data_source.ts";
 import { Rng } from "../rng.ts";
 import { embeddingScorer, type Scorer, siameseScorer } from "../experiments/saved_models.ts";
 import { trainSiamese } from "../training/siamese_training.ts";
@@ -55,12 +53,14 @@ export interface StudyOptions {
 export async function validationStudy(options: StudyOptions): Promise<StudyResult> {
   const { config, model } = options;
   const log = options.log ?? (() => {});
-  const omniglot = await loadOmniglot({
-    size: config.evaluation.imageSize,
-    progress: options.quiet ? undefined : (label, total) => new Progress({ label, total }),
+  // The data and koch-val trials a reproduce run of this config uses; no test protocol is built.
+  const data = new DataSource({
+    evaluation: config.evaluation,
+    seed: config.seed,
+    quiet: options.quiet,
   });
-  // The stream `DataSource.kochVal()` draws from: the trials a reproduce run scores.
-  const task = kochValTask(omniglot.evaluation, new Rng(config.seed, "episodes").fork("koch-val"));
+  const omniglot = await data.omniglot();
+  const task = await data.kochVal();
   const root = new Rng(config.seed);
   const common = {
     background: omniglot.background,

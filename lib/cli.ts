@@ -105,3 +105,16 @@ export async function checkOrExit<T>(
     return { exit: 2 };
   }
 }
+
+/** What `--seed` and `--seeds` accept, for their messages. */
+export const SEED_RANGE = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
+
+/**
+ * A run seed from its text, as `reproduce --seed`, `tune --seed` and `seeds --seeds` take it:
+ * digits only (Number("") is 0 and Number("1e3") is 1000; above 2^53 integers round), so 0 to
+ * 2^53 - 1. Returns undefined for anything else; the caller names its flag in the error.
+ */
+export function seedValue(text: string): number | undefined {
+  const n = Number(text);
+  return /^\d+$/.test(text) && Number.isSafeInteger(n) ? n : undefined;
+}

@@ -20,6 +20,8 @@ import {
   oneOf,
   parseCommandLine,
   parseFlags,
+  SEED_RANGE,
+  seedValue,
   UsageError,
 } from "../lib/cli.ts";
 import { DataError } from "../lib/data/errors.ts";
@@ -134,13 +136,8 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
   oneOf("--backend", "backend", v.backend!, BACKEND_REQUESTS);
   let seed: number | undefined;
   if (v.seed !== undefined) {
-    // Digits only: Number("") is 0 and Number("1e3") is 1000; above 2^53 integers round.
-    seed = Number(v.seed);
-    if (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(seed)) {
-      throw new UsageError(
-        `--seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "${v.seed}"`,
-      );
-    }
+    seed = seedValue(v.seed);
+    if (seed === undefined) throw new UsageError(`--seed must be ${SEED_RANGE}, got "${v.seed}"`);
   }
   const only = parseOnly(v.only); // validates names
   const slice = parseSliceFlags(v);

@@ -7,7 +7,15 @@
  * model and protocol. Exit 0 success, 1 a seed's run failed, 2 bad usage or bad input (found
  * before any training).
  */
-import { exitOnDataError, oneOf, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import {
+  exitOnDataError,
+  oneOf,
+  parseCommandLine,
+  parseFlags,
+  SEED_RANGE,
+  seedValue,
+  UsageError,
+} from "../lib/cli.ts";
 import { type Miner, PROFILES, resolveConfig } from "../lib/config.ts";
 import { BACKEND_REQUESTS } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -38,7 +46,7 @@ siamese and triplet with the batch-hard miner only, in <out>/seed-<N>/) and writ
 of their accuracies to <out>/seeds.md and <out>/seeds.csv.
 
   --profile quick|standard|paper   scale of each run (default standard)
-  --seeds a,b,...                  seeds, positive integers, two or more, no repeats
+  --seeds a,b,...                  seeds (0 or more), two or more, no repeats
                                    (default 1,2,3)
   --out DIR                        default results/seeds/<profile>/; a seed whose folder
                                    already holds its complete run is reused
@@ -95,18 +103,17 @@ export function parseSeedsArgs(args: string[]): SeedsArgs {
 }
 
 /**
- * `--seeds 1,2,3` into seeds. @throws {UsageError} on a value that is not a positive
- * integer, a repeat, or fewer than two seeds (a spread needs two).
+ * `--seeds 1,2,3` into seeds. @throws {UsageError} on a value that is not a seed
+ * ({@link seedValue}), a repeat, or fewer than two seeds (a spread needs two).
  */
 export function parseSeeds(text: string): number[] {
   const parts = text.split(",").map((s) => s.trim());
   const seeds: number[] = [];
   for (const p of parts) {
-    // Digits only: Number("") is 0 and Number("1e3") is 1000; above 2^53 integers round.
-    const n = Number(p);
-    if (!/^\d+$/.test(p) || !Number.isSafeInteger(n) || n < 1) {
+    const n = seedValue(p);
+    if (n === undefined) {
       throw new UsageError(
-        `--seeds "${text}": "${p}" is not a positive integer; give two or more, e.g. --seeds 1,2,3`,
+        `--seeds "${text}": "${p}" is not ${SEED_RANGE}; give two or more, e.g. --seeds 1,2,3`,
       );
     }
     if (seeds.includes(n)) {

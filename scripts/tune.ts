@@ -11,6 +11,8 @@ import {
   oneOf,
   parseCommandLine,
   parseFlags,
+  SEED_RANGE,
+  seedValue,
   UsageError,
 } from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig } from "../lib/config.ts";
@@ -102,10 +104,8 @@ export function parseTuneArgs(args: string[]): TuneArgs {
     throw new UsageError(`--model is required; choose one of ${STUDY_MODELS.join(", ")}`);
   }
   const model = oneOf("--model", "model", v.model, STUDY_MODELS);
-  const seed = Number(v.seed);
-  if (!/^\d+$/.test(v.seed!) || !Number.isSafeInteger(seed) || seed < 1) {
-    throw new UsageError(`--seed "${v.seed}" is not a positive integer`);
-  }
+  const seed = seedValue(v.seed!);
+  if (seed === undefined) throw new UsageError(`--seed must be ${SEED_RANGE}, got "${v.seed}"`);
   const sets = v.set as string[];
   // Every --set is checked against the profile now, before any data is loaded.
   const config = resolveConfig(profile, { seed });

@@ -19,18 +19,18 @@ function seeds(args: string[]) {
   return runTask("seeds", args, { SIAMESE_QUIET: "1", OMNIGLOT_DIR: tempDir() });
 }
 
-Deno.test("--seeds: positive integers, two or more, no repeats; errors name the flag", () => {
+Deno.test("--seeds: seeds as reproduce takes them (0 included), two or more, no repeats; errors name the flag", () => {
   assert.deepEqual(parseSeeds("3,1,2"), [3, 1, 2]);
   assert.deepEqual(parseSeeds(" 1, 2 "), [1, 2]);
+  assert.deepEqual(parseSeeds("0,1"), [0, 1]);
   for (
     const [text, message] of [
       ["1,1", /--seeds "1,1" names seed 1 twice/],
-      ["x", /--seeds "x": "x" is not a positive integer/],
-      ["1,x", /"x" is not a positive integer/],
-      ["0,1", /"0" is not a positive integer/],
-      ["1,-2", /"-2" is not a positive integer/],
-      ["1,1e3", /"1e3" is not a positive integer/],
-      ["1,", /"" is not a positive integer/],
+      ["x", /--seeds "x": "x" is not a whole number from 0 to 9007199254740991/],
+      ["1,x", /"x" is not a whole number from 0 to 9007199254740991/],
+      ["1,-2", /"-2" is not a whole number from 0 to 9007199254740991/],
+      ["1,1e3", /"1e3" is not a whole number from 0 to 9007199254740991/],
+      ["1,", /"" is not a whole number from 0 to 9007199254740991/],
       ["5", /--seeds "5" names one seed; a spread needs two or more/],
     ] as const
   ) {

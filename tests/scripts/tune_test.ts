@@ -101,7 +101,14 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
     () => parseTuneArgs(["--model", "siamese", "--set", "siamese.nope=1"]),
     /siamese.nope is not a setting of the standard profile/,
   );
-  assert.throws(() => parseTuneArgs(["--model", "siamese", "--seed", "0"]), /--seed "0"/);
+  // The seeds reproduce accepts, so that a study can train any run's models (0 included).
+  assert.equal(parseTuneArgs(["--model", "siamese", "--seed", "0"]).seed, 0);
+  for (const bad of ["1e3", "", "1.5", "9007199254740993"]) {
+    assert.throws(
+      () => parseTuneArgs(["--model", "siamese", "--seed", bad]),
+      new RegExp(`--seed must be a whole number from 0 to 9007199254740991, got "${bad}"`),
+    );
+  }
   const args = parseTuneArgs([
     "--model",
     "batch-hard",

@@ -31,14 +31,13 @@ import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
 import {
   evaluateVerification,
   type ImagePairs,
-  verificationPairs,
   type VerificationResult,
   verificationSets,
 } from "../evaluation/verification.ts";
 import { disposeNet, type SiameseNet } from "../models/siamese_net.ts";
 import { nWayCurveFigure, trainingCurveFigure } from "../report/figures.ts";
 import type { OneShotRow, VerificationRow } from "../report/tables.ts";
-import { trainSiamese } from "../training/siamese_training.ts";
+import { fixedPairPool, trainSiamese } from "../training/siamese_training.ts";
 import {
   reuseOrTrain,
   SIAMESE_FORMAT,
@@ -257,15 +256,7 @@ async function trainModel(
     ? context.rng.fork(`table1/${options.table1.trainPairs}/${options.table1.distortions}`)
     : context.rng;
   const pool = options.table1
-    ? {
-      // The pool's pairs span all 30 background alphabets, half same, half different.
-      pairs: verificationPairs(omniglot.background, rng.fork("pool"), {
-        pairs: options.table1.trainPairs,
-        alphabets: omniglot.background.alphabets.map((a) => a.name),
-      }),
-      batchPairs: config.table1.batchPairs,
-      distortions: options.table1.distortions,
-    }
+    ? fixedPairPool(omniglot.background, rng, options.table1, config.table1.batchPairs)
     : undefined;
   const trained = await trainSiamese({
     config,

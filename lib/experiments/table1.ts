@@ -17,12 +17,12 @@ import { table1Config } from "../config.ts";
 import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import { verificationRow } from "../evaluation/rows.ts";
 import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
-import { verificationPairs, verificationSets } from "../evaluation/verification.ts";
+import { verificationSets } from "../evaluation/verification.ts";
 import { disposeNet } from "../models/siamese_net.ts";
 import type { Figure } from "../report/figure.ts";
 import { trainingCurveFigure } from "../report/figures.ts";
 import type { VerificationRow } from "../report/tables.ts";
-import { trainSiamese } from "../training/siamese_training.ts";
+import { fixedPairPool, trainSiamese } from "../training/siamese_training.ts";
 import {
   reuseOrTrain,
   SIAMESE_FORMAT,
@@ -115,15 +115,7 @@ export async function run(
             background: omniglot.background,
             evaluation: omniglot.evaluation,
             rng,
-            // The pool's pairs span all 30 background alphabets, half same, half different.
-            pool: {
-              pairs: verificationPairs(omniglot.background, rng.fork("pool"), {
-                pairs: trainPairs,
-                alphabets: omniglot.background.alphabets.map((a) => a.name),
-              }),
-              batchPairs: budget.batchPairs,
-              distortions,
-            },
+            pool: fixedPairPool(omniglot.background, rng, point, budget.batchPairs),
             limits: budget,
             checkpoint,
             label,

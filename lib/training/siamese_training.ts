@@ -11,7 +11,7 @@ import type { OmniglotSplit } from "../data/omniglot.ts";
 import { validationTask } from "../episodes/validation_task.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
-import type { ImagePairs } from "../evaluation/verification.ts";
+import { type ImagePairs, verificationPairs } from "../evaluation/verification.ts";
 import { buildSiamese, type SiameseNet } from "../models/siamese_net.ts";
 import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
@@ -21,6 +21,36 @@ import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pai
 import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "./schedules.ts";
 import { siameseLoss, siameseLossOfFeatures } from "./siamese_loss.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
+
+/** Table 1's training set: a fixed pool of labelled pairs, sampled in minibatches. */
+export interface PairPool {
+  /** Indices into the background images. */
+  pairs: ImagePairs;
+  /** Pairs per minibatch. */
+  batchPairs: number;
+  /** Whether each minibatch is distorted (Koch et al.'s affine distortions). */
+  distortions: boolean;
+}
+
+/**
+ * Table 1's pool of `trainPairs` labelled pairs (Koch et al. section 4.1): drawn from all 30
+ * background alphabets, half same, half different, from `rng.fork("pool")`.
+ */
+export function fixedPairPool(
+  background: OmniglotSplit,
+  rng: Rng,
+  point: { trainPairs: number; distortions: boolean },
+  batchPairs: number,
+): PairPool {
+  return {
+    pairs: verificationPairs(background, rng.fork("pool"), {
+      pairs: point.trainPairs,
+      alphabets: background.alphabets.map((a) => a.name),
+    }),
+    batchPairs,
+    distortions: point.distortions,
+  };
+}
 
 /** Options of {@link trainSiamese}. */
 export interface TrainSiameseOptions {
@@ -35,7 +65,7 @@ export interface TrainSiameseOptions {
    * Table 1 setting: train on minibatches from this fixed pool of pairs (indices into
    * `background.images`) instead of all pairs of P x K batches.
    */
-  pool?: { pairs: ImagePairs; batchPairs: number; distortions: boolean };
+  pool?: PairPool;
   /** Limits that override the config's (Table 1 models have their own). */
   limits?: { steps: number; validateEvery: number; patience: number; maxSeconds: number };
   checkpoint?: { path: string; configHash: string };

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { skipInputGradient } from "./input_conv.ts";
 import type { Rng } from "../rng.ts";
 
 /** One convolution stage of the tower. */
@@ -121,6 +122,9 @@ export function buildTower(spec: TowerSpec, rng: Rng): tfl.Sequential {
     biasInitializer: biasInit(),
     name: "features",
   }));
+  // Batch norm makes the convolutions linear, which tfjs differentiates with the images'
+  // gradient included; the first layer's input is the images, so that gradient is waste.
+  if (spec.batchNorm) skipInputGradient(model.layers[0]);
   return model;
 }
 

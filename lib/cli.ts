@@ -118,3 +118,10 @@ export function seedValue(text: string): number | undefined {
   const n = Number(text);
   return /^\d+$/.test(text) && Number.isSafeInteger(n) ? n : undefined;
 }
+
+/** The seed a `--seed` flag gives. @throws {UsageError} naming `flag` and the text otherwise. */
+export function seedFlag(flag: string, text: string): number {
+  const seed = seedValue(text);
+  if (seed === undefined) throw new UsageError(`${flag} must be ${SEED_RANGE}, got "${text}"`);
+  return seed;
+}

@@ -20,8 +20,7 @@ import {
   oneOf,
   parseCommandLine,
   parseFlags,
-  SEED_RANGE,
-  seedValue,
+  seedFlag,
   UsageError,
 } from "../lib/cli.ts";
 import { DataError } from "../lib/data/errors.ts";
@@ -134,11 +133,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
   });
   oneOf("--profile", "profile", v.profile!, PROFILES);
   oneOf("--backend", "backend", v.backend!, BACKEND_REQUESTS);
-  let seed: number | undefined;
-  if (v.seed !== undefined) {
-    seed = seedValue(v.seed);
-    if (seed === undefined) throw new UsageError(`--seed must be ${SEED_RANGE}, got "${v.seed}"`);
-  }
+  const seed = v.seed === undefined ? undefined : seedFlag("--seed", v.seed);
   const only = parseOnly(v.only); // validates names
   const slice = parseSliceFlags(v);
   checkChunking(resolveConfig(v.profile!), only, slice);

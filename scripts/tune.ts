@@ -11,8 +11,7 @@ import {
   oneOf,
   parseCommandLine,
   parseFlags,
-  SEED_RANGE,
-  seedValue,
+  seedFlag,
   UsageError,
 } from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig } from "../lib/config.ts";
@@ -104,8 +103,7 @@ export function parseTuneArgs(args: string[]): TuneArgs {
     throw new UsageError(`--model is required; choose one of ${STUDY_MODELS.join(", ")}`);
   }
   const model = oneOf("--model", "model", v.model, STUDY_MODELS);
-  const seed = seedValue(v.seed!);
-  if (seed === undefined) throw new UsageError(`--seed must be ${SEED_RANGE}, got "${v.seed}"`);
+  const seed = seedFlag("--seed", v.seed!);
   const sets = v.set as string[];
   // Every --set is checked against the profile now, before any data is loaded.
   const config = resolveConfig(profile, { seed });

@@ -59,10 +59,10 @@ export function skipInputGradient(layer: tfl.layers.Layer): void {
   const conv = layer as unknown as Conv2DInternals;
   conv.call = (inputs) =>
     tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       if (Array.isArray(inputs) && inputs.length !== 1) {
         throw new RangeError(`${layer.name}: expected one input, got ${inputs.length}`);
       }
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       return linearConv(x, conv.kernel!.read() as tf.Tensor4D, conv.bias?.read(), conv);
     });
 }

@@ -50,7 +50,6 @@ export function maxPoolGradWasm(
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
-  dx.fill(0);
   if (
     filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
     padInfo.top === 0 && padInfo.left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
@@ -58,6 +57,7 @@ export function maxPoolGradWasm(
     pool2x2Grad(dx, x, g, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
     return out;
   }
+  dx.fill(0);
   const best = new Float32Array(channels);
   const where = new Int32Array(channels);
   for (let b = 0; b < batchSize; b++) {
@@ -96,7 +96,8 @@ export function maxPoolGradWasm(
 /**
  * The gradient of a 2x2, stride-2, unpadded max-pool: each window's gradient goes to its
  * first maximum in row-major order (top-left, top-right, bottom-left, bottom-right), the
- * cpu backend's choice. `dx` must be zero where no window reaches (odd last row/column).
+ * cpu backend's choice. Every element of `dx` is written once (zero where no window reaches,
+ * the odd last row or column), so `dx` need not be cleared first.
  */
 function pool2x2Grad(
   dx: Float32Array,
@@ -110,23 +111,37 @@ function pool2x2Grad(
   outWidth: number,
 ): void {
   const row = inWidth * channels;
+  const covered = 2 * outWidth * channels;
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
+      const r0 = (b * inHeight + 2 * oh) * row;
       for (let ow = 0; ow < outWidth; ow++) {
-        const p00 = ((b * inHeight + 2 * oh) * inWidth + 2 * ow) * channels;
+        const p00 = r0 + 2 * ow * channels;
         const p01 = p00 + channels, p10 = p00 + row, p11 = p10 + channels;
         const gBase = ((b * outHeight + oh) * outWidth + ow) * channels;
         for (let d = 0; d < channels; d++) {
-          let at = p00 + d;
-          let best = x[at];
+          let k = 0;
+          let best = x[p00 + d];
           // Strictly greater: a tie keeps the earlier position, as the cpu backend does.
-          if (x[p01 + d] > best) best = x[at = p01 + d];
-          if (x[p10 + d] > best) best = x[at = p10 + d];
-          if (x[p11 + d] > best) at = p11 + d;
-          dx[at] = g[gBase + d];
+          const v01 = x[p01 + d], v10 = x[p10 + d], v11 = x[p11 + d];
+          if (v01 > best) best = v01, k = 1;
+          if (v10 > best) best = v10, k = 2;
+          if (v11 > best) k = 3;
+          const v = g[gBase + d];
+          dx[p00 + d] = k === 0 ? v : 0;
+          dx[p01 + d] = k === 1 ? v : 0;
+          dx[p10 + d] = k === 2 ? v : 0;
+          dx[p11 + d] = k === 3 ? v : 0;
         }
       }
+      // An odd last column: no window reaches it.
+      if (covered < row) {
+        dx.fill(0, r0 + covered, r0 + row);
+        dx.fill(0, r0 + row + covered, r0 + 2 * row);
+      }
     }
+    // An odd last row.
+    dx.fill(0, (b * inHeight + 2 * outHeight) * row, (b + 1) * inHeight * row);
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { fuseBatchNormTraining } from "./batch_norm_training.ts";
 import { skipInputGradient } from "./input_conv.ts";
 import type { Rng } from "../rng.ts";
 
@@ -105,7 +106,9 @@ export function buildTower(spec: TowerSpec, rng: Rng): tfl.Sequential {
       name: `conv${i + 1}`,
     }));
     if (spec.batchNorm) {
-      model.add(tfl.layers.batchNormalization({ name: `bn${i + 1}`, momentum: 0.9 }));
+      const bn = tfl.layers.batchNormalization({ name: `bn${i + 1}`, momentum: 0.9 });
+      fuseBatchNormTraining(bn);
+      model.add(bn);
       model.add(tfl.layers.activation({ activation: "relu", name: `relu${i + 1}` }));
     }
     if (c.pool) {

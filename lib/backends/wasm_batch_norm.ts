@@ -1,0 +1,220 @@
+/**
+ * Batch normalisation in training, forward and backward, as two kernels of the tfjs `wasm`
+ * backend.
+ *
+ * tfjs-layers normalises a training batch with `tf.moments` and `tf.batchNorm`, and tfjs
+ * differentiates that composition op by op: on the standard tower's three layers (`[64, 33, 33,
+ * 32]`, `[64, 14, 14, 64]`, `[64, 5, 5, 64]`) about 50-75 ms of Multiply, Sum, Mean, Sub,
+ * FusedBatchNorm and friends per training step on one wasm thread. Here each direction is two
+ * passes over the activation in plain JS on the wasm heap (16 ms for all three layers):
+ *
+ * - forward: per-channel sum and sum of squares (accumulated in float64), then
+ *   `y = x * scale + shift` with `scale = gamma / sqrt(var + eps)`, `shift = beta - mean * scale`;
+ *   also returns the batch mean and the biased variance, as `tf.moments` does.
+ * - backward: per-channel `sum dy` and `sum dy (x - mean)`, then the textbook gradient
+ *   `dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat))`, with
+ *   `dgamma = sum dy xhat` and `dbeta = sum dy`.
+ *
+ * The channel axis is the last one. Rounding differs from tfjs's composition (relative 1e-6),
+ * so training that uses these kernels does not reproduce the stock numbers bit for bit
+ * (lib/models/batch_norm_training.ts). Tested against the `cpu` backend's stock ops.
+ */
+import {
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  registerKernel,
+  type TensorInfo,
+  util,
+} from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+
+/** Kernel name: `{x, gamma, beta}`, attr `epsilon` -> `[y, mean, variance]`. */
+export const BATCH_NORM_TRAINING = "SiameseBatchNormTraining";
+
+/** Kernel name: `{dy, x, gamma, mean, variance}`, attr `epsilon` -> `[dx, dgamma, dbeta]`. */
+export const BATCH_NORM_TRAINING_GRAD = "SiameseBatchNormTrainingGrad";
+
+/** Attributes of both kernels. */
+export interface BatchNormTrainingAttrs {
+  epsilon: number;
+}
+
+/**
+ * Normalises `x` (channels last, `channels` of them) over every other axis into `y`; writes
+ * the batch mean and the biased variance of each channel.
+ */
+export function batchNormForward(
+  x: Float32Array,
+  channels: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+): void {
+  const count = x.length / channels;
+  const sum = new Float64Array(channels);
+  const squares = new Float64Array(channels);
+  for (let p = 0; p < x.length; p += channels) {
+    for (let c = 0; c < channels; c++) {
+      const v = x[p + c];
+      sum[c] += v;
+      squares[c] += v * v;
+    }
+  }
+  const scale = new Float64Array(channels);
+  const shift = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const m = sum[c] / count;
+    const v = Math.max(squares[c] / count - m * m, 0);
+    mean[c] = m;
+    variance[c] = v;
+    scale[c] = gamma[c] / Math.sqrt(v + epsilon);
+    shift[c] = beta[c] - m * scale[c];
+  }
+  for (let p = 0; p < x.length; p += channels) {
+    for (let c = 0; c < channels; c++) y[p + c] = x[p + c] * scale[c] + shift[c];
+  }
+}
+
+/**
+ * The gradient of {@link batchNormForward}'s `y` with respect to `x`, `gamma` and `beta`,
+ * given the upstream gradient `dy` and the forward pass's `mean` and `variance`.
+ */
+export function batchNormBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  channels: number,
+  gamma: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  epsilon: number,
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
+): void {
+  const count = x.length / channels;
+  const sumDy = new Float64Array(channels);
+  const sumDyCentred = new Float64Array(channels);
+  const m = Float64Array.from(mean);
+  for (let p = 0; p < x.length; p += channels) {
+    for (let c = 0; c < channels; c++) {
+      const g = dy[p + c];
+      sumDy[c] += g;
+      sumDyCentred[c] += g * (x[p + c] - m[c]);
+    }
+  }
+  // dx = k (dy - a - (x - mean) b): k = gamma / s, a = mean(dy), b = mean(dy (x - mean)) / s^2.
+  const k = new Float64Array(channels);
+  const a = new Float64Array(channels);
+  const b = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const inv = 1 / Math.sqrt(variance[c] + epsilon);
+    dbeta[c] = sumDy[c];
+    dgamma[c] = sumDyCentred[c] * inv;
+    k[c] = gamma[c] * inv;
+    a[c] = sumDy[c] / count;
+    b[c] = sumDyCentred[c] * inv * inv / count;
+  }
+  for (let p = 0; p < x.length; p += channels) {
+    for (let c = 0; c < channels; c++) {
+      dx[p + c] = k[c] * (dy[p + c] - a[c] - (x[p + c] - m[c]) * b[c]);
+    }
+  }
+}
+
+function channelsOf(x: TensorInfo, gamma: TensorInfo, kernelName: string): number {
+  const channels = x.shape.at(-1) ?? 0;
+  if (x.shape.length < 2 || gamma.shape.join() !== String(channels)) {
+    throw new Error(
+      `${kernelName}: expected x [..., c] and gamma [c], got [${x.shape}] and [${gamma.shape}]`,
+    );
+  }
+  return channels;
+}
+
+function checkFloat(infos: TensorInfo[], kernelName: string): void {
+  for (const info of infos) {
+    if (info.dtype !== "float32") {
+      throw new Error(`${kernelName}: float32 inputs only, got ${info.dtype}`);
+    }
+  }
+}
+
+function batchNormTrainingWasm(
+  args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: NamedAttrMap },
+): TensorInfo[] {
+  const { inputs: { x, gamma, beta }, backend } = args;
+  const { epsilon } = args.attrs as unknown as BatchNormTrainingAttrs;
+  checkFloat([x, gamma, beta], BATCH_NORM_TRAINING);
+  const channels = channelsOf(x, gamma, BATCH_NORM_TRAINING);
+  const y = backend.makeOutput(x.shape, "float32");
+  const mean = backend.makeOutput([channels], "float32");
+  const variance = backend.makeOutput([channels], "float32");
+  // Views after every allocation: growing the wasm memory detaches older views.
+  const heap = (info: TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
+  batchNormForward(
+    heap(x),
+    channels,
+    heap(gamma),
+    heap(beta),
+    epsilon,
+    heap(y),
+    heap(mean),
+    heap(variance),
+  );
+  return [y, mean, variance];
+}
+
+function batchNormTrainingGradWasm(
+  args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: NamedAttrMap },
+): TensorInfo[] {
+  const { inputs: { dy, x, gamma, mean, variance }, backend } = args;
+  const { epsilon } = args.attrs as unknown as BatchNormTrainingAttrs;
+  checkFloat([dy, x, gamma, mean, variance], BATCH_NORM_TRAINING_GRAD);
+  const channels = channelsOf(x, gamma, BATCH_NORM_TRAINING_GRAD);
+  if (!util.arraysEqual(dy.shape, x.shape)) {
+    throw new Error(`${BATCH_NORM_TRAINING_GRAD}: dy [${dy.shape}] differs from x [${x.shape}]`);
+  }
+  const dx = backend.makeOutput(x.shape, "float32");
+  const dgamma = backend.makeOutput([channels], "float32");
+  const dbeta = backend.makeOutput([channels], "float32");
+  const heap = (info: TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
+  batchNormBackward(
+    heap(dy),
+    heap(x),
+    channels,
+    heap(gamma),
+    heap(mean),
+    heap(variance),
+    epsilon,
+    heap(dx),
+    heap(dgamma),
+    heap(dbeta),
+  );
+  return [dx, dgamma, dbeta];
+}
+
+/** Kernel configs of both directions on wasm. */
+export const batchNormTrainingWasmConfigs: KernelConfig[] = [
+  {
+    kernelName: BATCH_NORM_TRAINING,
+    backendName: "wasm",
+    kernelFunc: batchNormTrainingWasm as unknown as KernelFunc,
+  },
+  {
+    kernelName: BATCH_NORM_TRAINING_GRAD,
+    backendName: "wasm",
+    kernelFunc: batchNormTrainingGradWasm as unknown as KernelFunc,
+  },
+];
+
+/** Registers both kernels on the wasm backend. Idempotent. */
+export function registerWasmBatchNormTraining(): void {
+  for (const config of batchNormTrainingWasmConfigs) {
+    if (getKernel(config.kernelName, "wasm") == null) registerKernel(config);
+  }
+}

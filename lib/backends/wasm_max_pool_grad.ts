@@ -9,7 +9,9 @@
  * as in the cpu backend, so that ReLU's all-zero windows route their gradient identically.
  * The towers' pools (2x2 windows, stride 2, no padding) tile the input without overlap, so
  * each input pixel receives at most one gradient: `pool2x2Grad` writes it directly, without
- * the per-window arg-max arrays (1.6x faster on `[64, 33, 33, 32]`, the same numbers bit for bit).
+ * the per-window arg-max arrays (1.6x faster on `[64, 33, 33, 32]`, the same numbers bit for bit),
+ * and with channels a multiple of 4 it runs as a SIMD loop (simd/kernels.wat) that makes the
+ * same choices.
  */
 import {
   backend_util,
@@ -24,6 +26,7 @@ import {
   unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapOffset, simdKernels } from "./simd/simd_kernels.ts";
 
 /**
  * `MaxPoolGrad` on wasm: `dy` `[b, OH, OW, c]`, `input` `[b, H, W, c]` (the pooled
@@ -46,14 +49,30 @@ export function maxPoolGradWasm(
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const out = backend.makeOutput(input.shape, "float32");
+  const twoByTwo = filterHeight === 2 && filterWidth === 2 && strideHeight === 2 &&
+    strideWidth === 2 && padInfo.top === 0 && padInfo.left === 0 &&
+    2 * outHeight <= inHeight && 2 * outWidth <= inWidth;
+  const simd = twoByTwo && channels % 4 === 0 ? simdKernels(backend) : null;
+  if (simd != null) {
+    const at = (info: TensorInfo) => heapOffset(backend, info);
+    simd.maxPool2x2Grad(
+      at(out),
+      at(input),
+      at(dy),
+      batchSize,
+      inHeight,
+      inWidth,
+      channels,
+      outHeight,
+      outWidth,
+    );
+    return out;
+  }
   // Views after the allocation: growing the wasm memory detaches older views.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
-  if (
-    filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
-    padInfo.top === 0 && padInfo.left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
-  ) {
+  if (twoByTwo) {
     pool2x2Grad(dx, x, g, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
     return out;
   }

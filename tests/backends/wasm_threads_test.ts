@@ -19,11 +19,13 @@ Deno.test("the threaded wasm build starts under Deno with 2 threads and matches 
   }).output();
   const stderr = new TextDecoder().decode(child.stderr);
   assert.equal(child.code, 0, stderr);
-  const { info, out } = JSON.parse(new TextDecoder().decode(child.stdout)) as {
+  const { info, simd, out } = JSON.parse(new TextDecoder().decode(child.stdout)) as {
     info: string;
+    simd: boolean;
     out: number[][];
   };
   assert.match(info, /2 threads/);
+  assert.ok(simd, "the SIMD kernels start on the threaded build's shared memory");
   const expected = await runOn("cpu", threadedFixture);
   for (let i = 0; i < expected.length; i++) {
     const err = relativeError(out[i], expected[i]);

@@ -1,0 +1,271 @@
+;; SIMD kernels for the tfjs wasm backend's heap (lib/backends/simd/simd_kernels.ts).
+;;
+;; The module imports the tfjs wasm module's own memory, so every pointer is a byte offset
+;; into the tfjs heap. Channels are last and a multiple of 4 (one f32x4 per 4 channels).
+;; Batch-norm sums and arithmetic run in f64x2, in the same order and with the same roundings
+;; as the plain JS kernels of wasm_batch_norm.ts, so both give the same numbers bit for bit.
+;; scripts/build_simd_kernels.ts assembles it (twice: a shared memory for the threaded build,
+;; an unshared one otherwise) into kernels_wasm.ts.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; The gradient of a 2x2, stride-2, unpadded max-pool, each input element written once:
+  ;; the window's gradient at its first maximum in row-major order, zero elsewhere and on the
+  ;; odd last row or column that no window reaches. $c is a multiple of 4.
+  (func (export "maxPool2x2Grad")
+    (param $dx i32) (param $x i32) (param $g i32) (param $batch i32) (param $inH i32)
+    (param $inW i32) (param $c i32) (param $outH i32) (param $outW i32)
+    (local $px i32) (local $row i32) (local $covered i32) (local $delta i32) (local $rowStart i32)
+    (local $b i32) (local $oh i32) (local $ow i32) (local $o i32) (local $c4 i32) (local $p i32)
+    (local $a v128) (local $v01 v128) (local $v10 v128) (local $v11 v128) (local $v v128)
+    (local $gt1 v128) (local $gt2 v128) (local $gt3 v128) (local $best v128)
+    (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $inW) (local.get $c4)))
+    (local.set $covered (i32.mul (i32.shl (local.get $outW) (i32.const 1)) (local.get $c4)))
+    (local.set $delta (i32.sub (local.get $dx) (local.get $x)))
+    (local.set $b (i32.const 0))
+    (block $batchDone (loop $batch
+      (br_if $batchDone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oh (i32.const 0))
+      (block $rowsDone (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $oh) (local.get $outH)))
+        ;; first input row of this window row: x + ((b * inH + 2 oh) * row)
+        (local.set $rowStart (i32.add (local.get $x)
+          (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH))
+                            (i32.shl (local.get $oh) (i32.const 1)))
+                   (local.get $row))))
+        (local.set $px (local.get $rowStart))
+        (local.set $ow (i32.const 0))
+        (block $colsDone (loop $cols
+          (br_if $colsDone (i32.ge_u (local.get $ow) (local.get $outW)))
+          (local.set $o (i32.const 0))
+          (block $chDone (loop $ch
+            (br_if $chDone (i32.ge_u (local.get $o) (local.get $c4)))
+            (local.set $p (i32.add (local.get $px) (local.get $o)))
+            (local.set $a (v128.load align=4 (local.get $p)))
+            (local.set $v01 (v128.load align=4 (i32.add (local.get $p) (local.get $c4))))
+            (local.set $v10 (v128.load align=4 (i32.add (local.get $p) (local.get $row))))
+            (local.set $v11 (v128.load align=4
+              (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $c4))))
+            (local.set $v (v128.load align=4 (local.get $g)))
+            ;; strictly greater: a tie keeps the earlier position
+            (local.set $gt1 (f32x4.gt (local.get $v01) (local.get $a)))
+            (local.set $best (v128.bitselect (local.get $v01) (local.get $a) (local.get $gt1)))
+            (local.set $gt2 (f32x4.gt (local.get $v10) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v10) (local.get $best) (local.get $gt2)))
+            (local.set $gt3 (f32x4.gt (local.get $v11) (local.get $best)))
+            (local.set $p (i32.add (local.get $p) (local.get $delta)))
+            (v128.store align=4 (local.get $p)
+              (v128.andnot (local.get $v)
+                (v128.or (v128.or (local.get $gt1) (local.get $gt2)) (local.get $gt3))))
+            (v128.store align=4 (i32.add (local.get $p) (local.get $c4))
+              (v128.and (local.get $v)
+                (v128.andnot (v128.andnot (local.get $gt1) (local.get $gt2)) (local.get $gt3))))
+            (v128.store align=4 (i32.add (local.get $p) (local.get $row))
+              (v128.and (local.get $v) (v128.andnot (local.get $gt2) (local.get $gt3))))
+            (v128.store align=4
+              (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $c4))
+              (v128.and (local.get $v) (local.get $gt3)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $ch)))
+          (local.set $px (i32.add (local.get $px) (i32.shl (local.get $c4) (i32.const 1))))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $cols)))
+        ;; an odd last column, in both input rows of the window row
+        (if (i32.lt_u (local.get $covered) (local.get $row))
+          (then
+            (memory.fill
+              (i32.add (i32.add (local.get $rowStart) (local.get $delta)) (local.get $covered))
+              (i32.const 0) (i32.sub (local.get $row) (local.get $covered)))
+            (memory.fill
+              (i32.add (i32.add (i32.add (local.get $rowStart) (local.get $delta))
+                                (local.get $row)) (local.get $covered))
+              (i32.const 0) (i32.sub (local.get $row) (local.get $covered)))))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $rows)))
+      ;; an odd last row: rows 2 outH .. inH of this image
+      (memory.fill
+        (i32.add (local.get $dx)
+          (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH))
+                            (i32.shl (local.get $outH) (i32.const 1)))
+                   (local.get $row)))
+        (i32.const 0)
+        (i32.mul (i32.sub (local.get $inH) (i32.shl (local.get $outH) (i32.const 1)))
+                 (local.get $row)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $batch))))
+
+  ;; f64x2 of lanes 2 and 3 of an f32x4
+  (func $promoteHigh (param $v v128) (result v128)
+    (f64x2.promote_low_f32x4
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+
+  ;; Per-channel sum and sum of squares of $x ($n elements, $c channels) into the f64 arrays
+  ;; $sum and $squares (cleared first): pixel by pixel, as the JS kernel adds them.
+  (func (export "channelSums")
+    (param $x i32) (param $n i32) (param $c i32) (param $sum i32) (param $squares i32)
+    (local $end i32) (local $o i32) (local $c4 i32) (local $v v128) (local $lo v128)
+    (local $hi v128) (local $s i32) (local $q i32)
+    (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $c) (i32.const 3)))
+    (memory.fill (local.get $squares) (i32.const 0) (i32.shl (local.get $c) (i32.const 3)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $o (i32.const 0))
+      (local.set $s (local.get $sum))
+      (local.set $q (local.get $squares))
+      (block $chDone (loop $ch
+        (br_if $chDone (i32.ge_u (local.get $o) (local.get $c4)))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (local.get $o))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $hi (call $promoteHigh (local.get $v)))
+        (v128.store align=8 (local.get $s)
+          (f64x2.add (v128.load align=8 (local.get $s)) (local.get $lo)))
+        (v128.store offset=16 align=8 (local.get $s)
+          (f64x2.add (v128.load offset=16 align=8 (local.get $s)) (local.get $hi)))
+        (v128.store align=8 (local.get $q)
+          (f64x2.add (v128.load align=8 (local.get $q))
+            (f64x2.mul (local.get $lo) (local.get $lo))))
+        (v128.store offset=16 align=8 (local.get $q)
+          (f64x2.add (v128.load offset=16 align=8 (local.get $q))
+            (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $s (i32.add (local.get $s) (i32.const 32)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $ch)))
+      (local.set $x (i32.add (local.get $x) (local.get $c4)))
+      (br $pixels))))
+
+  ;; $y = $x * scale + shift per channel ($scale, $shift: f64 arrays), in f64, rounded once.
+  (func (export "scaleShift")
+    (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $scale i32)
+    (param $shift i32)
+    (local $end i32) (local $o i32) (local $c4 i32) (local $v v128) (local $k i32)
+    (local $lo v128) (local $hi v128)
+    (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $o (i32.const 0))
+      (local.set $k (i32.const 0))
+      (block $chDone (loop $ch
+        (br_if $chDone (i32.ge_u (local.get $o) (local.get $c4)))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (local.get $o))))
+        (local.set $lo (f64x2.add
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v))
+                     (v128.load align=8 (i32.add (local.get $scale) (local.get $k))))
+          (v128.load align=8 (i32.add (local.get $shift) (local.get $k)))))
+        (local.set $hi (f64x2.add
+          (f64x2.mul (call $promoteHigh (local.get $v))
+                     (v128.load offset=16 align=8 (i32.add (local.get $scale) (local.get $k))))
+          (v128.load offset=16 align=8 (i32.add (local.get $shift) (local.get $k)))))
+        (v128.store align=4 (i32.add (local.get $y) (local.get $o))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $lo))
+            (f32x4.demote_f64x2_zero (local.get $hi))))
+        (local.set $k (i32.add (local.get $k) (i32.const 32)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $ch)))
+      (local.set $x (i32.add (local.get $x) (local.get $c4)))
+      (local.set $y (i32.add (local.get $y) (local.get $c4)))
+      (br $pixels))))
+
+  ;; Per-channel sum of $dy and of $dy * ($x - mean) ($mean: f64) into the f64 arrays $sumDy
+  ;; and $sumDyCentred (cleared first), pixel by pixel.
+  (func (export "gradSums")
+    (param $dy i32) (param $x i32) (param $n i32) (param $c i32) (param $mean i32)
+    (param $sumDy i32) (param $sumDyCentred i32)
+    (local $end i32) (local $o i32) (local $c4 i32) (local $k i32) (local $g v128)
+    (local $v v128) (local $glo v128) (local $ghi v128) (local $p i32)
+    (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $sumDy) (i32.const 0) (i32.shl (local.get $c) (i32.const 3)))
+    (memory.fill (local.get $sumDyCentred) (i32.const 0) (i32.shl (local.get $c) (i32.const 3)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $o (i32.const 0))
+      (local.set $k (i32.const 0))
+      (block $chDone (loop $ch
+        (br_if $chDone (i32.ge_u (local.get $o) (local.get $c4)))
+        (local.set $g (v128.load align=4 (i32.add (local.get $dy) (local.get $o))))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (local.get $o))))
+        (local.set $glo (f64x2.promote_low_f32x4 (local.get $g)))
+        (local.set $ghi (call $promoteHigh (local.get $g)))
+        (local.set $p (i32.add (local.get $sumDy) (local.get $k)))
+        (v128.store align=8 (local.get $p)
+          (f64x2.add (v128.load align=8 (local.get $p)) (local.get $glo)))
+        (v128.store offset=16 align=8 (local.get $p)
+          (f64x2.add (v128.load offset=16 align=8 (local.get $p)) (local.get $ghi)))
+        (local.set $p (i32.add (local.get $sumDyCentred) (local.get $k)))
+        (v128.store align=8 (local.get $p)
+          (f64x2.add (v128.load align=8 (local.get $p))
+            (f64x2.mul (local.get $glo)
+              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v))
+                (v128.load align=8 (i32.add (local.get $mean) (local.get $k)))))))
+        (v128.store offset=16 align=8 (local.get $p)
+          (f64x2.add (v128.load offset=16 align=8 (local.get $p))
+            (f64x2.mul (local.get $ghi)
+              (f64x2.sub (call $promoteHigh (local.get $v))
+                (v128.load offset=16 align=8 (i32.add (local.get $mean) (local.get $k)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 32)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $ch)))
+      (local.set $x (i32.add (local.get $x) (local.get $c4)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $c4)))
+      (br $pixels))))
+
+  ;; $dx = k * ($dy - a - ($x - mean) * b) per channel (f64 arrays $mean, $k, $a, $b stored one
+  ;; after another, $c each, at $coef), in f64, rounded once.
+  (func (export "gradApply")
+    (param $dy i32) (param $x i32) (param $dx i32) (param $n i32) (param $c i32)
+    (param $coef i32)
+    (local $end i32) (local $o i32) (local $c4 i32) (local $c8 i32) (local $k i32)
+    (local $g v128) (local $v v128) (local $lo v128) (local $hi v128) (local $q i32)
+    (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $c8 (i32.shl (local.get $c) (i32.const 3)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $o (i32.const 0))
+      (local.set $k (i32.const 0))
+      (block $chDone (loop $ch
+        (br_if $chDone (i32.ge_u (local.get $o) (local.get $c4)))
+        (local.set $g (v128.load align=4 (i32.add (local.get $dy) (local.get $o))))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (local.get $o))))
+        ;; $q walks mean, k, a, b for these channels
+        (local.set $q (i32.add (local.get $coef) (local.get $k)))
+        (local.set $lo
+          (f64x2.mul
+            (v128.load align=8 (i32.add (local.get $q) (local.get $c8)))
+            (f64x2.sub
+              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $g))
+                (v128.load align=8 (i32.add (local.get $q) (i32.shl (local.get $c8) (i32.const 1)))))
+              (f64x2.mul
+                (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (v128.load align=8 (local.get $q)))
+                (v128.load align=8
+                  (i32.add (local.get $q) (i32.mul (local.get $c8) (i32.const 3))))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (local.set $hi
+          (f64x2.mul
+            (v128.load align=8 (i32.add (local.get $q) (local.get $c8)))
+            (f64x2.sub
+              (f64x2.sub (call $promoteHigh (local.get $g))
+                (v128.load align=8 (i32.add (local.get $q) (i32.shl (local.get $c8) (i32.const 1)))))
+              (f64x2.mul
+                (f64x2.sub (call $promoteHigh (local.get $v)) (v128.load align=8 (local.get $q)))
+                (v128.load align=8
+                  (i32.add (local.get $q) (i32.mul (local.get $c8) (i32.const 3))))))))
+        (v128.store align=4 (i32.add (local.get $dx) (local.get $o))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $lo))
+            (f32x4.demote_f64x2_zero (local.get $hi))))
+        (local.set $k (i32.add (local.get $k) (i32.const 32)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $ch)))
+      (local.set $x (i32.add (local.get $x) (local.get $c4)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $c4)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $c4)))
+      (br $pixels))))
+)

@@ -51,6 +51,71 @@ export function verificationAccuracy(
   return `${row.accuracy.toFixed(2)} [${(100 * ci.low).toFixed(1)}, ${(100 * ci.high).toFixed(1)}]`;
 }
 
+/** The columns of the section's table (and of {@link table1ExperimentRows}). */
+export const TABLE1_EXPERIMENT_COLUMNS = [
+  "train pairs",
+  "distortions",
+  "steps trained",
+  "passes over the pool",
+  "stopped by",
+  "training time",
+  "best validation (%)",
+  "verification accuracy [95% CI]",
+  "AUC",
+  "EER",
+  "Paper",
+] as const;
+
+type Details = { budget?: Budget; models?: ModelRecord[] } | undefined;
+
+function experimentRows(verification: readonly VerificationRow[]): VerificationRow[] {
+  return verification
+    .filter((v) => v.experiment === TABLE1_EXPERIMENT)
+    .sort((a, b) => a.train_pairs - b.train_pairs || Number(a.distortions) - Number(b.distortions));
+}
+
+function cells(rows: readonly VerificationRow[], details: Details): (string | number)[][] {
+  const budget = details?.budget;
+  const model = (v: VerificationRow) =>
+    details?.models?.find((m) => m.trainPairs === v.train_pairs && m.distortions === v.distortions);
+  return rows.map((v) => {
+    const m = model(v);
+    return [
+      v.train_pairs,
+      v.distortions ? "affine" : "none",
+      m?.steps !== undefined
+        ? `${m.steps}${m.maxSteps !== undefined ? ` of ${m.maxSteps}` : ""}`
+        : "",
+      m?.steps !== undefined && budget?.batchPairs !== undefined
+        ? ((m.steps * budget.batchPairs) / v.train_pairs).toFixed(2)
+        : "",
+      m?.stoppedBy ? STOPS[m.stoppedBy] ?? m.stoppedBy : "",
+      m?.seconds !== undefined ? formatSeconds(m.seconds) + (m.reused ? " (reused)" : "") : "",
+      m?.bestValidationAccuracy !== undefined
+        ? `${m.bestValidationAccuracy.toFixed(1)} at step ${m.bestStep}`
+        : "",
+      verificationAccuracy(v),
+      v.auc?.toFixed(4) ?? "",
+      v.eer?.toFixed(2) ?? "",
+      v.paper_accuracy?.toFixed(2) ?? "",
+    ];
+  });
+}
+
+/**
+ * The `table1` experiment's models as table rows keyed by {@link TABLE1_EXPERIMENT_COLUMNS}
+ * (notebook 2 shows them), in the section's order; none when the folder has no `table1` rows.
+ */
+export function table1ExperimentRows(
+  verification: readonly VerificationRow[],
+  run: Pick<RunRecord, "experiments">,
+): Record<string, string | number>[] {
+  const details = run.experiments[TABLE1_EXPERIMENT]?.details as Details;
+  return cells(experimentRows(verification), details).map((row) =>
+    Object.fromEntries(TABLE1_EXPERIMENT_COLUMNS.map((c, i) => [c, row[i]]))
+  );
+}
+
 /**
  * The section's Markdown lines, or none when the folder has no `table1` rows. Rows in order of
  * training pairs, plain before distorted; steps, stop and seconds come from `run.json`.
@@ -59,15 +124,11 @@ export function table1ExperimentMarkdown(
   verification: readonly VerificationRow[],
   run: Pick<RunRecord, "experiments">,
 ): string[] {
-  const rows = verification
-    .filter((v) => v.experiment === TABLE1_EXPERIMENT)
-    .sort((a, b) => a.train_pairs - b.train_pairs || Number(a.distortions) - Number(b.distortions));
+  const rows = experimentRows(verification);
   if (rows.length === 0) return [];
   const record = run.experiments[TABLE1_EXPERIMENT];
-  const details = record?.details as { budget?: Budget; models?: ModelRecord[] } | undefined;
+  const details = record?.details as Details;
   const budget = details?.budget;
-  const model = (v: VerificationRow) =>
-    details?.models?.find((m) => m.trainPairs === v.train_pairs && m.distortions === v.distortions);
   const out = [
     "## Table 1 (its own experiment)",
     "",
@@ -82,43 +143,7 @@ export function table1ExperimentMarkdown(
     "the validation pairs. The paper trained its 105x105 net up to 200 passes (epochs) over " +
     "each pool, with patience 20 epochs; the passes column says how many each model here made.",
     "",
-    markdownTable(
-      [
-        "train pairs",
-        "distortions",
-        "steps trained",
-        "passes over the pool",
-        "stopped by",
-        "training time",
-        "best validation (%)",
-        "verification accuracy [95% CI]",
-        "AUC",
-        "EER",
-        "Paper",
-      ],
-      rows.map((v) => {
-        const m = model(v);
-        return [
-          v.train_pairs,
-          v.distortions ? "affine" : "none",
-          m?.steps !== undefined
-            ? `${m.steps}${m.maxSteps !== undefined ? ` of ${m.maxSteps}` : ""}`
-            : "",
-          m?.steps !== undefined && budget?.batchPairs !== undefined
-            ? ((m.steps * budget.batchPairs) / v.train_pairs).toFixed(2)
-            : "",
-          m?.stoppedBy ? STOPS[m.stoppedBy] ?? m.stoppedBy : "",
-          m?.seconds !== undefined ? formatSeconds(m.seconds) + (m.reused ? " (reused)" : "") : "",
-          m?.bestValidationAccuracy !== undefined
-            ? `${m.bestValidationAccuracy.toFixed(1)} at step ${m.bestStep}`
-            : "",
-          verificationAccuracy(v),
-          v.auc?.toFixed(4) ?? "",
-          v.eer?.toFixed(2) ?? "",
-          v.paper_accuracy?.toFixed(2) ?? "",
-        ];
-      }),
-    ),
+    markdownTable([...TABLE1_EXPERIMENT_COLUMNS], cells(rows, details)),
     "",
   ];
   const missing = PAPER_VERIFICATION.filter((p) =>

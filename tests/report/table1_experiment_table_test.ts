@@ -4,6 +4,7 @@ import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
 import {
   table1ExperimentMarkdown,
+  table1ExperimentRows,
   verificationAccuracy,
 } from "../../lib/report/table1_experiment_table.ts";
 import type { VerificationRow } from "../../lib/report/tables.ts";
@@ -131,6 +132,19 @@ Deno.test("the Table 1 experiment's section: each row with its steps, stop, time
   );
   // No rows of the experiment: no section.
   assert.deepEqual(table1ExperimentMarkdown(inRunRows, { experiments }), []);
+});
+
+Deno.test("the Table 1 experiment's rows for a notebook: the section's cells, keyed by column", () => {
+  const rows = table1ExperimentRows([...inRunRows, ...table1Rows], { experiments });
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0]["train pairs"], 30_000);
+  assert.equal(rows[0]["stopped by"], "patience (validation stalled)");
+  assert.equal(rows[1]["verification accuracy [95% CI]"], "84.25 [83.5, 85.0]");
+  assert.equal(rows[1]["training time"], "14m30s (reused)");
+  // The same cells as the Markdown table, in its column order.
+  const markdownBody = cells(table1ExperimentMarkdown([...table1Rows], { experiments })).slice(1);
+  assert.deepEqual(rows.map((r) => Object.values(r).map(String)), markdownBody);
+  assert.deepEqual(table1ExperimentRows(inRunRows, { experiments }), []);
 });
 
 Deno.test("a verification accuracy's interval is Wilson's over the test pairs", () => {

@@ -45,6 +45,7 @@ import {
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { disposeAll, runWasmKernel } from "./wasm_kernel_utils.ts";
+import { swapFirstAndLast } from "./wasm_transpose.ts";
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -126,7 +127,7 @@ export function conv2DBackpropFilterWasm(
     bottom = Math.max(bottom, 0);
     right = Math.max(right, 0);
   }
-  const xT = runWasmKernel(backend, Transpose, { x: xUsed }, { perm: [3, 1, 2, 0] });
+  const xT = swapFirstAndLast(backend, xUsed);
   temps.push(xT);
   const dyT = runWasmKernel(backend, Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
   temps.push(dyT);

@@ -11,6 +11,7 @@ import { assembleKernels } from "../../scripts/build_simd_kernels.ts";
 import { decodeBase64 } from "../../lib/backends/simd/base64.ts";
 import { SHARED, UNSHARED } from "../../lib/backends/simd/kernels_wasm.ts";
 import { uniformValues } from "./compare.ts";
+import { swapFirstAndLast } from "../../lib/backends/wasm_transpose.ts";
 
 const WAT = new URL("../../lib/backends/simd/kernels.wat", import.meta.url);
 
@@ -96,5 +97,27 @@ for (const shape of [[5, 7, 7, 12], [64, 5, 5, 64], [9, 16]] as const) {
       return [y, mean, variance, ...grads];
     });
     assertSameBits(simd, js, "batch norm");
+  });
+}
+
+for (const shape of [[8, 5, 3, 12], [64, 7, 7, 64], [4, 8], [12, 9, 4], [6, 4, 4, 8]]) {
+  Deno.test(`wasm: swapFirstAndLast equals tfjs's Transpose bit for bit on [${shape}]`, async () => {
+    await selectBackend("wasm", () => {}, { wasmThreads: 1 });
+    const backend = tf.backend() as BackendWasm;
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(uniformValues(n, `swap${shape}`), shape);
+    // Freed memory full of non-zeros, which the output may reuse.
+    tf.dispose(tf.sqrt(tf.add(tf.range(0, 2e5), 1)));
+    const info = swapFirstAndLast(backend, { dataId: x.dataId, shape: x.shape, dtype: "float32" });
+    const swapped = tf.engine().makeTensorFromTensorInfo(info);
+    const perm = shape.map((_, i) => i === 0 ? shape.length - 1 : i === shape.length - 1 ? 0 : i);
+    const expected = tf.transpose(x, perm);
+    assert.deepEqual(swapped.shape, expected.shape);
+    assertSameBits(
+      [swapped.dataSync() as Float32Array],
+      [expected.dataSync() as Float32Array],
+      "swap",
+    );
+    tf.dispose([x, swapped, expected]);
   });
 }

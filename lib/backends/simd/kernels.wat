@@ -268,4 +268,69 @@
       (local.set $dy (i32.add (local.get $dy) (local.get $c4)))
       (local.set $dx (i32.add (local.get $dx) (local.get $c4)))
       (br $pixels))))
+
+  ;; [a, b, c] -> [c, b, a] (swaps the first and last axes of a float32 tensor viewed as 3-D) in
+  ;; 4 x 4 blocks, one f32x4 per row of a block; $a and $c are multiples of 4.
+  (func (export "swapOuterAxes")
+    (param $out i32) (param $in i32) (param $a i32) (param $b i32) (param $c i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $src i32) (local $dst i32)
+    (local $inRow i32) (local $outRow i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; bytes between consecutive $a in the input, and consecutive $c in the output
+    (local.set $inRow (i32.shl (i32.mul (local.get $b) (local.get $c)) (i32.const 2)))
+    (local.set $outRow (i32.shl (i32.mul (local.get $b) (local.get $a)) (i32.const 2)))
+    ;; one $j at a time: its output lines are complete before the next one starts
+    (local.set $j (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_u (local.get $j) (local.get $b)))
+      (local.set $i (i32.const 0))
+      (block $aDone (loop $aLoop
+        (br_if $aDone (i32.ge_u (local.get $i) (local.get $a)))
+        (local.set $k (i32.const 0))
+        (block $cDone (loop $cLoop
+          (br_if $cDone (i32.ge_u (local.get $k) (local.get $c)))
+          ;; in[i..i+3][j][k..k+3]
+          (local.set $src (i32.add (local.get $in) (i32.shl
+            (i32.add (i32.mul (i32.add (i32.mul (local.get $i) (local.get $b)) (local.get $j))
+                              (local.get $c))
+                     (local.get $k))
+            (i32.const 2))))
+          (local.set $r0 (v128.load align=4 (local.get $src)))
+          (local.set $r1 (v128.load align=4 (i32.add (local.get $src) (local.get $inRow))))
+          (local.set $r2 (v128.load align=4
+            (i32.add (local.get $src) (i32.shl (local.get $inRow) (i32.const 1)))))
+          (local.set $r3 (v128.load align=4
+            (i32.add (local.get $src) (i32.mul (local.get $inRow) (i32.const 3)))))
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+            (local.get $r0) (local.get $r1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+            (local.get $r0) (local.get $r1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+            (local.get $r2) (local.get $r3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+            (local.get $r2) (local.get $r3)))
+          ;; out[k..k+3][j][i..i+3]
+          (local.set $dst (i32.add (local.get $out) (i32.shl
+            (i32.add (i32.mul (i32.add (i32.mul (local.get $k) (local.get $b)) (local.get $j))
+                              (local.get $a))
+                     (local.get $i))
+            (i32.const 2))))
+          (v128.store align=4 (local.get $dst)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+          (v128.store align=4 (i32.add (local.get $dst) (local.get $outRow))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+              (local.get $t0) (local.get $t2)))
+          (v128.store align=4 (i32.add (local.get $dst) (i32.shl (local.get $outRow) (i32.const 1)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+          (v128.store align=4 (i32.add (local.get $dst) (i32.mul (local.get $outRow) (i32.const 3)))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+              (local.get $t1) (local.get $t3)))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $cLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $aLoop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $bLoop)))
+  )
 )

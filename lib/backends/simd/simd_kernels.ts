@@ -38,6 +38,7 @@ export interface SimdKernels {
     sumDyCentred: number,
   ): void;
   gradApply(dy: number, x: number, dx: number, n: number, channels: number, coef: number): void;
+  swapOuterAxes(out: number, x: number, a: number, b: number, c: number): void;
 }
 
 interface EmscriptenModule {

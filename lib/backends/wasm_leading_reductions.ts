@@ -5,7 +5,8 @@
  * the channels. The stock wasm kernels only reduce innermost axes, so they first transpose
  * the whole activation with their slow generic Transpose. Here the rows are added into a
  * float64 accumulator one after the other (contiguous reads, no transpose, and the same
- * double-precision accumulation as the cpu backend). Other reductions go to the stock kernels.
+ * double-precision accumulation as the cpu backend); with a multiple of 4 columns the same sums
+ * run as a SIMD loop (simd/kernels.wat). Other reductions go to the stock kernels.
  */
 import {
   backend_util,
@@ -22,6 +23,7 @@ import {
   util,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapFloat64, heapOffset, simdKernels } from "./simd/simd_kernels.ts";
 
 const stock = new Map<string, KernelConfig>();
 const stockSetUpFor = new Map<string, WeakSet<BackendWasm>>();
@@ -61,6 +63,18 @@ function reduceLeading(
   let outShape = x.shape.slice(axes.length);
   if (attrs.keepDims) outShape = backend_util.expandShapeToKeepDim(outShape, axes);
   const out = backend.makeOutput(outShape, "float32");
+  const simd = cols % 4 === 0 ? simdKernels(backend) : null;
+  if (simd != null) {
+    // Float64 column sums in scratch memory, added in the JS loop's order below.
+    const scratch = backend.makeOutput([2 * cols], "float32");
+    const at = heapOffset(backend, scratch);
+    simd.columnSums(heapOffset(backend, x), rows, cols, at);
+    const sums = heapFloat64(backend, at, cols);
+    const dst = backend.typedArrayFromHeap(out) as Float32Array;
+    for (let c = 0; c < cols; c++) dst[c] = sums[c] / divisor;
+    backend.disposeData(scratch.dataId);
+    return out;
+  }
   const src = backend.typedArrayFromHeap(x) as Float32Array;
   const dst = backend.typedArrayFromHeap(out) as Float32Array;
   const acc = new Float64Array(cols);

@@ -121,3 +121,17 @@ for (const shape of [[8, 5, 3, 12], [64, 7, 7, 64], [4, 8], [12, 9, 4], [6, 4, 4
     tf.dispose([x, swapped, expected]);
   });
 }
+
+for (
+  const [shape, axis] of [[[64, 9, 9, 32], [0, 1, 2]], [[7, 12], 0], [[5, 3, 8], [0, 1]]] as const
+) {
+  Deno.test(`wasm: the SIMD leading-axis Sum and Mean equal the JS ones bit for bit on [${shape}]`, async () => {
+    await selectBackend("wasm", () => {}, { wasmThreads: 1 });
+    const n = shape.reduce((a, b) => a * b, 1);
+    const { simd, js } = simdAndJs(() => {
+      const x = tf.tensor(uniformValues(n, `sum${shape}`).map((v) => 3 * v + 1), [...shape]);
+      return [tf.sum(x, [...[axis].flat()]), tf.mean(x, [...[axis].flat()], true)];
+    });
+    assertSameBits(simd, js, "Sum, Mean");
+  });
+}

@@ -333,4 +333,28 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $bLoop)))
   )
+
+  ;; Column sums of $x ($rows x $cols, $cols a multiple of 4) into the f64 array $sum (cleared
+  ;; first): row after row, as wasm_leading_reductions.ts's JS loop adds them.
+  (func (export "columnSums") (param $x i32) (param $rows i32) (param $cols i32) (param $sum i32)
+    (local $end i32) (local $o i32) (local $c4 i32) (local $v v128) (local $s i32)
+    (local.set $c4 (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $c4))))
+    (block $done (loop $rowLoop
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $o (i32.const 0))
+      (local.set $s (local.get $sum))
+      (block $colsDone (loop $colLoop
+        (br_if $colsDone (i32.ge_u (local.get $o) (local.get $c4)))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (local.get $o))))
+        (v128.store align=8 (local.get $s)
+          (f64x2.add (v128.load align=8 (local.get $s)) (f64x2.promote_low_f32x4 (local.get $v))))
+        (v128.store offset=16 align=8 (local.get $s)
+          (f64x2.add (v128.load offset=16 align=8 (local.get $s)) (call $promoteHigh (local.get $v))))
+        (local.set $s (i32.add (local.get $s) (i32.const 32)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $colLoop)))
+      (local.set $x (i32.add (local.get $x) (local.get $c4)))
+      (br $rowLoop))))
 )

@@ -39,6 +39,7 @@ export interface SimdKernels {
   ): void;
   gradApply(dy: number, x: number, dx: number, n: number, channels: number, coef: number): void;
   swapOuterAxes(out: number, x: number, a: number, b: number, c: number): void;
+  columnSums(x: number, rows: number, cols: number, sum: number): void;
 }
 
 interface EmscriptenModule {

@@ -252,7 +252,8 @@ const STANDARD: RunConfig = {
     // and 65.00 at 1e-2.
     focus: 2,
     // Bounded by steps, not time, so that what the standard run learns does not depend on the
-    // machine's speed; 4,750 steps took 15.6 min here at 5.1 steps/s (2 threads).
+    // machine's speed; 4,750 steps took 7.9 min here at 10.1 steps/s (2 threads, commit 03c7806).
+    // 7,000 steps scored no better on validation (koch-val 70.95 against 71.20 at 4,750).
     steps: 4_750,
     validateEvery: 250,
     patience: 12,
@@ -264,8 +265,9 @@ const STANDARD: RunConfig = {
     momentumEpochs: 10,
     l2: 1e-4,
     distortions: true,
-    // A safety net only, never the bound: 4,750 steps take 15.6-17.6 min here, so 40 min leaves room
-    // for a machine at 0.6x this one's speed (29 min) plus a loaded core.
+    // A safety net only, never the bound: 4,750 steps took 15.6-17.6 min here before the batch-norm
+    // kernels (7.9 min after), so 40 min leaves room for a machine at 0.6x this one's speed plus a
+    // loaded core.
     maxSeconds: 40 * 60,
     table1: {
       trainPairs: [30_000],

@@ -135,3 +135,34 @@ for (
     assertSameBits(simd, js, "Sum, Mean");
   });
 }
+
+for (
+  const [xShape, kernel, co] of [
+    [[64, 35, 35, 1], 3, 32],
+    [[3, 9, 12, 1], 4, 36],
+    [[2, 11, 11, 1], 10, 4],
+  ] as const
+) {
+  Deno.test(`wasm: the SIMD one-channel filter gradient equals the matrix product bit for bit on [${xShape}], ${kernel}x${kernel}x${co}`, async () => {
+    await selectBackend("wasm", () => {}, { wasmThreads: 1 });
+    const [b, h, w] = xShape;
+    const dyShape = [b, h - kernel + 1, w - kernel + 1, co];
+    const { simd, js } = simdAndJs(() => {
+      const x = tf.tensor(uniformValues(b * h * w, `x1${xShape}`), [...xShape]);
+      // Negative and positive terms: rounding in another order would show.
+      const dy = tf.tensor(
+        uniformValues(dyShape.reduce((p, q) => p * q, 1), `dy1${xShape}`).map((v) => v - 0.5),
+        dyShape,
+      );
+      return [
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+          strides: [1, 1],
+          pad: "valid",
+          dataFormat: "NHWC",
+          filterShape: [kernel, kernel, 1, co],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      ];
+    });
+    assertSameBits(simd, js, "Conv2DBackpropFilter");
+  });
+}

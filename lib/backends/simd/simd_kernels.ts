@@ -40,6 +40,19 @@ export interface SimdKernels {
   gradApply(dy: number, x: number, dx: number, n: number, channels: number, coef: number): void;
   swapOuterAxes(out: number, x: number, a: number, b: number, c: number): void;
   columnSums(x: number, rows: number, cols: number, sum: number): void;
+  oneChannelFilterGrad(
+    dw: number,
+    x: number,
+    dy: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    co: number,
+  ): void;
 }
 
 interface EmscriptenModule {

@@ -4,8 +4,10 @@
  * The difference between the two is what the step spends outside the kernels (the tape, tensor
  * bookkeeping, JavaScript between kernel calls).
  *
- * tf.profile also lists the scopes of ops with a custom gradient (`fusedConv2d__op`), whose time
- * includes the kernels inside them; those entries are left out so no time counts twice.
+ * tf.profile also lists the scopes of ops with a custom gradient (`fusedConv2d__op`; a
+ * `tf.customGrad` function such as the towers' batch norm under the name of the scope it runs
+ * in, e.g. `unnamed scope`), whose time includes the kernels inside them: every entry that is
+ * not a kernel registered on the backend is left out, so no time counts twice.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -38,7 +40,7 @@ export async function profileKernels(step: () => void, steps: number): Promise<K
       step();
     });
     for (const k of info.kernels) {
-      if (k.name.endsWith("__op")) continue;
+      if (isScope(k.name)) continue;
       const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
       const entry = byName.get(k.name) ?? { calls: 0, ms: 0 };
       entry.calls++;
@@ -47,6 +49,14 @@ export async function profileKernels(step: () => void, steps: number): Promise<K
     }
   }
   return summarizeKernels(byName, steps);
+}
+
+/**
+ * A scope entry of tf.profile (its time is that of the kernels inside it): a name that is no
+ * kernel of the active backend.
+ */
+export function isScope(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) == null;
 }
 
 /** Per-step means of summed kernel times, most expensive first. */

@@ -64,6 +64,31 @@ Deno.test("kernel profile of a real step counts kernels once, not the scopes of 
   tf.dispose([x, w, b]);
 });
 
+Deno.test("a tf.customGrad function's scope is left out of the kernels, its kernels stay", async () => {
+  await selectBackend("wasm");
+  const x = tf.variable(tf.randomNormal([4, 8]));
+  const square = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const a = args[0] as tf.Tensor;
+    save([a]);
+    return { value: tf.square(a), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.mul(dy, s) };
+  });
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => tf.sum(square(x) as tf.Tensor));
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  step();
+  const raw = await tf.profile(step);
+  // The function's entry bears the name of the scope it runs in ("forward" here).
+  const scope = raw.kernels.find((k) => k.name === "forward");
+  assert.ok(scope != null, raw.kernels.map((k) => k.name).join(", "));
+  const names = (await profileKernels(step, 2)).kernels.map((k) => k.kernel);
+  assert.ok(names.includes("Square"), names.join(", "));
+  assert.ok(!names.includes("forward"), names.join(", "));
+  x.dispose();
+});
+
 Deno.test("a profile whose kernels outlast the plain step says the shares overstate", () => {
   const profile = summarizeKernels(new Map([["Conv2D", { calls: 3, ms: 300 }]]), 3);
   const md = kernelMarkdown("wasm, 2 threads", profile, 80);

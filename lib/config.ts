@@ -214,11 +214,26 @@ const TRIPLET_35: TowerSpec = {
   init: "he",
 };
 
+/**
+ * The standard Siamese tower at twice the width (64, 128, 128 filters; about 4x the
+ * multiply-adds), for validation studies of capacity (`--set siamese.tower=standard-wide`).
+ */
+const STANDARD_WIDE: TowerSpec = {
+  ...STANDARD_35,
+  name: "standard-wide",
+  convs: [
+    { filters: 64, kernel: 3, pool: true },
+    { filters: 128, kernel: 3, pool: true },
+    { filters: 128, kernel: 3, pool: true },
+  ],
+};
+
 /** The towers of the profiles by name, for `--set siamese.tower=<name>` (lib/tuning/overrides.ts). */
 export const TOWERS: Readonly<Record<string, TowerSpec>> = {
   [STANDARD_35.name]: STANDARD_35,
   [TRIPLET_35.name]: TRIPLET_35,
   [QUICK_TOWER.name]: QUICK_TOWER,
+  [STANDARD_WIDE.name]: STANDARD_WIDE,
   [KOCH_105.name]: KOCH_105,
 };
 

@@ -228,12 +228,25 @@ const STANDARD_WIDE: TowerSpec = {
   ],
 };
 
+/** The triplet tower at twice the width (64, 128, 128, 256 filters), for validation studies. */
+const TRIPLET_WIDE: TowerSpec = {
+  ...TRIPLET_35,
+  name: "triplet-wide",
+  convs: [
+    { filters: 64, kernel: 3, pool: true },
+    { filters: 128, kernel: 3, pool: true },
+    { filters: 128, kernel: 3, pool: false },
+    { filters: 256, kernel: 3, pool: false },
+  ],
+};
+
 /** The towers of the profiles by name, for `--set siamese.tower=<name>` (lib/tuning/overrides.ts). */
 export const TOWERS: Readonly<Record<string, TowerSpec>> = {
   [STANDARD_35.name]: STANDARD_35,
   [TRIPLET_35.name]: TRIPLET_35,
   [QUICK_TOWER.name]: QUICK_TOWER,
   [STANDARD_WIDE.name]: STANDARD_WIDE,
+  [TRIPLET_WIDE.name]: TRIPLET_WIDE,
   [KOCH_105.name]: KOCH_105,
 };
 

@@ -55,7 +55,7 @@ export async function profileKernels(step: () => void, steps: number): Promise<K
  * A scope entry of tf.profile (its time is that of the kernels inside it): a name that is no
  * kernel of the active backend.
  */
-export function isScope(name: string): boolean {
+function isScope(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) == null;
 }
 

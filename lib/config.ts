@@ -214,31 +214,16 @@ const TRIPLET_35: TowerSpec = {
   init: "he",
 };
 
-/**
- * The standard Siamese tower at twice the width (64, 128, 128 filters; about 4x the
- * multiply-adds), for validation studies of capacity (`--set siamese.tower=standard-wide`).
- */
-const STANDARD_WIDE: TowerSpec = {
-  ...STANDARD_35,
-  name: "standard-wide",
-  convs: [
-    { filters: 64, kernel: 3, pool: true },
-    { filters: 128, kernel: 3, pool: true },
-    { filters: 128, kernel: 3, pool: true },
-  ],
-};
+/** `spec` with every convolution's filters doubled, named `name`: for validation studies of capacity. */
+function twiceAsWide(spec: TowerSpec, name: string): TowerSpec {
+  return { ...spec, name, convs: spec.convs.map((c) => ({ ...c, filters: 2 * c.filters })) };
+}
 
-/** The triplet tower at twice the width (64, 128, 128, 256 filters), for validation studies. */
-const TRIPLET_WIDE: TowerSpec = {
-  ...TRIPLET_35,
-  name: "triplet-wide",
-  convs: [
-    { filters: 64, kernel: 3, pool: true },
-    { filters: 128, kernel: 3, pool: true },
-    { filters: 128, kernel: 3, pool: false },
-    { filters: 256, kernel: 3, pool: false },
-  ],
-};
+/** The standard Siamese tower at twice the width (64, 128, 128 filters; about 4x the multiply-adds). */
+const STANDARD_WIDE = twiceAsWide(STANDARD_35, "standard-wide");
+
+/** The triplet tower at twice the width (64, 128, 128, 256 filters). */
+const TRIPLET_WIDE = twiceAsWide(TRIPLET_35, "triplet-wide");
 
 /** The towers of the profiles by name, for `--set siamese.tower=<name>` (lib/tuning/overrides.ts). */
 export const TOWERS: Readonly<Record<string, TowerSpec>> = {

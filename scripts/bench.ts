@@ -13,6 +13,8 @@
  * layers (`trainStepFlops`, `embedFlops`), so backends compare on work done, not on kernels.
  * `--reference pytorch` times the same nets, batch and optimizer in PyTorch
  * (`bench/reference_pytorch.py`) in the same invocation, on the same number of threads.
+ * `--rounds N` repeats the whole measurement N times, backends and PyTorch in turn, so that a
+ * ratio can be read round by round rather than from one stretch of a machine whose speed drifts.
  *
  * Exit 0 success, 2 bad usage (unknown flag or value, or an explicitly named backend that
  * cannot start).
@@ -66,6 +68,9 @@ results/bench/throughput.json and results/bench/throughput.md.
   --reference pytorch
                      also time the same nets, batch and optimizer in PyTorch (Debian's
                      python3-torch under /usr/bin/python3; skipped with the reason without it)
+  --rounds N         measure everything N times in turn (backends, then PyTorch, N times):
+                     rows give the median of the rounds' medians and each round's median, and
+                     throughput.md the ratio to PyTorch round by round (default 1)
   --kernels          also profile each training step kernel by kernel (tf.profile, 3 steps)
                      into kernels.md: where a step's time goes, and how much lies outside
                      the kernels
@@ -137,6 +142,8 @@ export interface BenchRow {
   ms_min: number | null;
   /** Why the row was not measured, or other remarks. */
   note: string;
+  /** With `--rounds` above 1: each round's median, in order (then `ms_per_step` is their median). */
+  rounds_ms?: number[];
 }
 
 /** Parsed command line. */
@@ -151,6 +158,8 @@ export interface BenchArgs {
   reference: "pytorch" | undefined;
   /** Also profile each training step kernel by kernel into `kernels.md` (`--kernels`). */
   kernels: boolean;
+  /** Times the whole measurement is repeated, backends and PyTorch in turn (`--rounds`). */
+  rounds: number;
   out: string;
   help: boolean;
 }
@@ -187,6 +196,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     "wasm-threads": { type: "string" },
     reference: { type: "string" },
     kernels: { type: "boolean", default: false },
+    rounds: { type: "string", default: "1" },
     out: { type: "string", default: "results/bench" },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -210,6 +220,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       ] as const,
     )[0],
     kernels: v.kernels!,
+    rounds: positiveInt("--rounds", v.rounds!),
     out: v.out!,
     help: v.help!,
   };
@@ -414,7 +425,21 @@ function row(
       note: times,
     };
   }
-  const ms = median(times)!; // steps >= 1 (parseBenchArgs)
+  // steps >= 1 (parseBenchArgs)
+  return rowAt(backend, name, phase, median(times)!, Math.min(...times), times.length);
+}
+
+/** A measured row from its median `ms`, fastest step `min` and number of timed steps. */
+function rowAt(
+  backend: BenchBackend,
+  name: string,
+  phase: "train" | "embed",
+  ms: number,
+  min: number,
+  steps: number,
+): BenchRow {
+  const model = MODELS[name];
+  const batch = phase === "train" ? model.trainPairs : model.embedImages;
   const perSecond = 1000 / ms;
   const triplet = model.kind === "triplet";
   const flops = phase === "embed"
@@ -434,10 +459,60 @@ function row(
       : round((phase === "train" ? batch : batch / 2) * perSecond, 2),
     gflop_per_s: round(flops * perSecond / 1e9, 2),
     images_per_s: round(images * perSecond, 2),
-    steps: times.length,
-    ms_min: round(Math.min(...times), 1),
+    steps,
+    ms_min: round(min, 1),
     note: "",
   };
+}
+
+/**
+ * One row per net, phase and backend from the rows of each round (`--rounds`), in the first
+ * round's order: the median of the rounds' medians, the fastest step of all, every timed step
+ * counted, each round's median kept in `rounds_ms`. A row some round could not measure keeps the
+ * first round's note. One round gives its rows back unchanged.
+ */
+export function mergeRounds(rounds: BenchRow[][]): BenchRow[] {
+  if (rounds.length === 1) return rounds[0];
+  const key = (r: BenchRow) => `${r.backend}|${r.model}|${r.phase}`;
+  return rounds[0].map((first) => {
+    const same = rounds.map((rows) => rows.find((r) => key(r) === key(first)));
+    const measured = same.filter((r): r is BenchRow => r?.ms_per_step != null);
+    if (measured.length !== rounds.length) return first;
+    const merged = rowAt(
+      first.backend,
+      first.model,
+      first.phase,
+      median(measured.map((r) => r.ms_per_step!))!,
+      Math.min(...measured.map((r) => r.ms_min!)),
+      measured.reduce((n, r) => n + r.steps, 0),
+    );
+    return { ...merged, note: first.note, rounds_ms: measured.map((r) => r.ms_per_step!) };
+  });
+}
+
+/**
+ * The ratio to PyTorch round by round, one line per tfjs row that has a PyTorch row of the same
+ * net, phase and batch, both measured in every round: e.g. "standard train, wasm: 1.15x, 0.98x,
+ * 1.21x (median 1.15x; wasm 60.2-61.0 ms, PyTorch 59.0-73.1 ms)".
+ */
+export function roundRatios(rows: BenchRow[]): string[] {
+  const lines: string[] = [];
+  for (const r of rows) {
+    if (r.backend === "pytorch" || !r.rounds_ms) continue;
+    const ref = rows.find((c) =>
+      c.backend === "pytorch" && c.model === r.model && c.phase === r.phase &&
+      c.batch === r.batch && c.rounds_ms?.length === r.rounds_ms!.length
+    );
+    if (!ref) continue;
+    const ratios = r.rounds_ms.map((ms, i) => ref.rounds_ms![i] / ms);
+    const range = (ms: number[]) => `${Math.min(...ms)}-${Math.max(...ms)} ms`;
+    lines.push(
+      `${r.model} ${r.phase}, ${r.backend}: ${ratios.map((x) => `${x.toFixed(2)}x`).join(", ")} ` +
+        `(median ${median(ratios)!.toFixed(2)}x; ${r.backend} ${range(r.rounds_ms)}, ` +
+        `PyTorch ${range(ref.rounds_ms!)})`,
+    );
+  }
+  return lines;
 }
 
 function round(x: number, digits: number): number {
@@ -514,6 +589,18 @@ export function benchMarkdown(
       lines.push(`- ${r.model} ${r.phase}: ${r.backend} = ${ratioVsCpu(r, rows)} cpu`);
     }
   }
+  const byRound = roundRatios(rows);
+  if (byRound.length > 0) {
+    lines.push(
+      "",
+      `Ratios to PyTorch round by round (\`--rounds ${
+        rows.find((r) => r.rounds_ms)!.rounds_ms!.length
+      }\`: ` +
+        "the backends, then PyTorch, in turn; each round's median step; above 1x tfjs is faster):",
+      "",
+    );
+    for (const line of byRound) lines.push(`- ${line}`);
+  }
   if (skipped.length > 0) {
     lines.push("", "Backends that did not start:", "");
     for (const s of skipped) lines.push(`- ${s.name}: ${s.reason}`);
@@ -526,67 +613,77 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(parseBenchArgs, argv, HELP);
   if (typeof args === "number") return args;
   const log = (line: string) => console.error(line);
-  const rows: BenchRow[] = [];
   const skipped: { name: string; reason: string }[] = [];
   const kernelTables: string[] = [];
   const explicit = argvHas(argv, "--backends");
-  for (const backend of args.backends) {
-    try {
-      await selectBackend(backend, log, { wasmThreads: args.threads });
-    } catch (err) {
-      if (!(err instanceof BackendError)) throw err;
-      if (explicit) {
-        console.error(`error: ${err.message}`);
-        return 2;
-      }
-      skipped.push({
-        name: backend,
-        reason: err.message.replace(/^backend \S+ is not available: /, ""),
-      });
-      log(`skipping ${backend}: ${err.message}`);
-      continue;
-    }
-    const steps = backend === "cpu" ? args.cpuSteps : args.steps;
-    // The cpu backend has nothing to warm up, and each of its steps takes a minute.
-    const warmup = backend === "cpu" ? 0 : 1;
-    for (const name of args.models) {
-      for (const phase of ["train", "embed"] as const) {
-        if (backend === "cpu" && name === "koch-105") {
-          rows.push(row(backend, name, phase, cpuKochNote(rows, phase)));
-          continue;
+  const rounds: BenchRow[][] = [];
+  for (let turn = 1; turn <= args.rounds; turn++) {
+    if (args.rounds > 1) log(`round ${turn} of ${args.rounds}`);
+    const rows: BenchRow[] = [];
+    rounds.push(rows);
+    // A backend that did not start in the first round is not tried again.
+    const backends = turn === 1
+      ? args.backends
+      : args.backends.filter((b) => !skipped.some((s) => s.name === b));
+    for (const backend of backends) {
+      try {
+        await selectBackend(backend, log, { wasmThreads: args.threads });
+      } catch (err) {
+        if (!(err instanceof BackendError)) throw err;
+        if (explicit) {
+          console.error(`error: ${err.message}`);
+          return 2;
         }
-        log(`${backend} ${name} ${phase}: ${warmup} warm-up + ${steps} timed steps`);
-        let profile: KernelProfile | undefined;
-        const profileAfter = args.kernels && backend !== "cpu"
-          ? async (step: () => void) => {
-            profile = await profileKernels(step, KERNEL_PROFILE_STEPS);
+        skipped.push({
+          name: backend,
+          reason: err.message.replace(/^backend \S+ is not available: /, ""),
+        });
+        log(`skipping ${backend}: ${err.message}`);
+        continue;
+      }
+      const steps = backend === "cpu" ? args.cpuSteps : args.steps;
+      // The cpu backend has nothing to warm up, and each of its steps takes a minute.
+      const warmup = backend === "cpu" ? 0 : 1;
+      for (const name of args.models) {
+        for (const phase of ["train", "embed"] as const) {
+          if (backend === "cpu" && name === "koch-105") {
+            rows.push(row(backend, name, phase, cpuKochNote(rows, phase)));
+            continue;
           }
-          : undefined;
-        const times = phase === "train"
-          ? await measureTrain(MODELS[name], steps, warmup, 1, profileAfter)
-          : measureEmbed(MODELS[name], steps, warmup, 1);
-        const r = row(backend, name, phase, times);
-        if (profile && r.ms_per_step != null) {
-          const threads = backend === "wasm" ? `, ${threadsNote(args.threads)}` : "";
-          kernelTables.push(kernelMarkdown(
-            `${backend}${threads}: ${name}, train, ${r.batch} ${
-              MODELS[name].kind === "triplet" ? "images" : "pairs"
-            }`,
-            profile,
-            r.ms_per_step,
-          ));
+          log(`${backend} ${name} ${phase}: ${warmup} warm-up + ${steps} timed steps`);
+          let profile: KernelProfile | undefined;
+          const profileAfter = args.kernels && backend !== "cpu" && turn === 1
+            ? async (step: () => void) => {
+              profile = await profileKernels(step, KERNEL_PROFILE_STEPS);
+            }
+            : undefined;
+          const times = phase === "train"
+            ? await measureTrain(MODELS[name], steps, warmup, 1, profileAfter)
+            : measureEmbed(MODELS[name], steps, warmup, 1);
+          const r = row(backend, name, phase, times);
+          if (profile && r.ms_per_step != null) {
+            const threads = backend === "wasm" ? `, ${threadsNote(args.threads)}` : "";
+            kernelTables.push(kernelMarkdown(
+              `${backend}${threads}: ${name}, train, ${r.batch} ${
+                MODELS[name].kind === "triplet" ? "images" : "pairs"
+              }`,
+              profile,
+              r.ms_per_step,
+            ));
+          }
+          if (backend === "wasm") r.note = threadsNote(args.threads);
+          rows.push(r);
+          log(
+            `  ${r.ms_per_step} ms/step, ${r.pairs_per_s ?? "-"} pairs/s, ${r.gflop_per_s} GFLOP/s`,
+          );
         }
-        if (backend === "wasm") r.note = threadsNote(args.threads);
-        rows.push(r);
-        log(
-          `  ${r.ms_per_step} ms/step, ${r.pairs_per_s ?? "-"} pairs/s, ${r.gflop_per_s} GFLOP/s`,
-        );
       }
     }
+    if (args.reference === "pytorch" && !skipped.some((s) => s.name === "pytorch")) {
+      rows.push(...await pytorchRows(args, skipped, log));
+    }
   }
-  if (args.reference === "pytorch") {
-    rows.push(...await pytorchRows(args, skipped, log));
-  }
+  const rows = mergeRounds(rounds);
   // cpu rows are measured after the koch-105 rows were decided; fill their estimates now.
   for (const r of rows) {
     if (r.backend === "cpu" && r.model === "koch-105") r.note = cpuKochNote(rows, r.phase);
@@ -607,6 +704,7 @@ export async function main(argv: string[]): Promise<number> {
     steps: args.steps,
     cpu_steps: args.cpuSteps,
     threads: args.threads,
+    rounds: args.rounds,
     reference: args.reference ?? null,
   };
   await writeFileAtomic(`${args.out}/throughput.json`, JSON.stringify(json, null, 2) + "\n");

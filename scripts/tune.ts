@@ -46,7 +46,8 @@ read the test protocols with reproduce, once per configuration.
   --set block.setting=value        change one setting of the siamese or triplet block
                                    (repeatable), e.g. --set siamese.batchPerAlphabet=4,
                                    --set siamese.steps=1500, --set triplet.margin=0.3,
-                                   --set siamese.tower=triplet-35, --set siamese.tower.dense=256
+                                   --set siamese.tower=triplet-35, --set siamese.tower.dense=256;
+                                   --set evaluation.imageSize=52 resizes the images and towers
   --profile quick|standard|paper   the settings changed from (default standard)
   --seed N                         run seed (default 1): init, batches, the koch-val trials
   --out DIR                        default results/tune/

@@ -11,6 +11,15 @@ import type { RunConfig } from "../config.ts";
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
 
+/**
+ * The one evaluation setting `--set` reaches: the image side every model and koch-val see. It
+ * resizes both towers (their `inputSize`), as a profile's `evaluation.imageSize` does.
+ */
+const IMAGE_SIZE = "evaluation.imageSize";
+
+/** Image sides Omniglot can be loaded at (lib/data/omniglot.ts): downsampled from 105 only. */
+const IMAGE_SIZES = { min: 8, max: 105 } as const;
+
 /** Settings that hold a word, and the words each accepts. */
 const WORDS: Record<string, readonly string[]> = {
   optimizer: ["adam", "sgd"],
@@ -47,9 +56,21 @@ export function parseOverride(text: string, config: RunConfig): Override {
   if (eq < 0 || raw === "") {
     throw bad("give a setting and a value, e.g. siamese.batchPerAlphabet=4");
   }
+  if (path === IMAGE_SIZE) {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < IMAGE_SIZES.min || n > IMAGE_SIZES.max) {
+      throw bad(
+        `${path} takes a whole number of pixels from ${IMAGE_SIZES.min} to ${IMAGE_SIZES.max}`,
+      );
+    }
+    return { path, value: n };
+  }
   const [block, ...rest] = path.split(".");
   if (!(BLOCKS as readonly string[]).includes(block) || rest.length === 0) {
-    throw bad(`the setting must start with ${BLOCKS.join(" or ")}, e.g. siamese.learningRate`);
+    throw bad(
+      `the setting must start with ${BLOCKS.join(" or ")}, e.g. siamese.learningRate ` +
+        `(or be ${IMAGE_SIZE})`,
+    );
   }
   const key = rest.join(".");
   if (key === "tower") {
@@ -88,10 +109,18 @@ export function parseOverride(text: string, config: RunConfig): Override {
  * `config` with `overrides` applied, in order, deep-copied. A tower given by name is sized to
  * the profile's images and keeps the dense activation its block needs (sigmoid features for the
  * Siamese head, a linear embedding for the triplet loss) unless a later override sets it.
+ * `evaluation.imageSize` resizes the images and both towers, whichever comes first.
  */
 export function applyOverrides(config: RunConfig, overrides: readonly Override[]): RunConfig {
   const out = structuredClone(config);
   for (const { path, value } of overrides) {
+    if (path === IMAGE_SIZE) {
+      const size = value as number;
+      out.evaluation.imageSize = size;
+      out.siamese.tower.inputSize = size;
+      out.triplet.tower.inputSize = size;
+      continue;
+    }
     const [block, ...rest] = path.split(".");
     const target = out[block as typeof BLOCKS[number]] as unknown as Record<string, unknown>;
     if (rest.length === 1 && rest[0] === "tower") {

@@ -6,9 +6,11 @@ import {
   type BenchRow,
   embedFlops,
   layerFlops,
+  mergeRounds,
   parseBenchArgs,
   ratioVsCpu,
   ratioVsPytorch,
+  roundRatios,
   trainStepFlops,
 } from "../../scripts/bench.ts";
 
@@ -52,6 +54,54 @@ Deno.test("bench flags: subsets, counts, and errors that name the bad flag", () 
   );
   assert.throws(() => parseBenchArgs(["--backends", "gpu"]), /unknown value "gpu" for --backends/);
   assert.throws(() => parseBenchArgs(["--steps", "0"]), /--steps must be a positive integer/);
+  assert.equal(all.rounds, 1);
+  assert.equal(parseBenchArgs(["--rounds", "3"]).rounds, 3);
+  assert.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds must be a positive integer/);
+});
+
+Deno.test("rounds merge into the median of each row's round medians, and PyTorch ratios round by round", () => {
+  const r = (backend: "pytorch" | "wasm", ms: number | null, min = ms, note = ""): BenchRow => ({
+    backend,
+    model: "standard",
+    phase: "train",
+    batch: 32,
+    ms_per_step: ms,
+    pairs_per_s: ms == null ? null : 32000 / ms,
+    gflop_per_s: null,
+    images_per_s: null,
+    steps: ms == null ? 0 : 5,
+    ms_min: min,
+    note,
+  });
+  const one = [r("wasm", 60, 58, "2 threads"), r("pytorch", 80)];
+  assert.equal(mergeRounds([one]), one, "one round is given back as it is");
+  const merged = mergeRounds([
+    one,
+    [r("wasm", 62, 61), r("pytorch", 140, 70)],
+    [r("wasm", 61, 57), r("pytorch", 60, 55)],
+  ]);
+  assert.equal(merged.length, 2);
+  const [wasm, torch] = merged;
+  assert.equal(wasm.ms_per_step, 61, "the median of 60, 62, 61");
+  assert.equal(wasm.ms_min, 57, "the fastest step of every round");
+  assert.equal(wasm.steps, 15);
+  assert.equal(wasm.pairs_per_s, 524.59, "throughput follows the merged median");
+  assert.deepEqual(wasm.rounds_ms, [60, 62, 61]);
+  assert.equal(wasm.note, "2 threads", "the first round's note");
+  assert.equal(torch.ms_per_step, 80);
+  assert.deepEqual(torch.rounds_ms, [80, 140, 60]);
+  assert.deepEqual(roundRatios(merged), [
+    "standard train, wasm: 1.33x, 2.26x, 0.98x (median 1.33x; wasm 60-62 ms, PyTorch 60-140 ms)",
+  ]);
+  const md = benchMarkdown(merged, [], { cpu: "x", cores: 2, deno: "2", tfjs: "4", date: "d" });
+  assert.match(md, /Ratios to PyTorch round by round \(`--rounds 3`/);
+  assert.match(md, /- standard train, wasm: 1\.33x, 2\.26x, 0\.98x/);
+  // A row one round could not measure is not merged: it keeps the first round's row.
+  const gap = mergeRounds([[r("wasm", 60)], [r("wasm", null, null, "out of memory")]]);
+  assert.equal(gap[0].ms_per_step, 60);
+  assert.equal(gap[0].rounds_ms, undefined);
+  assert.deepEqual(roundRatios(gap), []);
+  assert.doesNotMatch(benchMarkdown(one, [], {}), /round by round/);
 });
 
 Deno.test("speed ratios compare each backend with cpu on the same net and phase", () => {

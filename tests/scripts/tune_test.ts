@@ -67,7 +67,10 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.tower=resnet", /unknown tower/);
   refused("siamese.tower.convs=3", /list or a block/);
   refused("triplet.miners=random", /list or a block/);
-  refused("evaluation.imageSize=105", /start with siamese or triplet/);
+  refused("evaluation.nWays=3", /start with siamese or triplet/);
+  refused("evaluation.imageSize=120", /whole number of pixels from 8 to 105/);
+  refused("evaluation.imageSize=52.5", /whole number of pixels/);
+  refused("evaluation.imageSize=big", /whole number of pixels/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
 });
@@ -92,6 +95,29 @@ Deno.test("overrides change a copy; a tower by name is sized to the images and k
     "siamese.batchPerAlphabet=8; siamese.tower=triplet-35; triplet.tower.dense=64",
   );
   assert.equal(describeOverrides([]), "(profile defaults)");
+});
+
+Deno.test("evaluation.imageSize resizes the images and both towers, before or after a tower by name", () => {
+  const config = resolveConfig("standard");
+  const parse = (texts: string[]) => texts.map((s) => parseOverride(s, config));
+  assert.deepEqual(parse(["evaluation.imageSize=52"]), [{
+    path: "evaluation.imageSize",
+    value: 52,
+  }]);
+  for (
+    const order of [
+      ["evaluation.imageSize=52", "siamese.tower=triplet-35"],
+      ["siamese.tower=triplet-35", "evaluation.imageSize=52"],
+    ]
+  ) {
+    const changed = applyOverrides(config, parse(order));
+    assert.equal(changed.evaluation.imageSize, 52, order.join(", "));
+    assert.equal(changed.siamese.tower.inputSize, 52, order.join(", "));
+    assert.equal(changed.siamese.tower.name, "triplet-35");
+    assert.equal(changed.triplet.tower.inputSize, 52, order.join(", "));
+  }
+  assert.equal(config.evaluation.imageSize, 35, "the profile's config is untouched");
+  assert.equal(config.siamese.tower.inputSize, 35);
 });
 
 Deno.test("tune's flags: --model is required and checked, every --set is checked before any work", () => {

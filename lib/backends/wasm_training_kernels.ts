@@ -8,11 +8,13 @@
  * gradients, batch-norm statistics: they transpose the activation first) and `MaxPoolGrad`.
  * The replacements here are built from XNNPACK's Conv2D and untransposed MatMul, or are plain
  * JS loops over the wasm heap. Batch norm in training gets two fused kernels of its own
- * (wasm_batch_norm.ts, used by lib/models/batch_norm_training.ts). The gradients of the other ops the models use (Relu, Sigmoid,
+ * (wasm_batch_norm.ts, used by lib/models/batch_norm_training.ts); Identity and a Cast to the
+ * same dtype share their input's data instead of copying it. The gradients of the other ops the models use (Relu, Sigmoid,
  * Abs, Sqrt, Exp, Softplus, Maximum, FusedBatchNorm, ...) resolve to kernels wasm has.
  */
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmBatchNormTraining } from "./wasm_batch_norm.ts";
+import { registerWasmCast } from "./wasm_cast.ts";
 import { registerWasmConvGrads } from "./wasm_conv_grads.ts";
 import { registerWasmIdentity } from "./wasm_identity.ts";
 import { registerWasmLeadingReductions } from "./wasm_leading_reductions.ts";
@@ -42,5 +44,6 @@ export function registerWasmTrainingKernels(): void {
   registerWasmMaxPoolGrad();
   registerWasmUnsortedSegmentSum();
   registerWasmIdentity();
+  registerWasmCast();
   registerWasmBatchNormTraining();
 }

@@ -122,7 +122,46 @@ function axisWeights(
   return { index, weight, taps };
 }
 
-/** Resample one `[src, src]` image into `out` (`[dst, dst]`), separably. */
+/** The taps of {@link axisWeights} with a nonzero weight, in order, for each output sample. */
+interface Taps {
+  /** `start[o]` to `start[o + 1]` index `index` and `weight`. */
+  start: Int32Array;
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+const tapsCache = new Map<string, Taps>();
+
+/** Nonzero taps from `src` to `dst` samples, computed once per pair of sizes. */
+function nonzeroTaps(src: number, dst: number): Taps {
+  const key = `${src}:${dst}`;
+  const cached = tapsCache.get(key);
+  if (cached) return cached;
+  const w = axisWeights(src, dst);
+  const start = new Int32Array(dst + 1);
+  const index: number[] = [], weight: number[] = [];
+  for (let o = 0; o < dst; o++) {
+    for (let t = 0; t < w.taps; t++) {
+      if (w.weight[o * w.taps + t] === 0) continue;
+      index.push(w.index[o * w.taps + t]);
+      weight.push(w.weight[o * w.taps + t]);
+    }
+    start[o + 1] = index.length;
+  }
+  const taps = { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
+  tapsCache.set(key, taps);
+  return taps;
+}
+
+/** Scratch of {@link resampleInto}, grown as needed (one image at a time). */
+let scratch = { rows: new Float32Array(0), acc: new Float64Array(0), ink: new Uint8Array(0) };
+
+/**
+ * Resample one `[src, src]` image into `out` (`[dst, dst]`), separably: rows first, then
+ * columns, each output sample the sum of its nonzero taps in order, in float64, rounded to
+ * float32 once. Rows without ink add nothing and are skipped (adding `w * 0` changes no sum:
+ * pixels are never negative), which makes Omniglot's mostly blank images quick.
+ */
 export function resampleInto(
   image: ArrayLike<number>,
   src: number,
@@ -133,26 +172,55 @@ export function resampleInto(
     for (let i = 0; i < dst * dst; i++) out[i] = image[i];
     return;
   }
-  const w = axisWeights(src, dst);
-  const rows = new Float32Array(dst * src); // [dst rows, src cols]
-  for (let o = 0; o < dst; o++) {
-    for (let c = 0; c < src; c++) {
-      let acc = 0;
-      for (let t = 0; t < w.taps; t++) {
-        const wt = w.weight[o * w.taps + t];
-        if (wt !== 0) acc += wt * image[w.index[o * w.taps + t] * src + c];
-      }
-      rows[o * src + c] = acc;
-    }
+  const w = nonzeroTaps(src, dst);
+  if (scratch.rows.length < dst * src || scratch.ink.length < Math.max(src, dst)) {
+    const n = Math.max(src, dst);
+    scratch = {
+      rows: new Float32Array(n * n),
+      acc: new Float64Array(n),
+      ink: new Uint8Array(n),
+    };
   }
-  for (let r = 0; r < dst; r++) {
-    for (let o = 0; o < dst; o++) {
-      let acc = 0;
-      for (let t = 0; t < w.taps; t++) {
-        const wt = w.weight[o * w.taps + t];
-        if (wt !== 0) acc += wt * rows[r * src + w.index[o * w.taps + t]];
+  const { rows, acc, ink } = scratch;
+  // Which source rows have ink.
+  for (let r = 0; r < src; r++) {
+    let any = 0;
+    for (let c = r * src, end = c + src; c < end; c++) {
+      if (image[c] !== 0) {
+        any = 1;
+        break;
       }
-      out[r * dst + o] = acc;
+    }
+    ink[r] = any;
+  }
+  // Rows pass: output row o of [dst rows, src cols]; rowInk[o] whether it has any ink.
+  const rowInk = new Uint8Array(dst);
+  for (let o = 0; o < dst; o++) {
+    acc.fill(0, 0, src);
+    let any = 0;
+    for (let t = w.start[o]; t < w.start[o + 1]; t++) {
+      const from = w.index[t];
+      if (!ink[from]) continue;
+      any = 1;
+      const wt = w.weight[t];
+      for (let c = 0, at = from * src; c < src; c++) acc[c] += wt * image[at + c];
+    }
+    rowInk[o] = any;
+    for (let c = 0; c < src; c++) rows[o * src + c] = acc[c];
+  }
+  // Columns pass.
+  for (let r = 0; r < dst; r++) {
+    const base = r * src;
+    if (!rowInk[r]) {
+      out.fill(0, r * dst, (r + 1) * dst);
+      continue;
+    }
+    for (let o = 0; o < dst; o++) {
+      let sum = 0;
+      for (let t = w.start[o]; t < w.start[o + 1]; t++) {
+        sum += w.weight[t] * rows[base + w.index[t]];
+      }
+      out[r * dst + o] = sum;
     }
   }
 }

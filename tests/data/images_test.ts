@@ -26,6 +26,56 @@ Deno.test("shrinking preserves total ink up to the area ratio (105 -> 28)", () =
   assert.ok(Math.abs(after * (105 / 28) ** 2 - before) < 1e-2 * before);
 });
 
+Deno.test("105 -> 35 is the two-pass 3-tap average bit for bit, blank rows and sizes in between included", () => {
+  // The reference: rows then columns, each sum of three taps of weight fround(1/3) in float64,
+  // rounded to float32 after each pass. resampleInto skips blank rows; the bits must not move.
+  const third = Math.fround(1 / 3);
+  const reference = (image: Float32Array) => {
+    const rows = new Float32Array(35 * 105);
+    for (let o = 0; o < 35; o++) {
+      for (let c = 0; c < 105; c++) {
+        let acc = 0;
+        for (let t = 0; t < 3; t++) acc += third * image[(3 * o + t) * 105 + c];
+        rows[o * 105 + c] = acc;
+      }
+    }
+    const out = new Float32Array(35 * 35);
+    for (let r = 0; r < 35; r++) {
+      for (let o = 0; o < 35; o++) {
+        let acc = 0;
+        for (let t = 0; t < 3; t++) acc += third * rows[r * 105 + 3 * o + t];
+        out[r * 35 + o] = acc;
+      }
+    }
+    return out;
+  };
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const images = [0, 1, 2].map((k) =>
+    new Float32Array(105 * 105).map((_, i) => {
+      const row = Math.floor(i / 105);
+      // Blank bands of rows (whole output rows, and parts of some), ink or grey elsewhere.
+      if (row < 10 + k || (row > 40 && row < 52 + k) || row > 100) return 0;
+      return k === 2 ? random() : random() < 0.3 ? 1 : 0;
+    })
+  );
+  const set = { size: 105, count: 3, pixels: new Float32Array(3 * 105 * 105) };
+  images.forEach((im, i) => set.pixels.set(im, i * 105 * 105));
+  const out = resample(set, 35);
+  images.forEach((im, i) => {
+    const want = reference(im);
+    const got = out.pixels.subarray(i * 35 * 35, (i + 1) * 35 * 35);
+    assert.deepEqual(
+      new Uint32Array(got.slice().buffer),
+      new Uint32Array(want.buffer),
+      `image ${i}`,
+    );
+  });
+  // Another size in the same process (the taps are cached per pair of sizes) still averages.
+  const small = resample({ size: 6, count: 1, pixels: new Float32Array(36).fill(1) }, 3);
+  assert.deepEqual([...small.pixels], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
 Deno.test("enlarging a constant image keeps it constant", () => {
   const out = resample({ size: 28, count: 1, pixels: new Float32Array(784).fill(0.25) }, 35);
   for (const v of out.pixels) assert.ok(Math.abs(v - 0.25) < 1e-6);

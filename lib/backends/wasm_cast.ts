@@ -11,14 +11,12 @@ import {
   Cast,
   type CastAttrs,
   type CastInputs,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { replaceWasmKernel } from "./wasm_kernel_utils.ts";
 
 /** The stock kernel, for every cast that changes the dtype. */
 let stock: KernelConfig | undefined;
@@ -45,11 +43,5 @@ export const castWasmConfig: KernelConfig = {
 
 /** Registers the kernel on the wasm backend in place of the stock one. Idempotent. */
 export function registerWasmCast(): void {
-  const current = getKernel(Cast, "wasm");
-  if (current?.kernelFunc === castWasmConfig.kernelFunc) return;
-  if (current != null) {
-    stock = current;
-    unregisterKernel(Cast, "wasm");
-  }
-  registerKernel(castWasmConfig);
+  stock = replaceWasmKernel(castWasmConfig) ?? stock;
 }

@@ -35,19 +35,16 @@ import {
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
-  registerKernel,
   Reshape,
   Slice,
   type TensorInfo,
   Transpose,
-  unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { disposeAll, runWasmKernel } from "./wasm_kernel_utils.ts";
+import { disposeAll, replaceWasmKernel, runWasmKernel } from "./wasm_kernel_utils.ts";
 import { heapOffset, simdKernels } from "./simd/simd_kernels.ts";
 import { swapFirstAndLast } from "./wasm_transpose.ts";
 
@@ -351,13 +348,6 @@ export const conv2DBackpropInputWasmConfig: KernelConfig = {
  * (unregistered first: tfjs warns when a kernel is registered twice). Idempotent.
  */
 export function registerWasmConvGrads(): void {
-  for (const config of [conv2DBackpropInputWasmConfig, conv2DBackpropFilterWasmConfig]) {
-    const current = getKernel(config.kernelName, "wasm");
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current != null) {
-      if (config.kernelName === Conv2DBackpropInput) stockBackpropInput = current;
-      unregisterKernel(config.kernelName, "wasm");
-    }
-    registerKernel(config);
-  }
+  stockBackpropInput = replaceWasmKernel(conv2DBackpropInputWasmConfig) ?? stockBackpropInput;
+  replaceWasmKernel(conv2DBackpropFilterWasmConfig);
 }

@@ -8,16 +8,14 @@
  * backend's own Reshape do.
  */
 import {
-  getKernel,
   Identity,
   type IdentityInputs,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { replaceWasmKernel } from "./wasm_kernel_utils.ts";
 
 /** The stock kernel, kept for string tensors (their data is not on the wasm heap). */
 let stock: KernelConfig | undefined;
@@ -43,11 +41,5 @@ export const identityWasmConfig: KernelConfig = {
 
 /** Registers the kernel on the wasm backend in place of the stock one. Idempotent. */
 export function registerWasmIdentity(): void {
-  const current = getKernel(Identity, "wasm");
-  if (current?.kernelFunc === identityWasmConfig.kernelFunc) return;
-  if (current != null) {
-    stock = current;
-    unregisterKernel(Identity, "wasm");
-  }
-  registerKernel(identityWasmConfig);
+  stock = replaceWasmKernel(identityWasmConfig) ?? stock;
 }

@@ -10,20 +10,18 @@
  */
 import {
   backend_util,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   Mean,
   type MeanAttrs,
-  registerKernel,
   Sum,
   type SumAttrs,
   type TensorInfo,
-  unregisterKernel,
   util,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapFloat64, heapOffset, simdKernels } from "./simd/simd_kernels.ts";
+import { replaceWasmKernel } from "./wasm_kernel_utils.ts";
 
 const stock = new Map<string, KernelConfig>();
 const stockSetUpFor = new Map<string, WeakSet<BackendWasm>>();
@@ -132,12 +130,7 @@ export const meanWasmConfig: KernelConfig = {
 /** Registers both kernels on the wasm backend in place of the stock ones. Idempotent. */
 export function registerWasmLeadingReductions(): void {
   for (const config of [sumWasmConfig, meanWasmConfig]) {
-    const current = getKernel(config.kernelName, "wasm");
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current != null) {
-      stock.set(config.kernelName, current);
-      unregisterKernel(config.kernelName, "wasm");
-    }
-    registerKernel(config);
+    const current = replaceWasmKernel(config);
+    if (current != null) stock.set(config.kernelName, current);
   }
 }

@@ -19,16 +19,13 @@ import {
   type BatchMatMulAttrs,
   type BatchMatMulInputs,
   broadcast_util,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
   util,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { disposeAll } from "./wasm_kernel_utils.ts";
+import { disposeAll, replaceWasmKernel } from "./wasm_kernel_utils.ts";
 import { transposeLastTwo } from "./wasm_transpose.ts";
 
 /** The stock kernel, used for the untransposed products it does well. */
@@ -110,11 +107,5 @@ export const batchMatMulWasmConfig: KernelConfig = {
 
 /** Registers the kernel on the wasm backend in place of the stock one. Idempotent. */
 export function registerWasmMatMul(): void {
-  const current = getKernel(BatchMatMul, "wasm");
-  if (current?.kernelFunc === batchMatMulWasmConfig.kernelFunc) return;
-  if (current != null) {
-    stock = current;
-    unregisterKernel(BatchMatMul, "wasm");
-  }
-  registerKernel(batchMatMulWasmConfig);
+  stock = replaceWasmKernel(batchMatMulWasmConfig) ?? stock;
 }

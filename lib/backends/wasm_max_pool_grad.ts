@@ -15,18 +15,16 @@
  */
 import {
   backend_util,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   MaxPoolGrad,
   type MaxPoolGradAttrs,
   type MaxPoolGradInputs,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapOffset, simdKernels } from "./simd/simd_kernels.ts";
+import { replaceWasmKernel } from "./wasm_kernel_utils.ts";
 
 /**
  * `MaxPoolGrad` on wasm: `dy` `[b, OH, OW, c]`, `input` `[b, H, W, c]` (the pooled
@@ -173,8 +171,5 @@ export const maxPoolGradWasmConfig: KernelConfig = {
 
 /** Registers the kernel on the wasm backend in place of the stock one. Idempotent. */
 export function registerWasmMaxPoolGrad(): void {
-  const current = getKernel(MaxPoolGrad, "wasm");
-  if (current?.kernelFunc === maxPoolGradWasmConfig.kernelFunc) return;
-  if (current != null) unregisterKernel(MaxPoolGrad, "wasm");
-  registerKernel(maxPoolGradWasmConfig);
+  replaceWasmKernel(maxPoolGradWasmConfig);
 }

@@ -8,18 +8,16 @@
  * `copyWithin`, so the work is a handful of memcpys per output block.
  */
 import {
-  getKernel,
   type KernelConfig,
   type KernelFunc,
-  registerKernel,
   type TensorInfo,
   Tile,
   type TileAttrs,
   type TileInputs,
-  unregisterKernel,
   util,
 } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { replaceWasmKernel } from "./wasm_kernel_utils.ts";
 
 let stock: KernelConfig | undefined;
 const stockSetUpFor = new WeakSet<BackendWasm>();
@@ -108,11 +106,5 @@ export const tileWasmConfig: KernelConfig = {
 
 /** Registers the kernel on the wasm backend in place of the stock one. Idempotent. */
 export function registerWasmTile(): void {
-  const current = getKernel(Tile, "wasm");
-  if (current?.kernelFunc === tileWasmConfig.kernelFunc) return;
-  if (current != null) {
-    stock = current;
-    unregisterKernel(Tile, "wasm");
-  }
-  registerKernel(tileWasmConfig);
+  stock = replaceWasmKernel(tileWasmConfig) ?? stock;
 }

@@ -9,10 +9,9 @@
  * `NOTEBOOK_OUT` (all set here); opened by hand without them they use `quick`,
  * `results/quick/` and `results/quick/notebooks/`.
  */
-import { isAbsolute, resolve } from "node:path";
 import { type Profile, PROFILES } from "../lib/config.ts";
 import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
-import { REPO_ROOT } from "../lib/data/paths.ts";
+import { absoluteFromInvocation, omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { THREADS_ENV } from "../lib/backends/threads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -107,7 +106,7 @@ export function parseNotebookArgs(argv: string[]): NotebookArgs {
  */
 export function checkResultsDir(dir: string): { dir: string; profile?: string } {
   // `deno task` runs in the repo root; INIT_CWD is where the user typed the command.
-  const abs = isAbsolute(dir) ? dir : resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), dir);
+  const abs = absoluteFromInvocation(dir);
   const hint = "give the --out folder of a `deno task reproduce` run (default results/<profile>)";
   let isDir = false;
   try {
@@ -263,6 +262,8 @@ export async function executeNotebook(
         path,
       ],
       env: {
+        // Kernels run inside the notebook's folder: hand them the Omniglot folder absolute.
+        ...(Deno.env.get("OMNIGLOT_DIR") ? { OMNIGLOT_DIR: omniglotDir().dir } : {}),
         NOTEBOOK_PROFILE: options.profile,
         NOTEBOOK_OUT: options.out,
         ...(options.results ? { NOTEBOOK_RESULTS: options.results } : {}),

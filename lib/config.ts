@@ -88,6 +88,11 @@ export interface TrainingConfig {
   chunkImages?: number;
   /** Validation trials per validation alphabet; unset = 32 (320 tasks, section 3.2). Slices lower it. */
   validationTrialsPerAlphabet?: number;
+  /**
+   * Quarter turns a background character may take as a character of its own (1-4;
+   * lib/training/quarter_turns.ts); unset = 1, none.
+   */
+  quarterTurns?: number;
 }
 
 /** The Siamese net with binary cross-entropy (paper sections 3-4). All pairs inside a P x K batch are used. */
@@ -96,12 +101,22 @@ export interface SiameseConfig extends TrainingConfig {
   sameAlphabetWeight: number;
   /** Focal exponent gamma on the pair weights (0 = the paper's plain cross-entropy; see siamese_loss.ts). */
   focus: number;
+  /**
+   * Which pairs of a batch carry the loss: unset or `all`, every pair; `hardest`, each image's
+   * hardest positive and negative pair (lib/training/hardest_pairs.ts), then the focus.
+   */
+  pairMining?: "all" | "hardest";
   optimizer: "adam" | "sgd";
   /** SGD only: momentum reached after `momentumEpochs` (section 3.2 ramps it up from 0.5). */
   momentum: number;
   momentumEpochs: number;
   /** Per-layer L2 weight (section 3.1). */
   l2: number;
+  /**
+   * End the tower in a linear, batch-normalised, L2-normalised layer, as the triplet embedding
+   * does (siamese_net.ts); unset = the paper's sigmoid features.
+   */
+  normalizedFeatures?: boolean;
   /**
    * Table 1: extra models trained on a fixed pool of labelled pairs, one per
    * (trainPairs, distortions) point, each scored on verification. Empty lists skip it.

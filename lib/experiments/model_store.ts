@@ -135,6 +135,9 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     ...(s.validationTrialsPerAlphabet === undefined
       ? {}
       : { validationTrialsPerAlphabet: s.validationTrialsPerAlphabet }),
+    ...(s.quarterTurns === undefined ? {} : { quarterTurns: s.quarterTurns }),
+    ...(s.normalizedFeatures === undefined ? {} : { normalizedFeatures: s.normalizedFeatures }),
+    ...(s.pairMining === undefined ? {} : { pairMining: s.pairMining }),
   };
   const key = point
     ? {
@@ -239,6 +242,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       ...(t.validationTrialsPerAlphabet === undefined
         ? {}
         : { validationTrialsPerAlphabet: t.validationTrialsPerAlphabet }),
+      ...(t.quarterTurns === undefined ? {} : { quarterTurns: t.quarterTurns }),
     },
   });
 }

@@ -4,6 +4,7 @@
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Rng } from "../rng.ts";
+import { buildEmbeddingNet } from "./embedding.ts";
 import { buildSiameseHead, buildTower, type TowerSpec } from "./koch.ts";
 
 /** The two halves of the net: the shared tower and the weighted-L1 head. */
@@ -14,10 +15,27 @@ export interface SiameseNet {
   head: tfl.LayersModel;
 }
 
+/** Options of {@link buildSiamese}. */
+export interface SiameseNetOptions {
+  /**
+   * End the tower as the triplet embedding does (embedding.ts): a linear dense layer, batch
+   * norm, L2 normalisation, so the head weighs the differences of unit vectors. Not in the
+   * paper; for studies of what the triplet net's features bring apart from its loss.
+   */
+  normalizedFeatures?: boolean;
+}
+
 /** Build an untrained net; initial weights are fixed by `rng`. */
-export function buildSiamese(spec: TowerSpec, rng: Rng): SiameseNet {
+export function buildSiamese(
+  spec: TowerSpec,
+  rng: Rng,
+  options: SiameseNetOptions = {},
+): SiameseNet {
+  const towerRng = rng.fork("tower");
   return {
-    tower: buildTower(spec, rng.fork("tower")),
+    tower: options.normalizedFeatures
+      ? buildEmbeddingNet(spec, { dimension: spec.dense, rng: towerRng, batchNorm: true })
+      : buildTower(spec, towerRng),
     head: buildSiameseHead(spec, rng.fork("head")),
   };
 }

@@ -12,6 +12,7 @@ import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED } from "../data/splits.ts";
 import type { Rng } from "../rng.ts";
 import { distortImages, type DistortionRanges } from "./augment.ts";
+import { MAX_QUARTER_TURNS, quarterTurn, turnedLabel } from "./quarter_turns.ts";
 
 /** Options of {@link sampleBatch}. */
 export interface BatchOptions {
@@ -29,6 +30,13 @@ export interface BatchOptions {
   perAlphabet?: number;
   /** Distort each image (section 3.2) with these ranges; none when omitted or false. */
   augment?: DistortionRanges | false;
+  /**
+   * Quarter turns each character may take as a character of its own (quarter_turns.ts): 1 (the
+   * default) none, 4 every turn of 0-270 degrees. An alphabet's characters are drawn from its
+   * characters x turns, all K drawings of one taking the same turn; a turned character's label
+   * is `turnedLabel(c, t, split.characters.length)`. With 1 the draws are those without it.
+   */
+  turns?: number;
 }
 
 /** A P x K batch of images. */
@@ -52,6 +60,12 @@ export interface Batch {
 export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOptions): Batch {
   const { characters: P, drawings: K } = options;
   const perAlphabet = options.perAlphabet ?? 1;
+  const turns = options.turns ?? 1;
+  if (!(Number.isInteger(turns) && turns >= 1 && turns <= MAX_QUARTER_TURNS)) {
+    throw new RangeError(
+      `sampleBatch: turns must be an integer in [1, ${MAX_QUARTER_TURNS}], got ${turns}`,
+    );
+  }
   if (!(Number.isInteger(P) && P >= 1)) {
     throw new RangeError(`sampleBatch: characters must be a positive integer, got ${P}`);
   }
@@ -89,13 +103,19 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
   let p = 0;
   for (const a of rng.sample(pool.length, groups).map((i) => pool[i])) {
     const chars = split.alphabets[a].characters;
-    for (const c of rng.sample(chars.length, perAlphabet).map((i) => chars[i])) {
+    for (const pick of rng.sample(chars.length * turns, perAlphabet)) {
+      const c = chars[pick % chars.length];
+      const turn = Math.floor(pick / chars.length);
       const drawers = rng.sample(EXPECTED.drawers, K);
       drawers.forEach((d, k) => {
         const i = p * K + k;
-        const src = c * EXPECTED.drawers + d;
-        images.set(split.images.pixels.subarray(src * n, (src + 1) * n), i * n);
-        labels[i] = c;
+        const src = split.images.pixels.subarray(
+          (c * EXPECTED.drawers + d) * n,
+          (c * EXPECTED.drawers + d + 1) * n,
+        );
+        if (turn === 0) images.set(src, i * n);
+        else quarterTurn(src, images.subarray(i * n, (i + 1) * n), size, turn);
+        labels[i] = turnedLabel(c, turn, split.characters.length);
         alphabets[i] = a;
       });
       p++;

@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { hardestPairWeights } from "./hardest_pairs.ts";
 
 /** Tensors of one batch of pairs. */
 export interface PairBatchTensors {
@@ -31,13 +32,24 @@ export interface PairBatchTensors {
   /** The labels and weights as numbers (needed to refocus the weights); `[pairs]`. */
   same?: ArrayLike<number>;
   weights?: ArrayLike<number>;
+  /** Each pair's image indices (needed by hardest-pair mining); `[pairs]`. */
+  left?: ArrayLike<number>;
+  right?: ArrayLike<number>;
 }
 
 /** Options of {@link siameseLoss}. */
 export interface SiameseLossOptions {
   /** Focusing exponent gamma; 0 (the default) keeps the given weights (the paper's loss). */
   focus?: number;
+  /**
+   * `all` (the default): every pair of the batch with its given weight; `hardest`: only each
+   * image's hardest positive and negative pair (hardest_pairs.ts), before any focusing.
+   */
+  mining?: PairMining;
 }
+
+/** Which pairs of a batch carry the loss (see {@link SiameseLossOptions}). */
+export type PairMining = "all" | "hardest";
 
 /** The head's logits, `[pairs, 1]`, from the tower features `[images, dim]`. */
 export function pairLogits(
@@ -84,18 +96,30 @@ export function siameseLossOfFeatures(
   options: SiameseLossOptions = {},
 ): tf.Scalar {
   const focus = options.focus ?? 0;
+  const hardest = options.mining === "hardest";
   return tf.tidy(() => {
     const z = pairLogits(head, features, batch.difference, true);
     let weight = batch.weight;
-    if (focus > 0) {
+    if (focus > 0 || hardest) {
       if (!batch.same || !batch.weights) {
         throw new RangeError("siameseLoss: focus needs the batch's same and weights arrays");
       }
-      // Read the logits' values: the focal weights are constants, no gradient flows through them.
-      weight = tf.tensor2d(focalWeights(z.dataSync(), batch.same, batch.weights, focus), [
-        z.shape[0],
-        1,
-      ]);
+      if (hardest && (!batch.left || !batch.right)) {
+        throw new RangeError("siameseLoss: hardest-pair mining needs the batch's left and right");
+      }
+      // Read the logits' values: the weights are constants, no gradient flows through them.
+      const logits = z.dataSync();
+      let weights = hardest
+        ? hardestPairWeights(
+          logits,
+          batch.same,
+          batch.left!,
+          batch.right!,
+          batch.images.shape[0],
+        )
+        : batch.weights;
+      if (focus > 0) weights = focalWeights(logits, batch.same, weights, focus);
+      weight = tf.tensor2d(Float32Array.from(weights), [z.shape[0], 1]);
     }
     return tf.sum(tf.mul(bceWithLogits(z, batch.target), weight)) as tf.Scalar;
   });

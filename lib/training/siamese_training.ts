@@ -87,7 +87,9 @@ export async function trainSiamese(
       `trainSiamese: images are ${background.images.size}px but the tower ${config.tower.name} takes ${size}px`,
     );
   }
-  const net = buildSiamese(config.tower, rng.fork("init"));
+  const net = buildSiamese(config.tower, rng.fork("init"), {
+    normalizedFeatures: config.normalizedFeatures,
+  });
   const batchRoot = rng.fork("batches");
   const augment = config.distortions ? KOCH_DISTORTIONS : false;
   const P = config.batchCharacters, K = config.batchDrawings;
@@ -108,6 +110,7 @@ export async function trainSiamese(
         drawings: K,
         perAlphabet: config.batchPerAlphabet,
         augment,
+        turns: config.quarterTurns,
       });
       ({ images, count } = b);
       pairs = allPairs(b.labels, {
@@ -123,6 +126,8 @@ export async function trainSiamese(
       weight: tf.tensor2d(pairs.weight, [n, 1]),
       same: pairs.same,
       weights: pairs.weight,
+      left: pairs.left,
+      right: pairs.right,
     };
   };
   const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
@@ -135,12 +140,13 @@ export async function trainSiamese(
   const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
 
   const limits = options.limits ?? config;
+  const lossOptions = { focus: config.focus, mining: config.pairMining };
   const optimizer = makeOptimizer(config, [net.tower, net.head]);
   const result = await train({
     models: [net.tower, net.head],
     optimizer,
     batch,
-    loss: (b) => siameseLoss(net.tower, net.head, b, { focus: config.focus }),
+    loss: (b) => siameseLoss(net.tower, net.head, b, lossOptions),
     // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
     gradients: config.chunkImages
       ? (b) =>
@@ -148,7 +154,7 @@ export async function trainSiamese(
           net.tower,
           b.images,
           config.chunkImages!,
-          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, { focus: config.focus }),
+          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, lossOptions),
           net.head.trainableWeights.map((w) => w.read() as tf.Variable),
         )
       : undefined,

@@ -186,6 +186,7 @@ export async function trainTripletEmbedding(
           drawings: config.batchDrawings,
           perAlphabet: config.batchPerAlphabet,
           augment: config.distortions ? KOCH_DISTORTIONS : false,
+          turns: config.quarterTurns,
         }),
       }),
       loss: ({ step, batch }) =>

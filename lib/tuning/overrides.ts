@@ -7,6 +7,7 @@
 import { UsageError } from "../cli.ts";
 import { TOWERS } from "../config.ts";
 import type { RunConfig } from "../config.ts";
+import { MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
@@ -27,12 +28,17 @@ const WORDS: Record<string, readonly string[]> = {
   loss: ["margin", "soft-margin"],
   "tower.denseActivation": ["sigmoid", "linear", "relu"],
   "tower.init": ["koch", "he"],
+  pairMining: ["all", "hardest"],
 };
 
-/** Settings a profile may leave unset, and the type each takes when set. */
-const OPTIONAL: Record<string, "number" | "boolean"> = {
+/** Settings a profile may leave unset (by name in either block, or by block.name), and the type each takes when set. */
+const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   chunkImages: "number",
   validationTrialsPerAlphabet: "number",
+  quarterTurns: "number",
+  // The Siamese block's only (the triplet embedding is always normalised).
+  "siamese.normalizedFeatures": "boolean",
+  "siamese.pairMining": "word",
   "tower.batchNorm": "boolean",
 };
 
@@ -85,7 +91,7 @@ export function parseOverride(text: string, config: RunConfig): Override {
       ? (current as Record<string, unknown>)[part]
       : undefined;
   }
-  const kind = current === undefined ? OPTIONAL[key] : typeof current;
+  const kind = current === undefined ? OPTIONAL[path] ?? OPTIONAL[key] : typeof current;
   if (kind === undefined) throw bad(`${path} is not a setting of the ${config.profile} profile`);
   if (kind === "object") {
     throw bad(`${path} is a list or a block; set one of its numbers, words or switches`);
@@ -93,6 +99,9 @@ export function parseOverride(text: string, config: RunConfig): Override {
   if (kind === "number") {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw bad(`${path} takes a number, got "${raw}"`);
+    if (key === "quarterTurns" && !(Number.isInteger(n) && n >= 1 && n <= MAX_QUARTER_TURNS)) {
+      throw bad(`${path} takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`);
+    }
     return { path, value: n };
   }
   if (kind === "boolean") {

@@ -117,3 +117,23 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   );
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
+
+Deno.test("the study settings quarter turns, normalized features and pair mining change the hashes when set", () => {
+  const base = resolveConfig("standard");
+  const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [
+    ["siamese quarterTurns", (c) => (c.siamese.quarterTurns = 4)],
+    ["siamese normalizedFeatures", (c) => (c.siamese.normalizedFeatures = true)],
+    ["siamese pairMining", (c) => (c.siamese.pairMining = "hardest")],
+  ];
+  for (const [name, change] of variants) {
+    const c = resolveConfig("standard");
+    change(c);
+    assert.notEqual(siameseHash(c), siameseHash(base), name);
+  }
+  const t = resolveConfig("standard");
+  t.triplet.quarterTurns = 4;
+  assert.notEqual(tripletHash(t, "batch-hard"), tripletHash(base, "batch-hard"));
+  // Unset, the profile's hashes are those its saved models carry (pinned above).
+  assert.equal(siameseHash(base), "66209911dda19df5");
+  assert.equal(tripletHash(base, "batch-hard"), "74743cd408806c4e");
+});

@@ -46,6 +46,18 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     path: "siamese.tower",
     value: "triplet-35",
   });
+  assert.deepEqual(parseOverride("triplet.quarterTurns=4", config), {
+    path: "triplet.quarterTurns",
+    value: 4,
+  });
+  assert.deepEqual(parseOverride("siamese.pairMining=hardest", config), {
+    path: "siamese.pairMining",
+    value: "hardest",
+  });
+  assert.deepEqual(parseOverride("siamese.normalizedFeatures=true", config), {
+    path: "siamese.normalizedFeatures",
+    value: true,
+  });
 });
 
 Deno.test("--set refuses what is not a setting or not of its type, naming the --set", () => {
@@ -71,6 +83,10 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("evaluation.imageSize=120", /whole number of pixels from 8 to 105/);
   refused("evaluation.imageSize=52.5", /whole number of pixels/);
   refused("evaluation.imageSize=big", /whole number of pixels/);
+  refused("triplet.normalizedFeatures=true", /not a setting/);
+  refused("siamese.pairMining=easiest", /all, hardest/);
+  refused("siamese.quarterTurns=5", /whole number from 1 \(no turns\) to 4/);
+  refused("triplet.quarterTurns=2.5", /whole number from 1/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sampleBatch } from "../../lib/training/batches.ts";
 import { KOCH_DISTORTIONS } from "../../lib/training/augment.ts";
+import { quarterTurn, turnedLabel } from "../../lib/training/quarter_turns.ts";
 import { Rng } from "../../lib/rng.ts";
 import { fakeSplit } from "./fixtures.ts";
 
@@ -79,4 +80,71 @@ Deno.test("impossible batches are refused with the argument named", () => {
     () => sampleBatch(split, new Rng(1), { characters: 2, drawings: 2, alphabets: ["Z"] }),
     /alphabet Z/,
   );
+});
+
+Deno.test("quarter turns: each character's drawings take one turn, labelled as a character of its own", () => {
+  const size = 3;
+  // Every image distinct and asymmetric: pixel i of image j is j * 9 + i.
+  const split = fakeSplit(["A", "B"], 4, size, (c, d, i) => (c * 20 + d) * 9 + i);
+  const plain = sampleBatch(split, new Rng(3), { characters: 4, drawings: 2, perAlphabet: 2 });
+  const none = sampleBatch(split, new Rng(3), {
+    characters: 4,
+    drawings: 2,
+    perAlphabet: 2,
+    turns: 1,
+  });
+  assert.deepEqual(none, plain, "turns: 1 draws exactly what no turns draws");
+  const seen = new Set<number>();
+  for (let s = 0; s < 40; s++) {
+    const b = sampleBatch(split, new Rng(s), {
+      characters: 4,
+      drawings: 2,
+      perAlphabet: 2,
+      turns: 4,
+    });
+    for (let i = 0; i < b.count; i++) {
+      const label = b.labels[i];
+      const c = label % split.characters.length;
+      const turn = Math.floor(label / split.characters.length);
+      seen.add(turn);
+      const image = b.images.subarray(i * 9, (i + 1) * 9);
+      // The drawer: the untouched image's first pixel / 9 - c * 20, read from the turned image's
+      // smallest value (turning permutes pixels).
+      const d = Math.min(...image) / 9 - c * 20;
+      assert.ok(Number.isInteger(d) && d >= 0 && d < 20, `drawer of image ${i}: ${d}`);
+      const src = split.images.pixels.subarray((c * 20 + d) * 9, (c * 20 + d + 1) * 9);
+      const expected = new Float32Array(9);
+      quarterTurn(src, expected, size, turn);
+      assert.deepEqual([...image], [...expected], `image ${i}: character ${c} turned ${turn}`);
+      if (i % 2 === 1) assert.equal(b.labels[i - 1], label, "both drawings share one turn");
+    }
+  }
+  assert.deepEqual([...seen].sort(), [0, 1, 2, 3]);
+  assert.throws(
+    () => sampleBatch(split, new Rng(1), { characters: 2, drawings: 2, turns: 5 }),
+    /turns must be an integer in \[1, 4\]/,
+  );
+});
+
+Deno.test("quarterTurn: a clockwise turn on screen, four of them the identity", () => {
+  // 1 2
+  // 3 4
+  const src = new Float32Array([1, 2, 3, 4]);
+  const out = new Float32Array(4);
+  quarterTurn(src, out, 2, 1);
+  assert.deepEqual([...out], [3, 1, 4, 2]);
+  quarterTurn(src, out, 2, 2);
+  assert.deepEqual([...out], [4, 3, 2, 1]);
+  quarterTurn(src, out, 2, 3);
+  assert.deepEqual([...out], [2, 4, 1, 3]);
+  const odd = new Float32Array(Array.from({ length: 9 }, (_, i) => i));
+  let x = odd.slice();
+  for (let t = 0; t < 4; t++) {
+    const y = new Float32Array(9);
+    quarterTurn(x, y, 3, 1);
+    x = y;
+  }
+  assert.deepEqual([...x], [...odd]);
+  assert.equal(turnedLabel(5, 0, 100), 5);
+  assert.equal(turnedLabel(5, 3, 100), 305);
 });

@@ -71,3 +71,32 @@ Deno.test("focal weights move weight to the pairs the model gets wrong, keeping 
   close(v[1] + v[2], 0.5);
   assert.ok(v[2] > v[1]); // logit 5 on a negative is the confident mistake
 });
+
+Deno.test("hardest-pair mining weighs only each image's hardest positive and negative pair", () => {
+  const tower = tfl.sequential();
+  tower.add(tfl.layers.flatten({ inputShape: [1, 2, 1] }));
+  // Images 0, 1 of one character, 2 of another. Logits 3 - |d1| - 2 |d2|:
+  // (0,1): features (0,0) (1,1) -> 0; (0,2): (0,0) (0,2) -> -1; (1,2): (1,1) (0,2) -> 0.
+  const images = tf.tensor4d([0, 0, 1, 1, 0, 2], [3, 1, 2, 1]);
+  const difference = tf.tensor2d([[1, -1, 0], [1, 0, -1], [0, 1, -1]]);
+  const batch = {
+    images,
+    difference,
+    target: tf.tensor2d([[1], [0], [0]]),
+    weight: tf.tensor2d([[0.5], [0.25], [0.25]]),
+    same: [1, 0, 0],
+    weights: [0.5, 0.25, 0.25],
+    left: [0, 0, 1],
+    right: [1, 2, 2],
+  };
+  // Negatives: image 0's hardest is (0,2) at -1 (its only one), 1's and 2's is (1,2) at 0 (2's
+  // two negatives: -1 and 0). Votes 1 and 2 of 3 share the negatives' half.
+  const mined = siameseLoss(tower, head(), batch, { mining: "hardest" }).dataSync()[0];
+  close(mined, 0.5 * Math.LN2 + (0.5 / 3) * Math.log1p(Math.exp(-1)) + (1 / 3) * Math.LN2);
+  const all = siameseLoss(tower, head(), batch).dataSync()[0];
+  close(all, 0.5 * Math.LN2 + 0.25 * Math.log1p(Math.exp(-1)) + 0.25 * Math.LN2);
+  assert.throws(
+    () => siameseLoss(tower, head(), { ...batch, left: undefined }, { mining: "hardest" }),
+    /needs the batch's left and right/,
+  );
+});

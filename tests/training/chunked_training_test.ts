@@ -127,9 +127,18 @@ Deno.test("chunked batch-hard training with embedding batch norm takes the unchu
   };
   const chunked = await run(3), whole = await run();
   // The dense bias feeding the batch norm is cancelled by it: its gradient is 0 up to rounding
-  // noise, which Adam scales to a step of up to the learning rate either way. Everything else,
-  // the batch norm's moving averages included (updated once per step), must agree.
-  const skip = [names.findIndex((n) => /features\/bias/.test(n))];
-  assert.ok(skip[0] >= 0, names.join(", "));
+  // noise, which Adam scales to a step of up to the learning rate either way. So, nearly, is the
+  // convolution's bias on these all-positive images (while its ReLUs pass, it shifts every
+  // embedding alike): it differed by 7e-5 of a 1e-3 rate before the quick profile turned its
+  // characters, 2e-4 after, while the kernels agree to the last bit. Everything else, the batch
+  // norm's moving averages included (updated once per step), must agree.
+  const skip = [/features\/bias/, /conv1\/bias/].map((re) => names.findIndex((n) => re.test(n)));
+  assert.ok(skip.every((k) => k >= 0), names.join(", "));
   assertClose(chunked, whole, skip);
+  // The kernels took the same step.
+  const kernels = names.flatMap((n, k) => /kernel/.test(n) ? [k] : []);
+  assert.equal(kernels.length, 2);
+  for (const k of kernels) {
+    chunked[k].forEach((v, i) => assert.ok(Math.abs(v - whole[k][i]) <= 1e-6, `${names[k]}[${i}]`));
+  }
 });

@@ -208,11 +208,11 @@ const QUICK_TOWER: TowerSpec = {
 /**
  * The standard triplet tower: no batch norm in the convolutions (twice the steps per second on
  * wasm) and a fourth convolution in place of the last pool, so the embedding sees a 3x3x128 map
- * rather than 2x2x64. The standard batch-hard model on it scores 79.85% [78.0, 81.5] on koch-val
- * (validation, 2,000 trials; 79.25% semi-hard). First picked against the three-convolution tower by
- * a batch-hard comparison on lake-runs (a test protocol); confirmed on validation by 2,000-step
- * batch-hard studies (`deno task tune`, koch-val): this tower 77.20% [75.3, 79.0], the standard
- * Siamese tower (`triplet.tower=standard`) 69.80% [67.8, 71.8].
+ * rather than 2x2x64. The standard batch-hard model on it scores 82.15% [80.4, 83.8] on koch-val
+ * (validation, 2,000 trials; 79.95% semi-hard; 79.85 and 79.25 before quarter turns). First picked
+ * against the three-convolution tower by a batch-hard comparison on lake-runs (a test protocol);
+ * confirmed on validation by 2,000-step batch-hard studies (`deno task tune`, koch-val): this tower
+ * 77.20% [75.3, 79.0], the standard Siamese tower (`triplet.tower=standard`) 69.80% [67.8, 71.8].
  */
 const TRIPLET_35: TowerSpec = {
   name: "triplet-35",
@@ -329,7 +329,7 @@ const STANDARD: RunConfig = {
     patience: 40,
     margin: 0.2,
     // This rate and decay: koch-val (validation) 79.85% [78.0, 81.5] batch-hard, 79.25% semi-hard
-    // at 5,500 steps. First picked by a batch-hard run on lake-runs (a test protocol); confirmed on
+    // at 5,500 steps, before quarter turns (82.15 and 79.95 with them). First picked by a batch-hard run on lake-runs (a test protocol); confirmed on
     // validation by 2,000-step batch-hard studies: 3e-3 77.20% [75.3, 79.0], 1e-3 75.90, 1e-2 67.60.
     learningRate: 3e-3,
     lrDecay: 0.9,

@@ -338,8 +338,9 @@ const STANDARD: RunConfig = {
     distortions: true,
     // Every background character also in its three quarter turns, as characters of their own
     // (quarter_turns.ts). Chosen on validation (koch-val, full 5,500-step studies): batch-hard
-    // 82.15% [80.4, 83.8] against 79.85 without, on seed 2 82.45 against 81.20; semi-hard 79.95
-    // against 79.25. At 2,000 steps it made no difference (77.00 against 77.20).
+    // 82.15% [80.4, 83.8] against 79.85 without, on seed 2 82.45 against 81.20, on seed 3 82.05
+    // against 80.35; semi-hard 79.95 against 79.25. At 2,000 steps it made no difference (77.00
+    // against 77.20).
     quarterTurns: 4,
     collapsePatience: 100,
     // A safety net only, never the bound: 5,500 steps take 13.5 min here, 22.5 min at 0.6x

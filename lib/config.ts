@@ -6,6 +6,7 @@
 import { UsageError } from "./cli.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 import type { RunSlice } from "./training/run_slice.ts";
+import type { PairMining } from "./training/siamese_loss.ts";
 
 /** Profiles of docs/interface.md. */
 export const PROFILES = ["quick", "standard", "paper"] as const;
@@ -105,7 +106,7 @@ export interface SiameseConfig extends TrainingConfig {
    * Which pairs of a batch carry the loss: unset or `all`, every pair; `hardest`, each image's
    * hardest positive and negative pair (lib/training/hardest_pairs.ts), then the focus.
    */
-  pairMining?: "all" | "hardest";
+  pairMining?: PairMining;
   optimizer: "adam" | "sgd";
   /** SGD only: momentum reached after `momentumEpochs` (section 3.2 ramps it up from 0.5). */
   momentum: number;
@@ -331,8 +332,9 @@ const STANDARD: RunConfig = {
     // 80.75%, 0.2 82.15, 0.3 81.05.
     margin: 0.2,
     // This rate and decay: koch-val (validation) 79.85% [78.0, 81.5] batch-hard, 79.25% semi-hard
-    // at 5,500 steps, before quarter turns (82.15 and 79.95 with them). First picked by a batch-hard run on lake-runs (a test protocol); confirmed on
-    // validation by 2,000-step batch-hard studies: 3e-3 77.20% [75.3, 79.0], 1e-3 75.90, 1e-2 67.60.
+    // at 5,500 steps, before quarter turns (82.15 and 79.95 with them). First picked by a
+    // batch-hard run on lake-runs (a test protocol); confirmed on validation by 2,000-step
+    // batch-hard studies: 3e-3 77.20% [75.3, 79.0], 1e-3 75.90, 1e-2 67.60.
     learningRate: 3e-3,
     lrDecay: 0.9,
     decayEvery: 250,

@@ -135,9 +135,10 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     ...(s.validationTrialsPerAlphabet === undefined
       ? {}
       : { validationTrialsPerAlphabet: s.validationTrialsPerAlphabet }),
-    ...(s.quarterTurns === undefined ? {} : { quarterTurns: s.quarterTurns }),
-    ...(s.normalizedFeatures === undefined ? {} : { normalizedFeatures: s.normalizedFeatures }),
-    ...(s.pairMining === undefined ? {} : { pairMining: s.pairMining }),
+    // Study settings: JSON leaves an unset (undefined) one out, so the profiles' hashes stay.
+    quarterTurns: s.quarterTurns,
+    normalizedFeatures: s.normalizedFeatures,
+    pairMining: s.pairMining,
   };
   const key = point
     ? {
@@ -242,7 +243,8 @@ export function tripletHash(config: RunConfig, miner: string): string {
       ...(t.validationTrialsPerAlphabet === undefined
         ? {}
         : { validationTrialsPerAlphabet: t.validationTrialsPerAlphabet }),
-      ...(t.quarterTurns === undefined ? {} : { quarterTurns: t.quarterTurns }),
+      // JSON leaves it out when unset, so the hashes of models saved before it stay.
+      quarterTurns: t.quarterTurns,
     },
   });
 }

@@ -12,7 +12,13 @@ import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED } from "../data/splits.ts";
 import type { Rng } from "../rng.ts";
 import { distortImages, type DistortionRanges } from "./augment.ts";
-import { MAX_QUARTER_TURNS, quarterTurn, turnedLabel } from "./quarter_turns.ts";
+import { imageAt } from "../data/images.ts";
+import {
+  isQuarterTurnCount,
+  MAX_QUARTER_TURNS,
+  quarterTurn,
+  turnedLabel,
+} from "./quarter_turns.ts";
 
 /** Options of {@link sampleBatch}. */
 export interface BatchOptions {
@@ -61,7 +67,7 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
   const { characters: P, drawings: K } = options;
   const perAlphabet = options.perAlphabet ?? 1;
   const turns = options.turns ?? 1;
-  if (!(Number.isInteger(turns) && turns >= 1 && turns <= MAX_QUARTER_TURNS)) {
+  if (!isQuarterTurnCount(turns)) {
     throw new RangeError(
       `sampleBatch: turns must be an integer in [1, ${MAX_QUARTER_TURNS}], got ${turns}`,
     );
@@ -109,10 +115,7 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
       const drawers = rng.sample(EXPECTED.drawers, K);
       drawers.forEach((d, k) => {
         const i = p * K + k;
-        const src = split.images.pixels.subarray(
-          (c * EXPECTED.drawers + d) * n,
-          (c * EXPECTED.drawers + d + 1) * n,
-        );
+        const src = imageAt(split.images, c * EXPECTED.drawers + d);
         if (turn === 0) images.set(src, i * n);
         else quarterTurn(src, images.subarray(i * n, (i + 1) * n), size, turn);
         labels[i] = turnedLabel(c, turn, split.characters.length);

@@ -9,6 +9,11 @@
 /** The most quarter turns a character can take: 0, 90, 180 and 270 degrees. */
 export const MAX_QUARTER_TURNS = 4;
 
+/** Whether `n` is a valid number of quarter turns for a character to take (1 = none). */
+export function isQuarterTurnCount(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= MAX_QUARTER_TURNS;
+}
+
 /**
  * Write `src` (`size` x `size`, row-major) turned clockwise on screen by `turns` quarter turns
  * into `dst` (same size, not `src`). 0 copies.
@@ -21,15 +26,17 @@ export function quarterTurn(
 ): void {
   const t = ((turns % 4) + 4) % 4;
   const last = size - 1;
+  // Source pixel (x, y) lands at (x', y'): index start + x * dx + y * dy of the turned image.
+  // 1: (last - y, x); 2: (last - x, last - y); 3: (y, last - x).
+  const [start, dx, dy] = t === 0
+    ? [0, 1, size]
+    : t === 1
+    ? [last, size, -1]
+    : t === 2
+    ? [last * size + last, -1, -size]
+    : [last * size, -size, 1];
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      // Source pixel (x, y) lands at (x', y') in the turned image.
-      let tx = x, ty = y;
-      if (t === 1) [tx, ty] = [last - y, x];
-      else if (t === 2) [tx, ty] = [last - x, last - y];
-      else if (t === 3) [tx, ty] = [y, last - x];
-      dst[ty * size + tx] = src[y * size + x];
-    }
+    for (let x = 0; x < size; x++) dst[start + x * dx + y * dy] = src[y * size + x];
   }
 }
 

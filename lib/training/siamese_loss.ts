@@ -48,8 +48,9 @@ export interface SiameseLossOptions {
   mining?: PairMining;
 }
 
-/** Which pairs of a batch carry the loss (see {@link SiameseLossOptions}). */
-export type PairMining = "all" | "hardest";
+/** Which pairs of a batch can carry the loss (see {@link SiameseLossOptions}). */
+export const PAIR_MININGS = ["all", "hardest"] as const;
+export type PairMining = typeof PAIR_MININGS[number];
 
 /** The head's logits, `[pairs, 1]`, from the tower features `[images, dim]`. */
 export function pairLogits(
@@ -119,7 +120,10 @@ export function siameseLossOfFeatures(
         )
         : batch.weights;
       if (focus > 0) weights = focalWeights(logits, batch.same, weights, focus);
-      weight = tf.tensor2d(Float32Array.from(weights), [z.shape[0], 1]);
+      weight = tf.tensor2d(
+        weights instanceof Float32Array ? weights : Float32Array.from(weights),
+        [z.shape[0], 1],
+      );
     }
     return tf.sum(tf.mul(bceWithLogits(z, batch.target), weight)) as tf.Scalar;
   });

@@ -7,7 +7,8 @@
 import { UsageError } from "../cli.ts";
 import { TOWERS } from "../config.ts";
 import type { RunConfig } from "../config.ts";
-import { MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
+import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
+import { PAIR_MININGS } from "../training/siamese_loss.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
@@ -28,7 +29,7 @@ const WORDS: Record<string, readonly string[]> = {
   loss: ["margin", "soft-margin"],
   "tower.denseActivation": ["sigmoid", "linear", "relu"],
   "tower.init": ["koch", "he"],
-  pairMining: ["all", "hardest"],
+  pairMining: PAIR_MININGS,
 };
 
 /** Settings a profile may leave unset (by name in either block, or by block.name), and the type each takes when set. */
@@ -99,7 +100,7 @@ export function parseOverride(text: string, config: RunConfig): Override {
   if (kind === "number") {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw bad(`${path} takes a number, got "${raw}"`);
-    if (key === "quarterTurns" && !(Number.isInteger(n) && n >= 1 && n <= MAX_QUARTER_TURNS)) {
+    if (key === "quarterTurns" && !isQuarterTurnCount(n)) {
       throw bad(`${path} takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`);
     }
     return { path, value: n };

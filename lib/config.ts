@@ -94,6 +94,11 @@ export interface TrainingConfig {
    * lib/training/quarter_turns.ts); unset = 1, none.
    */
   quarterTurns?: number;
+  /**
+   * Probability (0-1) that a training image is drawn with thick strokes
+   * (lib/training/thick_strokes.ts); unset = never, and no draws.
+   */
+  thickStrokes?: number;
 }
 
 /** The Siamese net with binary cross-entropy (paper sections 3-4). All pairs inside a P x K batch are used. */
@@ -500,6 +505,7 @@ export function sameTowerConfig(config: RunConfig): SiameseConfig {
     validationTrialsPerAlphabet: triplet.validationTrialsPerAlphabet,
     // The triplet nets' training characters (their quarter turns), so the data is the same too.
     quarterTurns: triplet.quarterTurns,
+    thickStrokes: triplet.thickStrokes,
   };
 }
 

@@ -160,9 +160,9 @@ export async function main(argv: string[]): Promise<number> {
     log(
       `tune ${args.model} [${settings}]: koch-val ${row.koch_val.toFixed(2)}% [${
         row.ci_low.toFixed(1)
-      }, ${
-        row.ci_high.toFixed(1)
-      }] after ${row.steps} of ${row.step_bound} steps (stopped by ${row.stopped_by}), ` +
+      }, ${row.ci_high.toFixed(1)}], mnist-val ${
+        row.mnist_val.toFixed(2)
+      }% after ${row.steps} of ${row.step_bound} steps (stopped by ${row.stopped_by}), ` +
         `${formatSeconds((performance.now() - started) / 1000)}; ${out}/tune.md`,
     );
     return 0;

@@ -15,7 +15,13 @@ import type { Mnist } from "../data/mnist.ts";
 import type { Rng } from "../rng.ts";
 
 /** Protocol names of docs/interface.md. */
-export type Protocol = "lake-runs" | "koch-400" | "n-way" | "mnist-400" | "koch-val";
+export type Protocol =
+  | "lake-runs"
+  | "koch-400"
+  | "n-way"
+  | "mnist-400"
+  | "koch-val"
+  | "mnist-val";
 
 /**
  * `dataset` of a task: `omniglot-validation` marks koch-val, the one protocol on the
@@ -221,6 +227,18 @@ export function mnist400Task(mnist: Mnist, rng: Rng, trials = 400): OneShotTask 
     bank: selectImages(mnist.images, chosen),
     trials: out,
   };
+}
+
+/** Trials of mnist-val: 2,000, as koch-val. */
+export const MNIST_VAL_TRIALS = 2000;
+
+/**
+ * `mnist-val`: mnist-400's construction on the MNIST *training* set, 2,000 trials, where choices
+ * about the transfer to MNIST are read (the mnist-400 trials come from the test set, which this
+ * never touches). `mnist` must be the training split.
+ */
+export function mnistValTask(mnist: Mnist, rng: Rng): OneShotTask {
+  return { ...mnist400Task(mnist, rng, MNIST_VAL_TRIALS), protocol: "mnist-val" };
 }
 
 /** The same trials on the bank's pixels times `factor` (ink matching, `inkMatchFactor`). */

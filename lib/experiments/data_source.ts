@@ -11,6 +11,7 @@ import {
   kochValTask,
   lakeRunsTask,
   mnist400Task,
+  mnistValTask,
   nWayTasks,
   type OneShotTask,
   scaleTaskImages,
@@ -28,6 +29,7 @@ export class DataSource {
   #tasks?: Promise<EvaluationTasks>;
   #kochVal?: Promise<OneShotTask>;
   #mnistTask?: Promise<OneShotTask>;
+  #mnistVal?: Promise<OneShotTask>;
   #mnistInkMatched?: Promise<{ task: OneShotTask; factor: number }>;
 
   constructor(options: { evaluation: EvaluationConfig; seed: number; quiet?: boolean }) {
@@ -86,6 +88,18 @@ export class DataSource {
         await this.mnist(),
         new Rng(this.seed, "episodes").fork("mnist-400"),
         this.evaluation.mnistTrials,
+      ))();
+  }
+
+  /**
+   * mnist-val (validation for the MNIST transfer): 2,000 trials of mnist-400's construction on
+   * the MNIST training set, at `evaluation.imageSize`; what `deno task tune` reads beside koch-val.
+   */
+  mnistVal(): Promise<OneShotTask> {
+    return this.#mnistVal ??= (async () =>
+      mnistValTask(
+        await loadMnist({ split: "train", size: this.evaluation.imageSize }),
+        new Rng(this.seed, "episodes").fork("mnist-val"),
       ))();
   }
 

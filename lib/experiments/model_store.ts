@@ -137,6 +137,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
       : { validationTrialsPerAlphabet: s.validationTrialsPerAlphabet }),
     // Study settings: JSON leaves an unset (undefined) one out, so the profiles' hashes stay.
     quarterTurns: s.quarterTurns,
+    thickStrokes: s.thickStrokes,
     normalizedFeatures: s.normalizedFeatures,
     pairMining: s.pairMining,
   };
@@ -245,6 +246,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
         : { validationTrialsPerAlphabet: t.validationTrialsPerAlphabet }),
       // JSON leaves it out when unset, so the hashes of models saved before it stay.
       quarterTurns: t.quarterTurns,
+      thickStrokes: t.thickStrokes,
     },
   });
 }

@@ -19,6 +19,7 @@ import {
   quarterTurn,
   turnedLabel,
 } from "./quarter_turns.ts";
+import { thickenStrokes } from "./thick_strokes.ts";
 
 /** Options of {@link sampleBatch}. */
 export interface BatchOptions {
@@ -43,6 +44,11 @@ export interface BatchOptions {
    * is `turnedLabel(c, t, split.characters.length)`. With 1 the draws are those without it.
    */
   turns?: number;
+  /**
+   * Probability that an image is drawn with thick strokes (thick_strokes.ts), after the
+   * distortions; unset draws nothing (the batches are those without it).
+   */
+  thickStrokes?: number;
 }
 
 /** A P x K batch of images. */
@@ -125,6 +131,7 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
     }
   }
   if (options.augment) distortImages(images, size, rng, options.augment);
+  if (options.thickStrokes !== undefined) thickenStrokes(images, size, rng, options.thickStrokes);
   return { size, count: P * K, images, labels, alphabets };
 }
 

@@ -111,6 +111,7 @@ export async function trainSiamese(
         perAlphabet: config.batchPerAlphabet,
         augment,
         turns: config.quarterTurns,
+        thickStrokes: config.thickStrokes,
       });
       ({ images, count } = b);
       pairs = allPairs(b.labels, {

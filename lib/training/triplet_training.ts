@@ -187,6 +187,7 @@ export async function trainTripletEmbedding(
           perAlphabet: config.batchPerAlphabet,
           augment: config.distortions ? KOCH_DISTORTIONS : false,
           turns: config.quarterTurns,
+          thickStrokes: config.thickStrokes,
         }),
       }),
       loss: ({ step, batch }) =>

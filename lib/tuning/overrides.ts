@@ -8,6 +8,7 @@ import { UsageError } from "../cli.ts";
 import { TOWERS } from "../config.ts";
 import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
+import { isThickStrokeProbability } from "../training/thick_strokes.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
@@ -37,6 +38,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   chunkImages: "number",
   validationTrialsPerAlphabet: "number",
   quarterTurns: "number",
+  thickStrokes: "number",
   // The Siamese block's only (the triplet embedding is always normalised).
   "siamese.normalizedFeatures": "boolean",
   "siamese.pairMining": "word",
@@ -102,6 +104,9 @@ export function parseOverride(text: string, config: RunConfig): Override {
     if (!Number.isFinite(n)) throw bad(`${path} takes a number, got "${raw}"`);
     if (key === "quarterTurns" && !isQuarterTurnCount(n)) {
       throw bad(`${path} takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`);
+    }
+    if (key === "thickStrokes" && !isThickStrokeProbability(n)) {
+      throw bad(`${path} takes a probability from 0 to 1`);
     }
     return { path, value: n };
   }

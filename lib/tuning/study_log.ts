@@ -29,6 +29,8 @@ export interface StudyRow {
   /** koch-val with features averaged over shifted views (test_time_views.ts). */
   koch_val_views: number;
   train_seconds: number;
+  /** mnist-val: 10-way trials from MNIST's training set (blank in rows logged before it). */
+  mnist_val: number;
 }
 
 const COLUMNS: (keyof StudyRow)[] = [
@@ -49,6 +51,7 @@ const COLUMNS: (keyof StudyRow)[] = [
   "trials",
   "koch_val_views",
   "train_seconds",
+  "mnist_val",
 ];
 
 /** The columns that hold words; the others are numbers. */
@@ -81,6 +84,7 @@ export function studyRow(
     trials: result.trials,
     koch_val_views: round(result.kochValViews, 2),
     train_seconds: round(result.trainSeconds, 1),
+    mnist_val: round(result.mnistVal, 2),
   };
 }
 
@@ -108,7 +112,9 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
     "Each row: one model trained with the profile's settings except those named, scored on",
     "koch-val only (20-way within-alphabet trials on the 10 validation alphabets; no test protocol",
     'is built). "shifted views": the same model with each image\'s features averaged over the',
-    "image and its four one-pixel shifts (test-time augmentation). Written by `deno task tune`.",
+    "image and its four one-pixel shifts (test-time augmentation). mnist-val: the transfer to",
+    "MNIST, 2,000 10-way trials from MNIST's training set (mnist-400 reads its test set).",
+    "Written by `deno task tune`.",
   ];
   const models = [...new Set(rows.map((r) => r.model))];
   for (const model of models) {
@@ -117,8 +123,8 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
       "",
       `## ${model}`,
       "",
-      "| settings | profile | seed | steps | stopped by | best validation (step) | koch-val | 95% CI | shifted views | train | commit |",
-      "|---|---|---:|---:|---|---:|---:|---|---:|---:|---|",
+      "| settings | profile | seed | steps | stopped by | best validation (step) | koch-val | 95% CI | shifted views | mnist-val | train | commit |",
+      "|---|---|---:|---:|---|---:|---:|---|---:|---:|---:|---|",
     );
     for (const r of mine) {
       lines.push(
@@ -129,8 +135,8 @@ export function studiesMarkdown(rows: readonly StudyRow[]): string {
         }] | ${
           // Rows logged before the column existed have none.
           Number.isFinite(r.koch_val_views) ? r.koch_val_views.toFixed(2) : ""} | ${
-          Math.round(r.train_seconds)
-        } s | ${r.commit} |`,
+          Number.isFinite(r.mnist_val) ? r.mnist_val.toFixed(2) : ""
+        } | ${Math.round(r.train_seconds)} s | ${r.commit} |`,
       );
     }
   }

@@ -1,8 +1,9 @@
 /**
  * One validation study: train one model of a profile, with some settings changed, and score it on
- * koch-val (2,000 within-alphabet trials on the 10 validation alphabets) and nothing else. This is
- * where the project's choices are made (issue 13): the test protocols (lake-runs, koch-400, the
- * n-way curve, verification, MNIST) are never built here, so a study cannot read them.
+ * koch-val (2,000 within-alphabet trials on the 10 validation alphabets) and mnist-val (2,000
+ * 10-way trials from MNIST's training set) and nothing else. This is where the project's choices
+ * are made (issue 13): the test protocols (lake-runs, koch-400, the n-way curve, verification,
+ * mnist-400 on MNIST's test set) are never built here, so a study cannot read them.
  *
  * A model trains on the stream `reproduce` gives it (the run seed, forked by experiment and miner),
  * so a study with no changes trains the very model a `reproduce` run of that profile trains, and
@@ -37,6 +38,8 @@ export interface StudyResult {
   trials: number;
   /** koch-val with each image's features averaged over its shifted views (test_time_views.ts). */
   kochValViews: number;
+  /** mnist-val: the transfer to MNIST, on 2,000 10-way trials from MNIST's training set. */
+  mnistVal: number;
   trainSeconds: number;
 }
 
@@ -100,9 +103,14 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
     scorer = embeddingScorer(trained.model, config.triplet.distance);
     train = trained.train;
   }
-  let scores: { plain: TrialScores; views: TrialScores };
+  const mnistTask = await data.mnistVal();
+  let scores: { plain: TrialScores; views: TrialScores; mnist: TrialScores };
   try {
-    scores = { plain: scorer.scores(task), views: scorer.viewScores(task) };
+    scores = {
+      plain: scorer.scores(task),
+      views: scorer.viewScores(task),
+      mnist: scorer.scores(mnistTask),
+    };
   } finally {
     scorer.dispose();
   }
@@ -119,6 +127,7 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
     ciHigh: scored.ciHigh,
     trials: task.trials.length,
     kochValViews: scoreOneShot(task, scores.views).accuracy,
+    mnistVal: scoreOneShot(mnistTask, scores.mnist).accuracy,
     trainSeconds: train.seconds,
   };
 }

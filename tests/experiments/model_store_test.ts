@@ -118,12 +118,13 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, normalized features and pair mining change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, normalized features and pair mining change the hashes when set", () => {
   const base = resolveConfig("standard");
   const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [
     ["siamese quarterTurns", (c) => (c.siamese.quarterTurns = 4)],
     ["siamese normalizedFeatures", (c) => (c.siamese.normalizedFeatures = true)],
     ["siamese pairMining", (c) => (c.siamese.pairMining = "hardest")],
+    ["siamese thickStrokes", (c) => (c.siamese.thickStrokes = 0.5)],
   ];
   for (const [name, change] of variants) {
     const c = resolveConfig("standard");
@@ -133,6 +134,9 @@ Deno.test("the study settings quarter turns, normalized features and pair mining
   const t = resolveConfig("standard");
   t.triplet.quarterTurns = undefined;
   assert.notEqual(tripletHash(t, "batch-hard"), tripletHash(base, "batch-hard"));
+  const thick = resolveConfig("standard");
+  thick.triplet.thickStrokes = 0.5;
+  assert.notEqual(tripletHash(thick, "batch-hard"), tripletHash(base, "batch-hard"));
   // Unset, the hash is the one models saved before quarter turns carry.
   assert.equal(tripletHash(t, "batch-hard"), "74743cd408806c4e");
   // Unset, the profile's hashes are those its saved models carry (pinned above).

@@ -50,6 +50,10 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     path: "triplet.quarterTurns",
     value: 4,
   });
+  assert.deepEqual(parseOverride("triplet.thickStrokes=0.5", config), {
+    path: "triplet.thickStrokes",
+    value: 0.5,
+  });
   assert.deepEqual(parseOverride("siamese.pairMining=hardest", config), {
     path: "siamese.pairMining",
     value: "hardest",
@@ -87,6 +91,8 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.pairMining=easiest", /all, hardest/);
   refused("siamese.quarterTurns=5", /whole number from 1 \(no turns\) to 4/);
   refused("triplet.quarterTurns=2.5", /whole number from 1/);
+  refused("siamese.thickStrokes=1.5", /probability from 0 to 1/);
+  refused("triplet.thickStrokes=-1", /probability from 0 to 1/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
 });
@@ -197,6 +203,7 @@ Deno.test("the study log keeps every row and lists each model's best koch-val fi
     ciHigh: kochVal + 2,
     trials: 2000,
     kochValViews: kochVal + 1,
+    mnistVal: kochVal - 10,
     trainSeconds: 12.34,
   });
   const run = (settings: string) => ({
@@ -219,7 +226,19 @@ Deno.test("the study log keeps every row and lists each model's best koch-val fi
   const best = md.indexOf("siamese.batchPerAlphabet=4; siamese.focus=0");
   const worse = md.indexOf("| siamese.batchPerAlphabet=2");
   assert.ok(best > 0 && worse > best, "best first");
-  assert.match(md, /\| 70\.50 \| \[68\.5, 72\.5\] \| 71\.50 \| 12 s \|/);
+  assert.match(md, /\| 70\.50 \| \[68\.5, 72\.5\] \| 71\.50 \| 60\.50 \| 12 s \|/);
+  // A row logged before mnist-val existed reads back with none, shown blank.
+  const csv = Deno.readTextFileSync(`${dir}/tune.csv`).split("\n");
+  Deno.writeTextFileSync(
+    `${dir}/tune.csv`,
+    csv.map((line) => line.replace(/,[^,]*$/, "")).join("\n"),
+  );
+  assert.ok(Number.isNaN((await readStudies(`${dir}/tune.csv`))[0].mnist_val));
+  await recordStudy(dir, studyRow(result(50), run("siamese.focus=1")));
+  assert.match(
+    Deno.readTextFileSync(`${dir}/tune.md`),
+    /\| 61\.23 \| \[59\.2, 63\.2\] \| 62\.23 \| {2}\| 12 s \|/,
+  );
 });
 
 Deno.test({
@@ -243,6 +262,9 @@ Deno.test({
       assert.equal(study.steps, 6);
       assert.equal(study.kochVal.toFixed(2), row.accuracy.toFixed(2), model);
       assert.equal(study.ciLow.toFixed(2), row.ci_low.toFixed(2), model);
+      // mnist-val: 2,000 trials, so a multiple of 0.05 points.
+      assert.ok(study.mnistVal >= 0 && study.mnistVal <= 100, model);
+      assert.ok(Math.abs(study.mnistVal * 20 - Math.round(study.mnistVal * 20)) < 1e-6, model);
     }
   },
 });

@@ -137,7 +137,8 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
       : { validationTrialsPerAlphabet: s.validationTrialsPerAlphabet }),
     // Study settings: JSON leaves an unset (undefined) one out, so the profiles' hashes stay.
     quarterTurns: s.quarterTurns,
-    thickStrokes: s.thickStrokes,
+    // Table 1's models draw from their fixed pools of pairs (samplePoolBatch), never thickened.
+    thickStrokes: point ? undefined : s.thickStrokes,
     normalizedFeatures: s.normalizedFeatures,
     pairMining: s.pairMining,
   };

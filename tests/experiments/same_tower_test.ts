@@ -47,6 +47,9 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
     assert.equal(s.steps, triplet.steps, profile);
     assert.equal(s.validateEvery, triplet.validateEvery, profile);
     assert.equal(s.patience, triplet.patience, profile);
+    // The triplet's training characters and strokes, so the data is the same too.
+    assert.equal(s.quarterTurns, triplet.quarterTurns, profile);
+    assert.equal(s.thickStrokes, triplet.thickStrokes, profile);
     // Its time net: about the triplet's scaled by the step cost (a safety net, never the bound).
     assert.equal(s.maxSeconds, Math.round(triplet.maxSeconds * SAME_TOWER_STEP_COST), profile);
     assert.ok(s.maxSeconds > triplet.maxSeconds, profile);
@@ -69,6 +72,7 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
   // The standard profile's point: a tower other than the Siamese experiment's.
   const standard = resolveConfig("standard");
   assert.notDeepEqual(sameTowerConfig(standard).tower.convs, standard.siamese.tower.convs);
+  assert.equal(sameTowerConfig(standard).thickStrokes, 0.5);
 });
 
 Deno.test("the same-tower hash follows the triplet tower, steps and Siamese loss, and nothing it does not use", () => {

@@ -117,11 +117,13 @@ Deno.test("a slice caps table1's steps and time as every model's", () => {
  * The resolved configs' hashes (run.json's configHash): the table1 experiment adds no config
  * field, so existing results folders take `--only table1`. They stayed what they were before the
  * experiment existed (commit 3c2d8af: standard b8c46a8a41c9) until the triplet block took quarter
- * turns (commit 4c52548), a change of what the run trains: a folder of an older run is refused.
+ * turns (commit 4c52548; standard 2326d3835b5e), then thick strokes (standard 9b9ad11fa16c):
+ * changes of what the run trains, so a folder of an older run is refused.
  */
 Deno.test("the profiles' run identities stay what they were", () => {
-  assert.equal(runIdentity(resolveConfig("quick")).configHash, "00a2fcf472f0");
-  assert.equal(runIdentity(resolveConfig("standard")).configHash, "2326d3835b5e");
+  assert.equal(runIdentity(resolveConfig("quick")).configHash, "297612e21e34");
+  assert.equal(runIdentity(resolveConfig("standard")).configHash, "9b9ad11fa16c");
+  // The paper profile trains on the paper's images: no thick strokes, so it stays.
   assert.equal(runIdentity(resolveConfig("paper")).configHash, "fe15de0a5bf6");
   // The in-run Table 1 models' hashes too (a clean standard run's saved siamese.json files), so
   // their saved models are reused and their rows stay.

@@ -11,6 +11,7 @@
  * screen). Sampling is bilinear; points outside the image read as background (0).
  */
 import type { Rng } from "../rng.ts";
+import { transformEachImage } from "./each_image.ts";
 
 /** Ranges of the random distortions. */
 export interface DistortionRanges {
@@ -152,17 +153,8 @@ export function distortImages(
   rng: Rng,
   ranges: DistortionRanges = KOCH_DISTORTIONS,
 ): Float32Array {
-  const n = size * size;
-  if (pixels.length % n !== 0) {
-    throw new RangeError(
-      `distortImages: ${pixels.length} values is not a whole number of ${size}x${size} images`,
-    );
-  }
-  const scratch = new Float32Array(n);
-  for (let i = 0; i < pixels.length / n; i++) {
-    const image = pixels.subarray(i * n, (i + 1) * n);
-    warpAffine(image, size, sampleAffine(rng, size, ranges), scratch);
-    image.set(scratch);
-  }
-  return pixels;
+  return transformEachImage(pixels, size, "distortImages", (image, out) => {
+    warpAffine(image, size, sampleAffine(rng, size, ranges), out);
+    return true;
+  });
 }

@@ -3,11 +3,13 @@
  * 35x35 has thin strokes (about 146 inked pixels an image, 100 units of ink), while MNIST digits
  * upsampled from 28 to 35, as the paper reads them, are broad and soft (268 inked pixels, 160 units
  * of ink). A 3x3 box blur of the character, times a gain in [1.5, 2] and clipped at full ink, gives
- * Omniglot that look (267 inked pixels, 148-180 units). Not in the paper; a study setting
- * (`thickStrokes`: the probability that an image is thickened), chosen or not on validation: koch-val
- * for Omniglot, MNIST training-set episodes for the transfer.
+ * Omniglot that look (267 inked pixels, 148-180 units). Not in the paper. `thickStrokes` (either
+ * block of lib/config.ts) is the probability that an image is thickened; the standard profile's
+ * values were chosen on validation: koch-val for Omniglot, mnist-val (episodes from MNIST's
+ * training set) for the transfer.
  */
 import type { Rng } from "../rng.ts";
+import { transformEachImage } from "./each_image.ts";
 
 /** Range of the gain on the blurred image. */
 export const THICK_STROKE_GAIN: readonly [number, number] = [1.5, 2];
@@ -55,20 +57,11 @@ export function thickenStrokes(
   if (!isThickStrokeProbability(probability)) {
     throw new RangeError(`thickenStrokes: probability must be in [0, 1], got ${probability}`);
   }
-  const n = size * size;
-  if (pixels.length % n !== 0) {
-    throw new RangeError(
-      `thickenStrokes: ${pixels.length} values is not a whole number of ${size}x${size} images`,
-    );
-  }
-  const scratch = new Float32Array(n);
-  for (let i = 0; i < pixels.length / n; i++) {
+  return transformEachImage(pixels, size, "thickenStrokes", (image, out) => {
     const thicken = rng.next() < probability;
     const gain = rng.uniform(THICK_STROKE_GAIN[0], THICK_STROKE_GAIN[1]);
-    if (!thicken) continue;
-    const image = pixels.subarray(i * n, (i + 1) * n);
-    thickenStroke(image, scratch, size, gain);
-    image.set(scratch);
-  }
-  return pixels;
+    if (!thicken) return false;
+    thickenStroke(image, out, size, gain);
+    return true;
+  });
 }

@@ -86,8 +86,10 @@ export function reportMarkdown(input: ReportInput): string {
     out.push("");
     out.push(
       "koch-val is koch-400's construction on the 10 validation alphabets, 2,000 trials; every " +
-        "choice (rates, towers, steps, stopping) is read from it, and the test protocols " +
-        "(lake-runs, koch-400, n-way, mnist-400) are read once per configuration, never to pick.",
+        "choice (rates, towers, steps, stopping) is read from it, choices about the transfer to " +
+        "MNIST also from mnist-val (2,000 episodes from MNIST's training set, `deno task tune`), " +
+        "and the test protocols (lake-runs, koch-400, n-way, mnist-400) are read once per " +
+        "configuration, never to pick.",
     );
     out.push("");
     out.push(markdownTable(validation.header, validation.rows));

@@ -52,7 +52,7 @@ export interface StudyOptions {
   quiet?: boolean;
 }
 
-/** Train `model` under `config` and score it on koch-val only. */
+/** Train `model` under `config` and score it on koch-val and mnist-val only. */
 export async function validationStudy(options: StudyOptions): Promise<StudyResult> {
   const { config, model } = options;
   const log = options.log ?? (() => {});
@@ -64,6 +64,8 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
   });
   const omniglot = await data.omniglot();
   const task = await data.kochVal();
+  // Built before training, so that MNIST that cannot be read fails the study before the long work.
+  const mnistTask = await data.mnistVal();
   const root = new Rng(config.seed);
   const common = {
     background: omniglot.background,
@@ -103,7 +105,6 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
     scorer = embeddingScorer(trained.model, config.triplet.distance);
     train = trained.train;
   }
-  const mnistTask = await data.mnistVal();
   let scores: { plain: TrialScores; views: TrialScores; mnist: TrialScores };
   try {
     scores = {

@@ -95,10 +95,20 @@ export interface TrainingConfig {
    */
   quarterTurns?: number;
   /**
+   * Mirror images of the background characters (and their quarter turns) as characters of
+   * their own (lib/training/mirror_images.ts); unset = none.
+   */
+  mirrors?: boolean;
+  /**
    * Probability (0-1) that a training image is drawn with thick strokes
    * (lib/training/thick_strokes.ts); unset = never, and no draws.
    */
   thickStrokes?: number;
+  /**
+   * Decay (0-1) of a running average of all weights that validation, early stopping and the
+   * saved model use instead of the last step's (lib/training/weight_average.ts); unset = none.
+   */
+  weightAverage?: number;
 }
 
 /** The Siamese net with binary cross-entropy (paper sections 3-4). All pairs inside a P x K batch are used. */
@@ -520,6 +530,7 @@ export function sameTowerConfig(config: RunConfig): SiameseConfig {
     validationTrialsPerAlphabet: triplet.validationTrialsPerAlphabet,
     // The triplet nets' training characters (their quarter turns), so the data is the same too.
     quarterTurns: triplet.quarterTurns,
+    mirrors: triplet.mirrors,
     thickStrokes: triplet.thickStrokes,
   };
 }

@@ -141,6 +141,8 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     thickStrokes: point ? undefined : s.thickStrokes,
     normalizedFeatures: s.normalizedFeatures,
     pairMining: s.pairMining,
+    weightAverage: s.weightAverage,
+    mirrors: s.mirrors,
   };
   const key = point
     ? {
@@ -248,6 +250,8 @@ export function tripletHash(config: RunConfig, miner: string): string {
       // JSON leaves it out when unset, so the hashes of models saved before it stay.
       quarterTurns: t.quarterTurns,
       thickStrokes: t.thickStrokes,
+      weightAverage: t.weightAverage,
+      mirrors: t.mirrors,
     },
   });
 }

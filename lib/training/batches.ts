@@ -20,6 +20,7 @@ import {
   turnedLabel,
 } from "./quarter_turns.ts";
 import { thickenStrokes } from "./thick_strokes.ts";
+import { mirrorCount, mirrorImage } from "./mirror_images.ts";
 
 /** Options of {@link sampleBatch}. */
 export interface BatchOptions {
@@ -44,6 +45,13 @@ export interface BatchOptions {
    * is `turnedLabel(c, t, split.characters.length)`. With 1 the draws are those without it.
    */
   turns?: number;
+  /**
+   * Mirror images as characters of their own (mirror_images.ts): each character is drawn from
+   * its `turns` turns of itself and, when set, of its mirror image (reflected, then turned),
+   * all K drawings taking the same; label `turnedLabel(c, t + 4, ...)` for mirror image t. Unset
+   * or false draws as without it.
+   */
+  mirrors?: boolean;
   /**
    * Probability that an image is drawn with thick strokes (thick_strokes.ts), after the
    * distortions; unset draws nothing (the batches are those without it).
@@ -112,19 +120,31 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
   const images = new Float32Array(P * K * n);
   const labels = new Int32Array(P * K);
   const alphabets = new Int32Array(P * K);
+  const versions = turns * mirrorCount(options.mirrors);
+  const mirrored = new Float32Array(n);
   let p = 0;
   for (const a of rng.sample(pool.length, groups).map((i) => pool[i])) {
     const chars = split.alphabets[a].characters;
-    for (const pick of rng.sample(chars.length * turns, perAlphabet)) {
+    for (const pick of rng.sample(chars.length * versions, perAlphabet)) {
       const c = chars[pick % chars.length];
-      const turn = Math.floor(pick / chars.length);
+      const version = Math.floor(pick / chars.length);
+      const turn = version % turns;
+      const mirror = version >= turns;
       const drawers = rng.sample(EXPECTED.drawers, K);
       drawers.forEach((d, k) => {
         const i = p * K + k;
-        const src = imageAt(split.images, c * EXPECTED.drawers + d);
+        let src = imageAt(split.images, c * EXPECTED.drawers + d);
+        if (mirror) {
+          mirrorImage(src, mirrored, size);
+          src = mirrored;
+        }
         if (turn === 0) images.set(src, i * n);
         else quarterTurn(src, images.subarray(i * n, (i + 1) * n), size, turn);
-        labels[i] = turnedLabel(c, turn, split.characters.length);
+        labels[i] = turnedLabel(
+          c,
+          mirror ? turn + MAX_QUARTER_TURNS : turn,
+          split.characters.length,
+        );
         alphabets[i] = a;
       });
       p++;

@@ -5,7 +5,8 @@
  *
  * One file, written atomically (temp file + rename): the 8-byte magic `SIAMCKP2`, a
  * little-endian uint32 header length, a JSON header, padding to 4 bytes, the float32
- * arrays back to back in header order, then the sha256 of everything before it. The
+ * arrays back to back in header order (weights, optimiser state, best weights, weight
+ * averages), then the sha256 of everything before it. The
  * checksum is what catches a same-size file with damaged weights, which would otherwise
  * resume silently and finish at another accuracy.
  */
@@ -36,6 +37,8 @@ export interface Checkpoint {
   weights: Float32Array[];
   /** Optimiser state arrays. */
   optimizer: Float32Array[];
+  /** The running averages of the weights (weight_average.ts), when the run keeps them; else empty. */
+  average?: Float32Array[];
   early: EarlyStoppingState;
   history: HistoryPoint[];
 }
@@ -45,7 +48,12 @@ const SUM_BYTES = 32;
 
 /** Serialise a checkpoint into one buffer. */
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
-  const groups = [ckpt.weights, ckpt.optimizer, ckpt.early.bestWeights ?? []];
+  const groups = [
+    ckpt.weights,
+    ckpt.optimizer,
+    ckpt.early.bestWeights ?? [],
+    ckpt.average ?? [],
+  ];
   const header = JSON.stringify({
     step: ckpt.step,
     seconds: ckpt.seconds,
@@ -120,6 +128,8 @@ export function decodeCheckpoint(file: Uint8Array): Checkpoint {
     configHash: header.configHash,
     weights: groups[0],
     optimizer: groups[1],
+    // Only runs that average their weights write any (files from before hold three groups).
+    ...(groups[3]?.length ? { average: groups[3] } : {}),
     early: {
       bestStep: header.early.bestStep,
       bestAccuracy: header.early.bestAccuracy ?? -Infinity,

@@ -22,6 +22,7 @@ import {
 import { EarlyStopping } from "./early_stopping.ts";
 import { explainOutOfMemory, type OutOfMemoryContext } from "./out_of_memory.ts";
 import type { Optimizer } from "./schedules.ts";
+import { WeightAverage } from "./weight_average.ts";
 
 /** The loss went NaN, infinite or exploded: training cannot go on with these settings. */
 export class TrainingDivergedError extends Error {
@@ -52,6 +53,11 @@ export interface TrainOptions<B> {
   imagesPerPass?: number;
   /** Validation accuracy in percent (models in inference mode); higher is better. */
   validate: () => number;
+  /**
+   * Keep a running average of all weights with this decay (weight_average.ts): validation,
+   * early stopping and the returned models then use the averaged weights. Unset = none.
+   */
+  averageDecay?: number;
   /** Maximum number of steps. */
   steps: number;
   /** Validate (and checkpoint) every this many steps. */
@@ -93,18 +99,36 @@ export interface TrainResult {
 
 /** Train `models` until steps, patience or time run out; the best weights are restored at the end. */
 export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
-  const { models, optimizer, steps, validateEvery, patience, maxSeconds } = options;
+  const { models, steps, validateEvery, patience } = options;
   if (!(Number.isInteger(steps) && steps >= 1)) {
     throw new RangeError(`train: steps must be a positive integer, got ${steps}`);
   }
   if (!(Number.isInteger(validateEvery) && validateEvery >= 1)) {
     throw new RangeError(`train: validateEvery must be a positive integer, got ${validateEvery}`);
   }
+  const trainable = models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const early = new EarlyStopping({ patience });
+  const average = options.averageDecay === undefined ? null : new WeightAverage(
+    models.flatMap((m) => m.weights.map((w) => w.read() as tf.Variable)),
+    options.averageDecay,
+  );
+  try {
+    return await trainWith(options, trainable, early, average);
+  } finally {
+    average?.dispose();
+  }
+}
+
+async function trainWith<B>(
+  options: TrainOptions<B>,
+  trainable: tf.Variable[],
+  early: EarlyStopping,
+  average: WeightAverage | null,
+): Promise<TrainResult> {
+  const { models, optimizer, steps, validateEvery, maxSeconds } = options;
   const now = options.now ?? (() => performance.now());
   const log = options.log ?? (() => {});
   const maxLoss = options.maxLoss ?? 1e4;
-  const trainable = models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
-  const early = new EarlyStopping({ patience });
   let history: HistoryPoint[] = [];
   let step = 0;
   let secondsBefore = 0;
@@ -115,6 +139,8 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
   if (resumed) {
     setWeights(models, resumed.weights);
     optimizer.setState(trainable, resumed.optimizer);
+    // The config hash names the averaging, so a checkpoint of this run holds its averages.
+    if (average) average.setState(resumed.average ?? []);
     early.state = resumed.early;
     history = resumed.history;
     step = resumed.step;
@@ -141,10 +167,17 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
   let validatedAt = step;
 
   const checkpoint = async () => {
-    const accuracy = withOutOfMemoryContext(options.validate, {
-      stage: `validation after step ${step}`,
-    });
-    early.update(step, accuracy, () => getWeights(models));
+    // With averaging, validation and the best weights are the averaged model's.
+    average?.swap();
+    let accuracy: number;
+    try {
+      accuracy = withOutOfMemoryContext(options.validate, {
+        stage: `validation after step ${step}`,
+      });
+      early.update(step, accuracy, () => getWeights(models));
+    } finally {
+      average?.swap();
+    }
     history.push({
       step,
       loss: lossCount ? lossSum / lossCount : NaN,
@@ -160,6 +193,7 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
         configHash: options.checkpoint.configHash,
         weights: getWeights(models),
         optimizer: optimizer.getState(),
+        average: average?.getState(),
         early: early.state,
         history,
       });
@@ -178,6 +212,7 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
           ? options.gradients(batch)
           : tf.variableGrads(() => options.loss(batch), trainable);
         optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
+        average?.update(step);
         return value.dataSync()[0];
       }), {
       stage: `training step ${step}${options.gradients ? "" : " (one taped pass over the batch)"}`,

@@ -111,6 +111,7 @@ export async function trainSiamese(
         perAlphabet: config.batchPerAlphabet,
         augment,
         turns: config.quarterTurns,
+        mirrors: config.mirrors,
         thickStrokes: config.thickStrokes,
       });
       ({ images, count } = b);
@@ -161,6 +162,7 @@ export async function trainSiamese(
       : undefined,
     imagesPerPass: config.chunkImages,
     validate,
+    averageDecay: config.weightAverage,
     steps: limits.steps,
     validateEvery: limits.validateEvery,
     patience: limits.patience,

@@ -187,6 +187,7 @@ export async function trainTripletEmbedding(
           perAlphabet: config.batchPerAlphabet,
           augment: config.distortions ? KOCH_DISTORTIONS : false,
           turns: config.quarterTurns,
+          mirrors: config.mirrors,
           thickStrokes: config.thickStrokes,
         }),
       }),
@@ -211,6 +212,7 @@ export async function trainTripletEmbedding(
         const cache = EmbeddingCache.forModel(model);
         return scoreOneShot(validation, embeddingScores(validation, { cache, distance })).accuracy;
       },
+      averageDecay: config.weightAverage,
       steps: config.steps,
       validateEvery: config.validateEvery,
       patience: config.patience,

@@ -10,6 +10,7 @@ import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 import { isThickStrokeProbability } from "../training/thick_strokes.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
+import { isWeightAverageDecay } from "../training/weight_average.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
@@ -39,6 +40,8 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   validationTrialsPerAlphabet: "number",
   quarterTurns: "number",
   thickStrokes: "number",
+  weightAverage: "number",
+  mirrors: "boolean",
   // The Siamese block's only (the triplet embedding is always normalised).
   "siamese.normalizedFeatures": "boolean",
   "siamese.pairMining": "word",
@@ -107,6 +110,9 @@ export function parseOverride(text: string, config: RunConfig): Override {
     }
     if (key === "thickStrokes" && !isThickStrokeProbability(n)) {
       throw bad(`${path} takes a probability from 0 to 1`);
+    }
+    if (key === "weightAverage" && !isWeightAverageDecay(n)) {
+      throw bad(`${path} takes a decay from 0 up to (not including) 1, e.g. 0.999`);
     }
     return { path, value: n };
   }

@@ -118,19 +118,27 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, normalized features and pair mining change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, normalized features, pair mining, weight averaging and mirror images change the hashes when set", () => {
   const base = resolveConfig("standard");
   const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [
     ["siamese quarterTurns", (c) => (c.siamese.quarterTurns = 4)],
     ["siamese normalizedFeatures", (c) => (c.siamese.normalizedFeatures = true)],
     ["siamese pairMining", (c) => (c.siamese.pairMining = "hardest")],
     ["siamese thickStrokes", (c) => (c.siamese.thickStrokes = 0.5)],
+    ["siamese weightAverage", (c) => (c.siamese.weightAverage = 0.999)],
+    ["siamese mirrors", (c) => (c.siamese.mirrors = true)],
   ];
   for (const [name, change] of variants) {
     const c = resolveConfig("standard");
     change(c);
     assert.notEqual(siameseHash(c), siameseHash(base), name);
   }
+  const averaged = resolveConfig("standard");
+  averaged.triplet.weightAverage = 0.999;
+  assert.notEqual(tripletHash(averaged, "batch-hard"), tripletHash(base, "batch-hard"));
+  const mirrored = resolveConfig("standard");
+  mirrored.triplet.mirrors = true;
+  assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));
   // The triplet block's study settings the profile takes, each unset in turn: another model.
   const thin = resolveConfig("standard");
   thin.triplet.thickStrokes = undefined;

@@ -54,6 +54,14 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     path: "triplet.thickStrokes",
     value: 0.5,
   });
+  assert.deepEqual(parseOverride("triplet.mirrors=true", config), {
+    path: "triplet.mirrors",
+    value: true,
+  });
+  assert.deepEqual(parseOverride("siamese.weightAverage=0.999", config), {
+    path: "siamese.weightAverage",
+    value: 0.999,
+  });
   assert.deepEqual(parseOverride("siamese.pairMining=hardest", config), {
     path: "siamese.pairMining",
     value: "hardest",
@@ -93,6 +101,9 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("triplet.quarterTurns=2.5", /whole number from 1/);
   refused("siamese.thickStrokes=1.5", /probability from 0 to 1/);
   refused("triplet.thickStrokes=-1", /probability from 0 to 1/);
+  refused("triplet.mirrors=1", /true or false/);
+  refused("triplet.weightAverage=1", /decay from 0 up to \(not including\) 1/);
+  refused("siamese.weightAverage=-0.5", /decay from 0 up to/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
 });

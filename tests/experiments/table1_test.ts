@@ -117,24 +117,25 @@ Deno.test("a slice caps table1's steps and time as every model's", () => {
  * The resolved configs' hashes (run.json's configHash): the table1 experiment adds no config
  * field, so existing results folders take `--only table1`. They stayed what they were before the
  * experiment existed (commit 3c2d8af: standard b8c46a8a41c9) until the triplet block took quarter
- * turns (commit 4c52548; standard 2326d3835b5e), then thick strokes (standard 9b9ad11fa16c):
- * changes of what the run trains, so a folder of an older run is refused.
+ * turns (commit 4c52548; standard 2326d3835b5e), then thick strokes (standard 9b9ad11fa16c),
+ * then the Siamese net's weight average (standard 1781979dc9ac): changes of what the run trains,
+ * so a folder of an older run is refused.
  */
 Deno.test("the profiles' run identities stay what they were", () => {
-  assert.equal(runIdentity(resolveConfig("quick")).configHash, "297612e21e34");
-  assert.equal(runIdentity(resolveConfig("standard")).configHash, "9b9ad11fa16c");
-  // The paper profile trains on the paper's images: no thick strokes, so it stays.
+  assert.equal(runIdentity(resolveConfig("quick")).configHash, "5fbd4470caa3");
+  assert.equal(runIdentity(resolveConfig("standard")).configHash, "1781979dc9ac");
+  // The paper profile trains on the paper's images and keeps its last weights: it stays.
   assert.equal(runIdentity(resolveConfig("paper")).configHash, "fe15de0a5bf6");
   // The in-run Table 1 models' hashes too (a clean standard run's saved siamese.json files), so
   // their saved models are reused and their rows stay.
   const standard = resolveConfig("standard");
   assert.equal(
     siameseHash(standard, { trainPairs: 30_000, distortions: false }),
-    "211f4cacb393fd70",
+    "5a755166afe40adc",
   );
   assert.equal(
     siameseHash(standard, { trainPairs: 30_000, distortions: true }),
-    "61c0fb8155b871ad",
+    "92739937c38481db",
   );
 });
 

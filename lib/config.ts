@@ -4,6 +4,7 @@
  * the results (as nanoGPT saves its config).
  */
 import { UsageError } from "./cli.ts";
+import type { SiameseHead } from "./models/cosine_head.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 import type { RunSlice } from "./training/run_slice.ts";
 import type { PairMining } from "./training/siamese_loss.ts";
@@ -133,6 +134,11 @@ export interface SiameseConfig extends TrainingConfig {
    * does (siamese_net.ts); unset = the paper's sigmoid features.
    */
   normalizedFeatures?: boolean;
+  /**
+   * The head joining the two towers: unset or `weighted-l1`, the paper's; `cosine`, weighted
+   * squared differences of unit vectors (lib/models/cosine_head.ts; the features normalised).
+   */
+  head?: SiameseHead;
   /**
    * Table 1: extra models trained on a fixed pool of labelled pairs, one per
    * (trainPairs, distortions) point, each scored on verification. Empty lists skip it.

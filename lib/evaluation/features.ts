@@ -72,3 +72,15 @@ export function weightedL1Similarity(alpha: Float32Array, bias: number): Feature
     return s;
   };
 }
+
+/**
+ * The cosine head (lib/models/cosine_head.ts) as a feature similarity: sum_j alpha_j (a_j -
+ * b_j)^2 + bias, its logit of "same".
+ */
+export function weightedSquaredL2Similarity(alpha: Float32Array, bias: number): FeatureSimilarity {
+  return (a, b) => {
+    let s = bias;
+    for (let j = 0; j < alpha.length; j++) s += alpha[j] * (a[j] - b[j]) ** 2;
+    return s;
+  };
+}

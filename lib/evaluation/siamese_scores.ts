@@ -5,12 +5,21 @@
 import type { OneShotTask } from "../episodes/one_shot.ts";
 import type { SiameseNet } from "../models/siamese_net.ts";
 import { EmbeddingCache } from "./embedding_eval.ts";
-import { type FeatureSimilarity, taskScores, weightedL1Similarity } from "./features.ts";
+import { headKind } from "../models/cosine_head.ts";
+import {
+  type FeatureSimilarity,
+  taskScores,
+  weightedL1Similarity,
+  weightedSquaredL2Similarity,
+} from "./features.ts";
 
 /** The head as a similarity of two feature vectors (its logit; higher = same). */
 export function siameseSimilarity(net: SiameseNet): FeatureSimilarity {
   const [kernel, bias] = net.head.getWeights();
-  return weightedL1Similarity(kernel.dataSync() as Float32Array, bias.dataSync()[0]);
+  const similarity = headKind(net.head) === "cosine"
+    ? weightedSquaredL2Similarity
+    : weightedL1Similarity;
+  return similarity(kernel.dataSync() as Float32Array, bias.dataSync()[0]);
 }
 
 /** `[trials][ways]` head logits of a one-shot task (each referenced image embedded once). */

@@ -141,6 +141,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     thickStrokes: point ? undefined : s.thickStrokes,
     normalizedFeatures: s.normalizedFeatures,
     pairMining: s.pairMining,
+    head: s.head,
     weightAverage: s.weightAverage,
     mirrors: s.mirrors,
   };

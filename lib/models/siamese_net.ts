@@ -1,9 +1,11 @@
 /**
  * Koch et al.'s Siamese net as two models: the tower both images go through (shared
- * weights) and the head p = sigmoid(sum_j alpha_j |h1_j - h2_j| + b) that joins them.
+ * weights) and the head p = sigmoid(sum_j alpha_j |h1_j - h2_j| + b) that joins them (or,
+ * for studies, the cosine head of cosine_head.ts).
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Rng } from "../rng.ts";
+import { buildCosineHead, type SiameseHead } from "./cosine_head.ts";
 import { buildEmbeddingNet } from "./embedding.ts";
 import { buildSiameseHead, buildTower, type TowerSpec } from "./koch.ts";
 
@@ -11,7 +13,7 @@ import { buildSiameseHead, buildTower, type TowerSpec } from "./koch.ts";
 export interface SiameseNet {
   /** `[batch, s, s, 1]` -> `[batch, dense]`. */
   tower: tfl.LayersModel;
-  /** `[pairs, dense]` |h1 - h2| -> `[pairs, 1]` logit of "same". */
+  /** `[pairs, dense]` |h1 - h2| (the cosine head: (h1 - h2)^2) -> `[pairs, 1]` logit of "same". */
   head: tfl.LayersModel;
 }
 
@@ -23,6 +25,12 @@ export interface SiameseNetOptions {
    * paper; for studies of what the triplet net's features bring apart from its loss.
    */
   normalizedFeatures?: boolean;
+  /**
+   * `weighted-l1` (unset): the paper's head. `cosine` (cosine_head.ts): weighted squared
+   * differences of unit vectors, so the features are normalised whatever `normalizedFeatures`
+   * says.
+   */
+  head?: SiameseHead;
 }
 
 /** Build an untrained net; initial weights are fixed by `rng`. */
@@ -32,11 +40,12 @@ export function buildSiamese(
   options: SiameseNetOptions = {},
 ): SiameseNet {
   const towerRng = rng.fork("tower");
+  const cosine = options.head === "cosine";
   return {
-    tower: options.normalizedFeatures
+    tower: options.normalizedFeatures || cosine
       ? buildEmbeddingNet(spec, { dimension: spec.dense, rng: towerRng, batchNorm: true })
       : buildTower(spec, towerRng),
-    head: buildSiameseHead(spec, rng.fork("head")),
+    head: cosine ? buildCosineHead(spec.dense) : buildSiameseHead(spec, rng.fork("head")),
   };
 }
 

@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { headKind } from "../models/cosine_head.ts";
 import { hardestPairWeights } from "./hardest_pairs.ts";
 
 /** Tensors of one batch of pairs. */
@@ -52,16 +53,21 @@ export interface SiameseLossOptions {
 export const PAIR_MININGS = ["all", "hardest"] as const;
 export type PairMining = typeof PAIR_MININGS[number];
 
-/** The head's logits, `[pairs, 1]`, from the tower features `[images, dim]`. */
+/**
+ * The head's logits, `[pairs, 1]`, from the tower features `[images, dim]`: the paper's head
+ * weighs |h1 - h2|, the cosine head (cosine_head.ts) (h1 - h2)^2.
+ */
 export function pairLogits(
   head: tfl.LayersModel,
   features: tf.Tensor2D,
   difference: tf.Tensor2D,
   training = false,
 ): tf.Tensor2D {
-  return tf.tidy(() =>
-    head.apply(tf.abs(tf.matMul(difference, features)), { training }) as tf.Tensor2D
-  );
+  const squared = headKind(head) === "cosine";
+  return tf.tidy(() => {
+    const d = tf.matMul(difference, features);
+    return head.apply(squared ? tf.square(d) : tf.abs(d), { training }) as tf.Tensor2D;
+  });
 }
 
 /**

@@ -89,6 +89,7 @@ export async function trainSiamese(
   }
   const net = buildSiamese(config.tower, rng.fork("init"), {
     normalizedFeatures: config.normalizedFeatures,
+    head: config.head,
   });
   const batchRoot = rng.fork("batches");
   const augment = config.distortions ? KOCH_DISTORTIONS : false;

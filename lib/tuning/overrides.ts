@@ -10,6 +10,7 @@ import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 import { isThickStrokeProbability } from "../training/thick_strokes.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
+import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
@@ -32,6 +33,7 @@ const WORDS: Record<string, readonly string[]> = {
   "tower.denseActivation": ["sigmoid", "linear", "relu"],
   "tower.init": ["koch", "he"],
   pairMining: PAIR_MININGS,
+  head: SIAMESE_HEADS,
 };
 
 /** Settings a profile may leave unset (by name in either block, or by block.name), and the type each takes when set. */
@@ -45,6 +47,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   // The Siamese block's only (the triplet embedding is always normalised).
   "siamese.normalizedFeatures": "boolean",
   "siamese.pairMining": "word",
+  "siamese.head": "word",
   "tower.batchNorm": "boolean",
 };
 

@@ -118,12 +118,13 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, normalized features, pair mining, weight averaging and mirror images change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, normalized features, pair mining, the cosine head, weight averaging and mirror images change the hashes when set", () => {
   const base = resolveConfig("standard");
   const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [
     ["siamese quarterTurns", (c) => (c.siamese.quarterTurns = 4)],
     ["siamese normalizedFeatures", (c) => (c.siamese.normalizedFeatures = true)],
     ["siamese pairMining", (c) => (c.siamese.pairMining = "hardest")],
+    ["siamese head", (c) => (c.siamese.head = "cosine")],
     ["siamese thickStrokes", (c) => (c.siamese.thickStrokes = 0.5)],
     ["siamese weightAverage", (c) => (c.siamese.weightAverage = 0.99)],
     ["siamese mirrors", (c) => (c.siamese.mirrors = true)],

@@ -70,6 +70,10 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     path: "siamese.normalizedFeatures",
     value: true,
   });
+  assert.deepEqual(parseOverride("siamese.head=cosine", config), {
+    path: "siamese.head",
+    value: "cosine",
+  });
 });
 
 Deno.test("--set refuses what is not a setting or not of its type, naming the --set", () => {
@@ -97,6 +101,8 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("evaluation.imageSize=big", /whole number of pixels/);
   refused("triplet.normalizedFeatures=true", /not a setting/);
   refused("siamese.pairMining=easiest", /all, hardest/);
+  refused("siamese.head=dot", /weighted-l1, cosine/);
+  refused("triplet.head=cosine", /not a setting/);
   refused("siamese.quarterTurns=5", /whole number from 1 \(no turns\) to 4/);
   refused("triplet.quarterTurns=2.5", /whole number from 1/);
   refused("siamese.thickStrokes=1.5", /probability from 0 to 1/);

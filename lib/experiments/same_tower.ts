@@ -1,8 +1,8 @@
 /**
  * A controlled comparison of the two losses: Koch et al.'s Siamese net (binary cross-entropy on
  * all pairs of a P x K batch, with the Siamese experiment's focal weighting, optimiser, L2,
- * distortions and rate schedule) trained on the triplet experiment's tower for the triplet's
- * steps (`sameTowerConfig`). The Siamese and triplet experiments use different towers, so their
+ * distortions and rate schedule) trained on the triplet experiment's tower, with its embedding
+ * end and squared-distance geometry (the cosine head), for the triplet's steps (`sameTowerConfig`). The Siamese and triplet experiments use different towers, so their
  * rows alone cannot say whether the loss or the tower makes the difference; this model's rows,
  * beside the triplet rows (report.md's "Same tower" table), can.
  *
@@ -16,6 +16,7 @@ import { taskImages, taskScores } from "../evaluation/features.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow } from "../evaluation/rows.ts";
 import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
+import type { SiameseHead } from "../models/cosine_head.ts";
 import type { TowerSpec } from "../models/koch.ts";
 import { disposeNet } from "../models/siamese_net.ts";
 import { trainingCurveFigure } from "../report/figures.ts";
@@ -35,8 +36,10 @@ import type { ExperimentContext, ExperimentResult } from "./types.ts";
 export type SameTowerDetails = {
   configHash: string;
   reused: boolean;
-  /** The tower trained (the triplet's, its dense layer sigmoid). */
+  /** The tower trained (the triplet's, its dense layer linear under the cosine head). */
   tower: TowerSpec;
+  /** The head joining the towers (runs before it was recorded had the paper's `weighted-l1`). */
+  head: SiameseHead;
   params: number;
   steps: number;
   /** The step bound (the triplet's steps): a time-limit stop is reported against it. */
@@ -138,6 +141,7 @@ export async function run(
       configHash: meta.configHash,
       reused,
       tower: config.tower,
+      head: config.head ?? "weighted-l1",
       params: t.params,
       steps: t.steps,
       maxSteps: config.steps,

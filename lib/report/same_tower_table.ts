@@ -23,8 +23,12 @@ export function towerLabel(
     `${tower.batchNorm ? ", batch norm" : ""}, dense ${dense}`;
 }
 
+/** The head column: the paper's head, and the cosine head (lib/models/cosine_head.ts). */
+const PAPER_HEAD_LABEL = "sigmoid features, weighted L1 + sigmoid";
+const COSINE_HEAD_LABEL = "unit features (batch norm, L2), weighted squared L2 + sigmoid";
+
 type Config = {
-  siamese?: { tower?: TowerSpec };
+  siamese?: { tower?: TowerSpec; head?: string };
   triplet?: { tower?: TowerSpec; embeddingDim?: number; loss?: string; margin?: number };
 };
 type Model = { steps?: number; bestValidation?: number };
@@ -50,8 +54,10 @@ export function sameTowerMarkdown(
   };
   if (!twenty.some((r) => r.experiment === "same-tower")) return [];
   const same = run.experiments["same-tower"]?.details as
-    | { tower?: TowerSpec; steps?: number; bestValidationAccuracy?: number }
+    | { tower?: TowerSpec; head?: string; steps?: number; bestValidationAccuracy?: number }
     | undefined;
+  // Runs before the head was recorded trained the paper's head.
+  const cosine = same?.head === "cosine";
   const tripletDetails = run.experiments["triplet"]?.details as
     | { models?: Record<string, Model>; embeddingDim?: number; margin?: number; loss?: string }
     | undefined;
@@ -63,7 +69,7 @@ export function sameTowerMarkdown(
     SAME_TOWER_METHOD,
     "binary cross-entropy (focal), all pairs",
     same?.tower ? towerLabel(same.tower, same.tower.dense) : "",
-    "sigmoid features, weighted L1 + sigmoid",
+    cosine ? COSINE_HEAD_LABEL : PAPER_HEAD_LABEL,
     same?.steps ?? "",
     same?.bestValidationAccuracy?.toFixed(1) ?? "",
     cell("same-tower", SAME_TOWER_METHOD, "lake-runs"),
@@ -97,7 +103,7 @@ export function sameTowerMarkdown(
       `${SIAMESE_METHOD} (reference: its own tower)`,
       "binary cross-entropy (focal), all pairs",
       ownTower ? towerLabel(ownTower, ownTower.dense) : "",
-      "sigmoid features, weighted L1 + sigmoid",
+      config.siamese?.head === "cosine" ? COSINE_HEAD_LABEL : PAPER_HEAD_LABEL,
       own?.steps ?? "",
       own?.bestValidationAccuracy?.toFixed(1) ?? "",
       cell("siamese", SIAMESE_METHOD, "lake-runs"),
@@ -108,13 +114,20 @@ export function sameTowerMarkdown(
     "## Same tower: the loss alone (Siamese BCE against triplet)",
     "",
     "The Siamese net (`same-tower`) trained on the triplet experiment's tower for the triplet's " +
-    "steps, with the P x K batch and distortions both experiments share, so the loss is what " +
-    "differs. What comes with each loss differs unavoidably: the Siamese head (sigmoid features, " +
-    "weighted L1, sigmoid) against the triplet net's linear embedding with batch norm and L2 " +
-    "normalisation, and each loss keeps its own optimiser settings (rate, decay, L2 weight, " +
-    "focal weighting). The last row, the Siamese experiment on its own tower, shows the tower's " +
-    "part for the same loss. Validation: best 20-way accuracy on 320 validation-alphabet tasks " +
-    "during training.",
+    "steps, with the P x K batch, distortions and training characters both experiments share, " +
+    "so the loss is what differs. " +
+    (cosine
+      ? "Its features end as the triplet embedding does (linear, batch norm, L2 normalisation) " +
+        "and its head weighs their squared differences (the cosine head, starting as " +
+        "10 cos - 5), the triplet's geometry; what still differs with the loss is each loss's " +
+        "optimiser settings (rate, decay, L2 weight, focal weighting). "
+      : "What comes with each loss differs: the Siamese head (sigmoid features, weighted L1, " +
+        "sigmoid) against the triplet net's linear embedding with batch norm and L2 " +
+        "normalisation, and each loss keeps its own optimiser settings (rate, decay, L2 " +
+        "weight, focal weighting). ") +
+    "The last row, the Siamese experiment on its own tower with the paper's head, shows the " +
+    "tower's and the head's part for the same loss. Validation: best 20-way accuracy on 320 " +
+    "validation-alphabet tasks during training.",
     "",
     markdownTable(
       [

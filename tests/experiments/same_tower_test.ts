@@ -19,6 +19,7 @@ import {
   tripletHash,
 } from "../../lib/experiments/model_store.ts";
 import { run } from "../../lib/experiments/same_tower.ts";
+import { headKind } from "../../lib/models/cosine_head.ts";
 import { timeLimitStops } from "../../lib/report/time_limits.ts";
 import { applySlice, checkChunking } from "../../lib/training/run_slice.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
@@ -43,7 +44,9 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
     assert.equal(s.tower.init, triplet.tower.init, profile);
     assert.equal(s.tower.inputSize, config.evaluation.imageSize, profile);
     assert.equal(s.tower.dense, triplet.embeddingDim, profile);
-    assert.equal(s.tower.denseActivation, "sigmoid", profile);
+    // Linear: the cosine head normalises the features (the triplet embedding's end).
+    assert.equal(s.tower.denseActivation, "linear", profile);
+    assert.equal(s.head, "cosine", profile);
     assert.equal(s.steps, triplet.steps, profile);
     assert.equal(s.validateEvery, triplet.validateEvery, profile);
     assert.equal(s.patience, triplet.patience, profile);
@@ -73,6 +76,16 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
   const standard = resolveConfig("standard");
   assert.notDeepEqual(sameTowerConfig(standard).tower.convs, standard.siamese.tower.convs);
   assert.equal(sameTowerConfig(standard).thickStrokes, 0.5);
+  // The triplet's geometry: the cosine head on a linear embedding, unless the Siamese block
+  // names a head (then it is the Siamese block's, with the sigmoid features it expects).
+  assert.equal(standard.siamese.head, undefined);
+  assert.equal(sameTowerConfig(standard).head, "cosine");
+  assert.equal(sameTowerConfig(standard).tower.denseActivation, "linear");
+  const paperHead = resolveConfig("standard");
+  paperHead.siamese.head = "weighted-l1";
+  assert.equal(sameTowerConfig(paperHead).head, "weighted-l1");
+  assert.equal(sameTowerConfig(paperHead).tower.denseActivation, "sigmoid");
+  assert.notEqual(sameTowerHash(paperHead), sameTowerHash(standard));
 });
 
 Deno.test("the same-tower hash follows the triplet tower, steps and Siamese loss, and nothing it does not use", () => {
@@ -147,7 +160,7 @@ Deno.test("a same-tower model stopped by its time net is reported against the tr
 
 Deno.test({
   name:
-    "same-tower trains the Siamese net (tower + weighted-L1 head) on the triplet tower, saves it, and reuses it",
+    "same-tower trains the Siamese net (tower + cosine head) on the triplet tower, saves it, and reuses it",
   ignore: NO_OMNIGLOT,
   fn: async () => {
     const config = resolveConfig("quick");
@@ -192,8 +205,9 @@ Deno.test({
       config.evaluation.nWays,
     );
 
-    // The saved net: the triplet tower's convolutions, a sigmoid dense layer as wide as the
-    // triplet embedding, and the Siamese head (one unit on the L1 distance) the BCE trained.
+    // The saved net: the triplet tower's convolutions, a linear dense layer as wide as the
+    // triplet embedding, batch-normalised and L2-normalised as the triplet embedding is, and the
+    // cosine head (one unit on the squared differences) the BCE trained.
     const saved = await loadSiamese(sameTowerDir(outDir));
     assert.equal(saved.meta.configHash, sameTowerHash(config));
     assert.deepEqual(
@@ -205,12 +219,17 @@ Deno.test({
       activation: string;
     };
     assert.equal(dense.units, 24);
-    assert.equal(dense.activation, "sigmoid");
-    assert.ok(
-      !saved.net.tower.layers.some((l) => l.getClassName() === "BatchNormalization"),
-      "the triplet tower has no batch norm",
+    assert.equal(dense.activation, "linear");
+    assert.deepEqual(
+      saved.net.tower.layers.filter((l) => l.getClassName() === "BatchNormalization")
+        .map((l) => l.name),
+      ["embedding_bn"],
+      "the triplet tower's convolutions have no batch norm; only its embedding end has",
     );
+    assert.equal(saved.net.tower.layers.at(-1)?.name, "l2_normalize");
+    assert.equal(headKind(saved.net.head), "cosine");
     assert.deepEqual(saved.net.head.outputs[0].shape, [null, 1]);
+    assert.equal(first.details.head, "cosine");
     assert.equal(saved.meta.config.focus, config.siamese.focus);
     assert.equal(saved.meta.config.learningRate, config.siamese.learningRate);
     saved.net.tower.dispose();

@@ -118,6 +118,26 @@ Deno.test("the Siamese experiment's own-tower row follows as a reference when it
   assert.deepEqual(own.slice(4), ["4750", "80.0", "87.50 [83.5, 91.5]", "75.50 [71.5, 79.5]"]);
 });
 
+Deno.test("the head column and the text follow the head the same-tower net trained with", () => {
+  const table = (details: Record<string, unknown>) =>
+    sameTowerMarkdown(
+      [...sameRows, ...tripletRows],
+      run({
+        "same-tower": ok(details),
+        triplet: tripletDetails,
+      }),
+    );
+  const cosine = table({ tower, head: "cosine", steps: 5500, bestValidationAccuracy: 80 });
+  const [, same, hard] = cells(cosine);
+  assert.match(same[3], /weighted squared L2/);
+  assert.match(hard[3], /L2 normalisation/);
+  assert.match(cosine.join("\n"), /the triplet's geometry/);
+  // A run from before the head was recorded trained the paper's head.
+  const old = table({ tower, steps: 5500, bestValidationAccuracy: 80 });
+  assert.equal(cells(old)[1][3], "sigmoid features, weighted L1 + sigmoid");
+  assert.doesNotMatch(old.join("\n"), /the triplet's geometry/);
+});
+
 Deno.test("without the triplet experiment the same-tower table shows the Siamese row alone", () => {
   const body = cells(sameTowerMarkdown(sameRows, run({ "same-tower": sameDetails })));
   assert.equal(body.length, 2); // header + one row

@@ -1,6 +1,7 @@
 /** Shared test fixtures and guards. */
 import { omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";
 import { taskArgs, taskPermissions } from "../lib/deno_tasks.ts";
+import type { TowerSpec } from "../lib/models/koch.ts";
 
 export { taskPermissions };
 
@@ -43,3 +44,14 @@ export async function runTask(
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
+
+/** A Siamese tower small enough to build and run in milliseconds: 12x12 images, 6 features. */
+export const TINY_TOWER: TowerSpec = {
+  name: "tiny",
+  inputSize: 12,
+  convs: [{ filters: 4, kernel: 3, pool: true }],
+  dense: 6,
+  denseActivation: "sigmoid",
+  batchNorm: true,
+  init: "he",
+};

@@ -3,23 +3,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { siameseSimilarity } from "../../lib/evaluation/siamese_scores.ts";
 import { headKind } from "../../lib/models/cosine_head.ts";
-import type { TowerSpec } from "../../lib/models/koch.ts";
 import { buildSiamese, disposeNet } from "../../lib/models/siamese_net.ts";
 import { Rng } from "../../lib/rng.ts";
+import { TINY_TOWER } from "../helpers.ts";
 import { loadLayersModel, saveLayersModel } from "../../lib/training/model_io.ts";
 import { pairLogits } from "../../lib/training/siamese_loss.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
-const TINY: TowerSpec = {
-  name: "tiny",
-  inputSize: 12,
-  convs: [{ filters: 4, kernel: 3, pool: true }],
-  dense: 6,
-  denseActivation: "sigmoid",
-  batchNorm: true,
-  init: "he",
-};
+const TINY = TINY_TOWER;
 
 function images(n: number): tf.Tensor4D {
   const rng = new Rng(3);

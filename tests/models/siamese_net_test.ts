@@ -2,21 +2,13 @@ import { selectBackend } from "../../lib/backends/select.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
-import type { TowerSpec } from "../../lib/models/koch.ts";
 import { buildSiamese, disposeNet } from "../../lib/models/siamese_net.ts";
 import { Rng } from "../../lib/rng.ts";
+import { TINY_TOWER } from "../helpers.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
-const TINY: TowerSpec = {
-  name: "tiny",
-  inputSize: 12,
-  convs: [{ filters: 4, kernel: 3, pool: true }],
-  dense: 6,
-  denseActivation: "sigmoid",
-  batchNorm: true,
-  init: "he",
-};
+const TINY = TINY_TOWER;
 
 function features(net: tfl.LayersModel): number[][] {
   const rng = new Rng(3);

@@ -518,7 +518,8 @@ export const SAME_TOWER_STEP_COST = 4 / 3;
  * optimiser, L2, batch, distortions and rate schedule, on the triplet experiment's tower (its
  * convolutions, batch norm and init; its embedding end, linear, batch norm and L2 normalisation,
  * as wide as the triplet embedding, compared by the cosine head) for the triplet's steps,
- * validation interval and patience, so that the loss is what differs (trained on the same characters: the triplet block's quarter turns).
+ * validation interval and patience, so that the loss is what differs (trained on the same
+ * characters: the triplet block's quarter turns).
  * Derived rather than a block of its own, so it follows both blocks and a slice's caps on them,
  * and the run's config (its identity, run_identity.ts) stays what it was: an `--only same-tower`
  * rerun adds to an existing results folder, its triplet models reused.

@@ -2,7 +2,8 @@
  * A controlled comparison of the two losses: Koch et al.'s Siamese net (binary cross-entropy on
  * all pairs of a P x K batch, with the Siamese experiment's focal weighting, optimiser, L2,
  * distortions and rate schedule) trained on the triplet experiment's tower, with its embedding
- * end and squared-distance geometry (the cosine head), for the triplet's steps (`sameTowerConfig`). The Siamese and triplet experiments use different towers, so their
+ * end and squared-distance geometry (the cosine head), for the triplet's steps
+ * (`sameTowerConfig`). The Siamese and triplet experiments use different towers, so their
  * rows alone cannot say whether the loss or the tower makes the difference; this model's rows,
  * beside the triplet rows (report.md's "Same tower" table), can.
  *

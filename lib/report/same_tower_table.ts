@@ -125,8 +125,8 @@ export function sameTowerMarkdown(
         "sigmoid) against the triplet net's linear embedding with batch norm and L2 " +
         "normalisation, and each loss keeps its own optimiser settings (rate, decay, L2 " +
         "weight, focal weighting). ") +
-    "The last row, the Siamese experiment on its own tower with the paper's head, shows the " +
-    "tower's and the head's part for the same loss. Validation: best 20-way accuracy on 320 " +
+    "The last row, the Siamese experiment on its own tower and head (its head column), shows " +
+    "the tower's and the head's part for the same loss. Validation: best 20-way accuracy on 320 " +
     "validation-alphabet tasks during training.",
     "",
     markdownTable(

@@ -22,6 +22,7 @@ import {
 import { EarlyStopping } from "./early_stopping.ts";
 import { explainOutOfMemory, type OutOfMemoryContext } from "./out_of_memory.ts";
 import type { Optimizer } from "./schedules.ts";
+import { flushesAfter, flushSubnormals } from "./subnormals.ts";
 import { WeightAverage } from "./weight_average.ts";
 
 /** The loss went NaN, infinite or exploded: training cannot go on with these settings. */
@@ -212,6 +213,8 @@ async function trainWith<B>(
           ? options.gradients(batch)
           : tf.variableGrads(() => options.loss(batch), trainable);
         optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
+        // wasm has no flush-to-zero: weights that decay into subnormals slow every convolution.
+        if (flushesAfter(step)) flushSubnormals([...trainable, ...optimizer.slots()]);
         average?.update(step);
         return value.dataSync()[0];
       }), {

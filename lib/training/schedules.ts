@@ -76,6 +76,8 @@ export interface Optimizer {
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], step: number): void;
   /** The state as arrays (empty before the first update). */
   getState(): Float32Array[];
+  /** The variables holding the state (empty before the first update), for in-place upkeep. */
+  slots(): readonly tf.Variable[];
   /** Restore a state from {@link getState} for these variables. */
   setState(variables: readonly tf.Variable[], state: readonly Float32Array[]): void;
   dispose(): void;
@@ -120,6 +122,10 @@ export class SgdMomentum implements Optimizer {
 
   getState(): Float32Array[] {
     return this.#velocity.map((v) => v.dataSync() as Float32Array).map((a) => a.slice());
+  }
+
+  slots(): readonly tf.Variable[] {
+    return this.#velocity;
   }
 
   setState(variables: readonly tf.Variable[], state: readonly Float32Array[]): void {
@@ -179,6 +185,10 @@ export class Adam implements Optimizer {
 
   getState(): Float32Array[] {
     return [...this.#m, ...this.#v].map((v) => (v.dataSync() as Float32Array).slice());
+  }
+
+  slots(): readonly tf.Variable[] {
+    return [...this.#m, ...this.#v];
   }
 
   setState(variables: readonly tf.Variable[], state: readonly Float32Array[]): void {

@@ -60,7 +60,10 @@ results/bench/throughput.json and results/bench/throughput.md.
                      (default all; those that cannot start are listed with the reason)
   --models a,b       nets: koch-105 (the paper's, 105x105, batch 8 pairs), standard (35x35,
                      batch 32 pairs), triplet (the standard triplet embedding net, 16x4
-                     images, batch-hard loss) (default all three)
+                     images, batch-hard loss) (default all three); triplet-subnormal, the
+                     triplet net with 3.2% of its kernel entries subnormal and held there (as
+                     the same-tower net's were at step 2,250 before the training loop flushed
+                     them; lib/training/subnormals.ts), only when named, not run by PyTorch
   --steps N          timed steps per measurement after one warm-up step (default 3)
   --threads N        CPU threads of the wasm backend and of PyTorch (default: ${THREADS_ENV},
                      else every core; above 1 starts tfjs's threaded wasm build)
@@ -96,6 +99,11 @@ interface BenchModel {
   embeddingBatchNorm?: boolean;
   /** Images per embedding call. */
   embedImages: number;
+  /**
+   * Triplet only: this share of every kernel's entries set to subnormals (at random, seeded)
+   * and held there by a zero learning rate, so each timed step meets them as training did.
+   */
+  subnormalShare?: number;
 }
 
 const TRIPLET = resolveConfig("standard").triplet;
@@ -114,6 +122,29 @@ const MODELS: Record<string, BenchModel> = {
     embedImages: 64,
   },
 };
+// 8,875 of the same-tower net's 277,000 weights were subnormal at step 2,250 without flushing.
+MODELS["triplet-subnormal"] = { ...MODELS.triplet, subnormalShare: 0.032 };
+
+/** The nets a bench measures when `--models` is not given. */
+const DEFAULT_MODELS = ["koch-105", "standard", "triplet"];
+
+/**
+ * Sets `share` of the entries of each variable (chosen with `rng`) to +-1e-40, a subnormal
+ * float32; returns how many it set.
+ */
+export function seedSubnormals(variables: readonly tf.Variable[], share: number, rng: Rng): number {
+  let count = 0;
+  for (const v of variables) {
+    const values = (v.dataSync() as Float32Array).slice();
+    const n = Math.round(share * values.length);
+    for (const i of rng.shuffle(Array.from(values.keys())).slice(0, n)) {
+      values[i] = i % 2 === 0 ? 1e-40 : -1e-40;
+    }
+    v.assign(tf.tensor(values, v.shape));
+    count += n;
+  }
+  return count;
+}
 
 /** Where a row was measured: a tfjs backend, or PyTorch (`--reference pytorch`). */
 export type BenchBackend = BackendName | "pytorch";
@@ -205,7 +236,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       ? [...BACKEND_NAMES]
       : list("--backends", v.backends, BACKEND_NAMES),
     models: v.models === undefined
-      ? Object.keys(MODELS)
+      ? [...DEFAULT_MODELS]
       : list("--models", v.models, Object.keys(MODELS)),
     steps: positiveInt("--steps", v.steps!),
     cpuSteps: positiveInt("--cpu-steps", v["cpu-steps"]!),
@@ -353,7 +384,9 @@ async function measureTripletTrain(
   );
   const classes = tf.tensor1d(Array.from({ length: n }, (_, i) => Math.floor(i / model.drawings!)));
   const same = tf.cast(tf.equal(tf.expandDims(classes, 1), tf.expandDims(classes, 0)), "float32");
-  const optimizer = tf.train.sgd(0.01);
+  seedModelSubnormals(net, model, rng);
+  // A zero rate keeps the subnormals where they are (the update's kernels run all the same).
+  const optimizer = tf.train.sgd(model.subnormalShare ? 0 : 0.01);
   try {
     const step = minimizeStep(optimizer, () => {
       const d = squaredL2Pairwise(net.apply(images, { training: true }) as tf.Tensor2D);
@@ -371,6 +404,17 @@ async function measureTripletTrain(
   }
 }
 
+/** The model's share of subnormals (`subnormalShare`, if any) in every kernel of `net`. */
+function seedModelSubnormals(net: tfl.LayersModel, model: BenchModel, rng: Rng): void {
+  if (!model.subnormalShare) return;
+  const kernels = net.weights.filter((w) => /kernel/.test(w.originalName ?? w.name));
+  seedSubnormals(
+    kernels.map((w) => w.read() as tf.Variable),
+    model.subnormalShare,
+    rng.fork("sub"),
+  );
+}
+
 function measureEmbed(model: BenchModel, steps: number, warmup: number, seed: number): number[] {
   const rng = new Rng(seed, "bench");
   const tower = model.kind === "triplet"
@@ -380,6 +424,7 @@ function measureEmbed(model: BenchModel, steps: number, warmup: number, seed: nu
       batchNorm: model.embeddingBatchNorm,
     })
     : buildTower(model.spec, rng.fork("tower"));
+  seedModelSubnormals(tower, model, rng);
   const s = model.spec.inputSize;
   const data = rng.fork("images");
   const images = tf.tensor4d(
@@ -737,19 +782,21 @@ async function pytorchRows(
   skipped: { name: string; reason: string }[],
   log: (line: string) => void,
 ): Promise<BenchRow[]> {
-  const jobs: PytorchJob[] = args.models.map((name) => {
-    const m = MODELS[name];
-    return {
-      name,
-      kind: m.kind,
-      spec: m.spec,
-      trainBatch: m.trainPairs,
-      embedBatch: m.embedImages,
-      drawingsPerClass: m.drawings,
-      margin: m.margin,
-      embeddingBatchNorm: m.embeddingBatchNorm,
-    };
-  });
+  const jobs: PytorchJob[] = args.models.filter((name) => !MODELS[name].subnormalShare).map(
+    (name) => {
+      const m = MODELS[name];
+      return {
+        name,
+        kind: m.kind,
+        spec: m.spec,
+        trainBatch: m.trainPairs,
+        embedBatch: m.embedImages,
+        drawingsPerClass: m.drawings,
+        margin: m.margin,
+        embeddingBatchNorm: m.embeddingBatchNorm,
+      };
+    },
+  );
   log(`pytorch ${args.models.join(", ")}: 1 warm-up + ${args.steps} timed steps each`);
   const run = await runPytorchReference(jobs, {
     threads: args.threads,

@@ -11,8 +11,15 @@ import {
   ratioVsCpu,
   ratioVsPytorch,
   roundRatios,
+  seedSubnormals,
   trainStepFlops,
 } from "../../scripts/bench.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend } from "../../lib/backends/select.ts";
+import { Rng } from "../../lib/rng.ts";
+import { countSubnormals } from "../../lib/training/subnormals.ts";
+
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
 Deno.test("the bench counts the FLOPs of the paper's net layer by layer", () => {
   // 2 x outputs x (kernel area x input channels) per layer, Koch et al. Figure 4.
@@ -54,6 +61,11 @@ Deno.test("bench flags: subsets, counts, and errors that name the bad flag", () 
   );
   assert.throws(() => parseBenchArgs(["--backends", "gpu"]), /unknown value "gpu" for --backends/);
   assert.throws(() => parseBenchArgs(["--steps", "0"]), /--steps must be a positive integer/);
+  assert.deepEqual(
+    parseBenchArgs(["--models", "triplet,triplet-subnormal"]).models,
+    ["triplet", "triplet-subnormal"],
+    "the subnormal net runs only when named",
+  );
   assert.equal(all.rounds, 1);
   assert.equal(parseBenchArgs(["--rounds", "3"]).rounds, 3);
   assert.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds must be a positive integer/);
@@ -165,4 +177,19 @@ Deno.test("the bench exits 2 with a message on an unknown flag", async () => {
   }).output();
   assert.equal(out.code, 2);
   assert.match(new TextDecoder().decode(out.stderr), /Unknown option '--nope'/);
+});
+
+Deno.test("the subnormal bench net: the given share of each kernel set to subnormals, the rest kept", () => {
+  const a = tf.variable(tf.reshape(tf.range(1, 1001), [10, 100]));
+  const b = tf.variable(tf.fill([50], 0.25));
+  const before = [a.dataSync().slice(), b.dataSync().slice()];
+  assert.equal(seedSubnormals([a, b], 0.032, new Rng(1, "sub")), 32 + 2);
+  assert.equal(countSubnormals([a.dataSync()]), 32);
+  assert.equal(countSubnormals([b.dataSync()]), 2);
+  [a, b].forEach((v, k) => {
+    const after = v.dataSync();
+    const kept = Array.from(after).filter((x, i) => x === before[k][i]).length;
+    assert.equal(kept, after.length - (k === 0 ? 32 : 2), "every other entry unchanged");
+  });
+  tf.dispose([a, b]);
 });

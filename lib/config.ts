@@ -529,6 +529,9 @@ export function sameTowerConfig(config: RunConfig): SiameseConfig {
   const minutes = config.slice?.maxMinutes;
   const head = siamese.head ?? "cosine";
   return {
+    // The Siamese block's optimiser settings (rate, decay, L2). The triplet's instead (Adam at
+    // 3e-3, decay 0.9 per 250 steps, no L2; full 5,500-step study, seed 1) read koch-val 78.35%
+    // [76.5, 80.1] and mnist-val 74.65 against 79.45 and 76.85, so they stay the Siamese block's.
     ...structuredClone(siamese),
     tower: {
       ...structuredClone(triplet.tower),

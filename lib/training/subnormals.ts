@@ -11,10 +11,10 @@
  * quarters at 5.1 against 6.6 steps/s in its first). `deno task bench --models
  * triplet,triplet-subnormal` times the triplet net's step with 3.2% of its kernel entries
  * subnormal at 201.5 ms against 158.8 (1.27x; 1.25-1.33x in each of five rounds). A value under
- * 2^-126 (1.2e-38) is zero for every purpose here (it vanishes in any sum with a normal number),
- * so the training loop sets it to zero every {@link FLUSH_EVERY} steps, as a GPU's flush-to-zero
- * mode does on every instruction: the same-tower net then trained to the same validation curve
- * and koch-val to the last digit, at a steady rate.
+ * 2^-126 (1.2e-38) is zero for every purpose here (it is lost in any sum with a number above
+ * about 1e-30), so the training loop sets it to zero every {@link FLUSH_EVERY} steps, as a GPU's
+ * flush-to-zero mode does on every instruction: the same-tower net then trained to the same
+ * validation curve and koch-val to the last digit, at a steady rate.
  */
 import * as tf from "@tensorflow/tfjs-core";
 

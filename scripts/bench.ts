@@ -797,7 +797,8 @@ async function pytorchRows(
       };
     },
   );
-  log(`pytorch ${args.models.join(", ")}: 1 warm-up + ${args.steps} timed steps each`);
+  if (jobs.length === 0) return [];
+  log(`pytorch ${jobs.map((j) => j.name).join(", ")}: 1 warm-up + ${args.steps} timed steps each`);
   const run = await runPytorchReference(jobs, {
     threads: args.threads,
     steps: args.steps,

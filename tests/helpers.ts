@@ -2,6 +2,7 @@
 import { omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";
 import { taskArgs, taskPermissions } from "../lib/deno_tasks.ts";
 import type { TowerSpec } from "../lib/models/koch.ts";
+import { SMALLEST_NORMAL } from "../lib/training/subnormals.ts";
 
 export { taskPermissions };
 
@@ -55,3 +56,15 @@ export const TINY_TOWER: TowerSpec = {
   batchNorm: true,
   init: "he",
 };
+
+/** How many entries of `arrays` are subnormal (non-zero and under 2^-126 in magnitude). */
+export function countSubnormals(arrays: readonly ArrayLike<number>[]): number {
+  let count = 0;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const x = Math.abs(a[i]);
+      if (x !== 0 && x < SMALLEST_NORMAL) count++;
+    }
+  }
+  return count;
+}

@@ -45,15 +45,3 @@ export function flushSubnormals(variables: readonly tf.Variable[]): void {
     }
   });
 }
-
-/** How many entries of `arrays` are subnormal (non-zero and under 2^-126 in magnitude). */
-export function countSubnormals(arrays: readonly ArrayLike<number>[]): number {
-  let count = 0;
-  for (const a of arrays) {
-    for (let i = 0; i < a.length; i++) {
-      const x = Math.abs(a[i]);
-      if (x !== 0 && x < SMALLEST_NORMAL) count++;
-    }
-  }
-  return count;
-}

@@ -17,7 +17,7 @@ import {
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { Rng } from "../../lib/rng.ts";
-import { countSubnormals } from "../../lib/training/subnormals.ts";
+import { countSubnormals } from "../helpers.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 

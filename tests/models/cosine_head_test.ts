@@ -11,8 +11,6 @@ import { pairLogits } from "../../lib/training/siamese_loss.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
-const TINY = TINY_TOWER;
-
 function images(n: number): tf.Tensor4D {
   const rng = new Rng(3);
   return tf.tensor4d(Float32Array.from({ length: n * 144 }, () => rng.next()), [n, 12, 12, 1]);
@@ -22,7 +20,7 @@ const cosine = (a: number[], b: number[]) =>
   a.reduce((s, v, j) => s + v * b[j], 0) / (Math.hypot(...a) * Math.hypot(...b));
 
 Deno.test("the cosine head starts as 10 cos - 5 on unit features, in training and in evaluation alike", () => {
-  const net = buildSiamese(TINY, new Rng(1), { head: "cosine" });
+  const net = buildSiamese(TINY_TOWER, new Rng(1), { head: "cosine" });
   assert.equal(headKind(net.head), "cosine");
   const x = images(3);
   const features = net.tower.predict(x) as tf.Tensor2D;
@@ -43,7 +41,7 @@ Deno.test("the cosine head starts as 10 cos - 5 on unit features, in training an
 });
 
 Deno.test("the paper's head stays the weighted L1 unless the cosine head is asked for", () => {
-  const net = buildSiamese(TINY, new Rng(1));
+  const net = buildSiamese(TINY_TOWER, new Rng(1));
   assert.equal(headKind(net.head), "weighted-l1");
   const features = tf.tensor2d([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]]);
   const [kernel, bias] = net.head.getWeights().map((w) => w.dataSync());
@@ -55,7 +53,7 @@ Deno.test("the paper's head stays the weighted L1 unless the cosine head is aske
 });
 
 Deno.test("a saved cosine head loads as the cosine head", async () => {
-  const net = buildSiamese(TINY, new Rng(2), { head: "cosine" });
+  const net = buildSiamese(TINY_TOWER, new Rng(2), { head: "cosine" });
   const dir = await Deno.makeTempDir();
   try {
     await saveLayersModel(net.head, `${dir}/head`);

@@ -8,8 +8,6 @@ import { TINY_TOWER } from "../helpers.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
-const TINY = TINY_TOWER;
-
 function features(net: tfl.LayersModel): number[][] {
   const rng = new Rng(3);
   const x = tf.tensor4d(Float32Array.from({ length: 5 * 144 }, () => rng.next()), [5, 12, 12, 1]);
@@ -20,14 +18,14 @@ function features(net: tfl.LayersModel): number[][] {
 }
 
 Deno.test("the Siamese tower ends in the paper's sigmoid features unless normalized features are asked for", () => {
-  const plain = buildSiamese(TINY, new Rng(1));
+  const plain = buildSiamese(TINY_TOWER, new Rng(1));
   for (const row of features(plain.tower)) {
     assert.equal(row.length, 6);
     for (const v of row) assert.ok(v > 0 && v < 1, `sigmoid feature ${v}`);
   }
   assert.equal(plain.tower.layers.some((l) => l.name === "l2_normalize"), false);
 
-  const normalized = buildSiamese(TINY, new Rng(1), { normalizedFeatures: true });
+  const normalized = buildSiamese(TINY_TOWER, new Rng(1), { normalizedFeatures: true });
   assert.deepEqual(normalized.tower.layers.slice(-2).map((l) => l.name), [
     "embedding_bn",
     "l2_normalize",

@@ -4,12 +4,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
 import { train } from "../../lib/training/loop.ts";
 import { Adam, constantSchedule } from "../../lib/training/schedules.ts";
-import {
-  countSubnormals,
-  FLUSH_EVERY,
-  flushSubnormals,
-  SMALLEST_NORMAL,
-} from "../../lib/training/subnormals.ts";
+import { FLUSH_EVERY, flushSubnormals, SMALLEST_NORMAL } from "../../lib/training/subnormals.ts";
+import { countSubnormals } from "../helpers.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 

@@ -14,8 +14,12 @@ export const SEED_MODELS = [
   { model: "triplet-batch-hard", method: "triplet-batch-hard" },
 ] as const;
 
-/** The protocols gathered: the two 20-way one-shot tests and verification (`verification.csv`). */
-export const SEED_PROTOCOLS = ["lake-runs", "koch-400", "verification"] as const;
+/**
+ * The protocols gathered: the two 20-way one-shot tests, koch-val (the validation trials every
+ * setting is chosen on, so a study's difference can be read against the seeds' spread there) and
+ * verification (`verification.csv`).
+ */
+export const SEED_PROTOCOLS = ["lake-runs", "koch-400", "koch-val", "verification"] as const;
 
 /** One seed's result rows. */
 export interface SeedRows {

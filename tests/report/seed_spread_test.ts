@@ -41,7 +41,13 @@ function verification(method: string, accuracy: number): VerificationRow {
 /** One seed's rows: the accuracies given, plus rows that must not be picked up. */
 function seed(
   seed: number,
-  acc: { siameseLake: number; siameseKoch: number; tripletLake: number; verification: number },
+  acc: {
+    siameseLake: number;
+    siameseKoch: number;
+    tripletLake: number;
+    tripletVal: number;
+    verification: number;
+  },
 ): SeedRows {
   return {
     seed,
@@ -51,6 +57,8 @@ function seed(
       oneShot("siamese-bce", "koch-400", acc.siameseKoch),
       oneShot("siamese-bce", "n-way", 99),
       oneShot("triplet-batch-hard", "lake-runs", acc.tripletLake),
+      oneShot("triplet-batch-hard", "koch-val", acc.tripletVal),
+      oneShot("triplet-batch-hard + views", "koch-val", 99),
       oneShot("triplet-semi-hard", "lake-runs", 1),
     ],
     verification: [
@@ -61,9 +69,27 @@ function seed(
 }
 
 const SEEDS = [
-  seed(1, { siameseLake: 64, siameseKoch: 46, tripletLake: 46.25, verification: 82.5 }),
-  seed(2, { siameseLake: 66, siameseKoch: 46, tripletLake: 50.25, verification: 80.5 }),
-  seed(7, { siameseLake: 71, siameseKoch: 46, tripletLake: 48.25, verification: 81.5 }),
+  seed(1, {
+    siameseLake: 64,
+    siameseKoch: 46,
+    tripletLake: 46.25,
+    tripletVal: 80,
+    verification: 82.5,
+  }),
+  seed(2, {
+    siameseLake: 66,
+    siameseKoch: 46,
+    tripletLake: 50.25,
+    tripletVal: 82,
+    verification: 80.5,
+  }),
+  seed(7, {
+    siameseLake: 71,
+    siameseKoch: 46,
+    tripletLake: 48.25,
+    tripletVal: 84,
+    verification: 81.5,
+  }),
 ];
 
 Deno.test("seedSpread: mean, sample sd, min and max per model and protocol, by hand", () => {
@@ -92,6 +118,11 @@ Deno.test("seedSpread: mean, sample sd, min and max per model and protocol, by h
   assert.deepEqual(ver.accuracies.map((a) => a.accuracy), [82.5, 80.5, 81.5]);
   assert.equal(ver.mean, 81.5);
   assert.ok(Math.abs(ver.sd - 1) < 1e-12);
+  // koch-val, the validation trials: the model's own row, not its shifted views' (99).
+  const val = find("triplet-batch-hard", "koch-val")!;
+  assert.deepEqual(val.accuracies.map((a) => a.accuracy), [80, 82, 84]);
+  assert.equal(val.mean, 82);
+  assert.ok(Math.abs(val.sd - 2) < 1e-12);
   // The triplet model has no koch-400 or verification row here: left out, not averaged.
   assert.equal(find("triplet-batch-hard", "koch-400"), undefined);
   assert.equal(find("triplet-batch-hard", "verification"), undefined);
@@ -100,6 +131,7 @@ Deno.test("seedSpread: mean, sample sd, min and max per model and protocol, by h
     "siamese/koch-400",
     "siamese/verification",
     "triplet-batch-hard/lake-runs",
+    "triplet-batch-hard/koch-val",
   ]);
 });
 

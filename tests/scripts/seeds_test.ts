@@ -244,9 +244,11 @@ Deno.test({
     assert.deepEqual(csv.map((x) => `${x.model}/${x.protocol}`), [
       "siamese/lake-runs",
       "siamese/koch-400",
+      "siamese/koch-val",
       "siamese/verification",
       "triplet-batch-hard/lake-runs",
       "triplet-batch-hard/koch-400",
+      "triplet-batch-hard/koch-val",
       "triplet-batch-hard/verification",
     ]);
     for (const seed of [1, 2]) {

@@ -176,6 +176,13 @@ export interface TripletConfig extends TrainingConfig {
   miners: Miner[];
   /** Stop a model after this many consecutive collapsed steps (all distances equal, loss at its collapsed value). */
   collapsePatience: number;
+  /**
+   * Weight of a normalised-softmax classification of the training characters added to the
+   * triplet loss (lib/losses/normalized_softmax.ts); unset or 0 = none.
+   */
+  classWeight?: number;
+  /** Scale of that classification's cosine logits (1 / temperature); unset = 16. */
+  classScale?: number;
 }
 
 /** The triplet miners (`lib/miners/`). */

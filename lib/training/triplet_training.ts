@@ -16,6 +16,7 @@ import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { TripletMarginLoss } from "../losses/triplet_margin.ts";
 import { SoftMarginLoss } from "../losses/soft_margin.ts";
+import { NormalizedSoftmax } from "../losses/normalized_softmax.ts";
 import type { TripletLoss } from "../losses/triplet_loss.ts";
 import { minerByName } from "../miners/by_name.ts";
 import { countTripletKinds } from "../miners/triplet_kinds.ts";
@@ -29,6 +30,7 @@ import { validationTask } from "../episodes/validation_task.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
 import { setWeights, train, type TrainResult } from "./loop.ts";
 import { Adam, kochSchedule } from "./schedules.ts";
+import { MAX_QUARTER_TURNS } from "./quarter_turns.ts";
 
 /** The embedding stopped separating anything for `patience` steps in a row. */
 export class EmbeddingCollapsedError extends Error {
@@ -92,6 +94,18 @@ export function tripletLoss(config: TripletConfig, distance: Distance): TripletL
     : new TripletMarginLoss({ distance, margin: config.margin });
 }
 
+/** Scale of the classification's cosine logits when `classScale` is unset. */
+export const DEFAULT_CLASS_SCALE = 16;
+
+/**
+ * Classes the batches of `config` label over `characters` background characters: each
+ * character's quarter turns, and with mirror images all eight symmetries (batches.ts labels a
+ * mirror image's turn t as t + 4 whatever the turns).
+ */
+export function trainingClasses(config: TripletConfig, characters: number): number {
+  return characters * (config.mirrors ? 2 * MAX_QUARTER_TURNS : config.quarterTurns ?? 1);
+}
+
 /** Train one embedding net with one miner; the best validated weights are in `model` at the end. */
 export async function trainTripletEmbedding(
   options: TripletTrainingOptions,
@@ -110,6 +124,23 @@ export async function trainTripletEmbedding(
     rng: rng.fork("random-miner"),
   });
   const monitor = new CollapseMonitor({ loss, patience: config.collapsePatience });
+  const classWeight = config.classWeight ?? 0;
+  if (!(Number.isFinite(classWeight) && classWeight >= 0)) {
+    throw new RangeError(`classWeight must be a number >= 0, got ${classWeight}`);
+  }
+  if (classWeight > 0 && config.chunkImages) {
+    throw new RangeError(
+      "classWeight cannot be combined with chunkImages: the memory-bounded step trains the embedding net only",
+    );
+  }
+  const classifier = classWeight > 0
+    ? new NormalizedSoftmax({
+      classes: trainingClasses(config, options.background.characters.length),
+      dimension: config.embeddingDim,
+      scale: config.classScale ?? DEFAULT_CLASS_SCALE,
+      rng: rng.fork("class-proxies"),
+    })
+    : null;
   const validation = validationTask(
     options.evaluation,
     rng.fork("validation"),
@@ -172,12 +203,16 @@ export async function trainTripletEmbedding(
       }
       if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
     }
-    return out.loss;
+    if (!classifier) return out.loss;
+    return tf.add(
+      out.loss,
+      tf.mul(classifier.loss(embeddings, batch.labels), classWeight),
+    ) as tf.Scalar;
   };
 
   const run = () =>
     train<{ step: number; batch: Batch }>({
-      models: [model],
+      models: classifier ? [model, classifier.model] : [model],
       optimizer,
       batch: (step) => ({
         step,
@@ -257,5 +292,6 @@ export async function trainTripletEmbedding(
     };
   } finally {
     optimizer.dispose();
+    classifier?.dispose();
   }
 }

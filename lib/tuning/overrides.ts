@@ -48,6 +48,8 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "siamese.normalizedFeatures": "boolean",
   "siamese.pairMining": "word",
   "siamese.head": "word",
+  "triplet.classWeight": "number",
+  "triplet.classScale": "number",
   "tower.batchNorm": "boolean",
 };
 

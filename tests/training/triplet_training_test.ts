@@ -136,3 +136,30 @@ Deno.test("healthy training records the triplet kinds per validation window and 
   for (const k of result.kinds) assert.ok(Math.abs(k.hard + k.semiHard + k.easy - 1) < 1e-9);
   assert.equal(result.train.history.length, 2);
 });
+
+Deno.test("a classification weight trains class proxies beside the triplet loss: the loss grows by the cross-entropy, labels span the turned characters", async () => {
+  const bars = split(
+    ["A", "B", "C", "D", "E"],
+    4,
+    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? 1 : 0),
+  );
+  const run = (config: TripletConfig) =>
+    trainTripletEmbedding({
+      config,
+      miner: "batch-hard",
+      background: bars,
+      evaluation,
+      rng: new Rng(4),
+      quiet: true,
+    });
+  // Quarter turns label up to 4 x 20 classes: a proxy too few would throw on a turned label.
+  const plain = await run(tinyConfig({ steps: 20, quarterTurns: 4 }));
+  const joint = await run(tinyConfig({ steps: 20, quarterTurns: 4, classWeight: 1 }));
+  // With 80 classes and scale 16 the cross-entropy starts near ln 80 = 4.4, far above a margin loss.
+  const first = (r: typeof plain) => r.train.history[0].loss;
+  assert.ok(first(joint) > first(plain) + 1, `loss ${first(plain)} -> ${first(joint)}`);
+  await assert.rejects(
+    () => run(tinyConfig({ classWeight: 1, chunkImages: 4 })),
+    /classWeight cannot be combined with chunkImages/,
+  );
+});

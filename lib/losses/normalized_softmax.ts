@@ -55,9 +55,13 @@ export class NormalizedSoftmax {
         units: classes,
         useBias: false,
         name: "proxies",
+        // Proxies of unit length on average: Adam moves each coordinate by about the rate per
+        // step whatever its size, so the longer a proxy the slower it turns (at a standard
+        // deviation of 1, 128 dimensions made them 11x longer and the classification barely
+        // fitted: koch-val 76.25 against 82.00 without it).
         kernelInitializer: tfl.initializers.randomNormal({
           mean: 0,
-          stddev: 1,
+          stddev: 1 / Math.sqrt(dimension),
           seed: options.rng.int(2 ** 31 - 1),
         }),
       })],

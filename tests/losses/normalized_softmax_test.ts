@@ -56,3 +56,16 @@ Deno.test("normalised softmax refuses labels outside its classes and bad setting
     /scale must be a positive number/,
   );
 });
+
+Deno.test("normalised softmax: the proxies start about unit length whatever the dimension", () => {
+  for (const dimension of [16, 128]) {
+    const head = new NormalizedSoftmax({ classes: 200, dimension, scale: 16, rng: new Rng(4) });
+    const w = head.model.getWeights()[0];
+    const meanNorm = tf.tidy(() => tf.mean(tf.norm(w, "euclidean", 0)).dataSync()[0]);
+    assert.ok(
+      Math.abs(meanNorm - 1) < 0.1,
+      `dimension ${dimension}: mean proxy length ${meanNorm}`,
+    );
+    head.dispose();
+  }
+});

@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { unitVectors } from "../models/embedding.ts";
 import type { Rng } from "../rng.ts";
 
 /** Options of {@link NormalizedSoftmax}. */
@@ -91,9 +92,7 @@ export class NormalizedSoftmax {
       oneHot[i * this.classes + c] = 1;
     }
     return tf.tidy(() => {
-      const w = this.proxies;
-      const unit = tf.mul(w, tf.rsqrt(tf.maximum(tf.sum(tf.square(w), 0, true), 1e-12)));
-      const logits = tf.mul(tf.matMul(embeddings, unit), this.scale);
+      const logits = tf.mul(tf.matMul(embeddings, unitVectors(this.proxies, 0)), this.scale);
       return tf.losses.softmaxCrossEntropy(
         tf.tensor2d(oneHot, [n, this.classes]),
         logits,

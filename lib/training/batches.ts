@@ -155,6 +155,18 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
   return { size, count: P * K, images, labels, alphabets };
 }
 
+/**
+ * How many labels batches drawn with `options` can carry over `characters` characters (labels
+ * run over 0 .. count - 1): each character's turns, and with mirror images all eight symmetries
+ * (a mirror image's turn t is labelled as turn t + 4 whatever the turns).
+ */
+export function batchLabelCount(
+  characters: number,
+  options: Pick<BatchOptions, "turns" | "mirrors">,
+): number {
+  return characters * (options.mirrors ? 2 * MAX_QUARTER_TURNS : options.turns ?? 1);
+}
+
 /** The batch's images as a `[P K, size, size, 1]` tensor. */
 export function batchTensor(batch: Batch): tf.Tensor4D {
   return tf.tensor4d(batch.images, [batch.count, batch.size, batch.size, 1]);

@@ -23,14 +23,13 @@ import { countTripletKinds } from "../miners/triplet_kinds.ts";
 import { buildEmbeddingNet } from "../models/embedding.ts";
 import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
-import { type Batch, batchTensor, sampleBatch } from "./batches.ts";
+import { type Batch, batchLabelCount, batchTensor, sampleBatch } from "./batches.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { validationTask } from "../episodes/validation_task.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
 import { setWeights, train, type TrainResult } from "./loop.ts";
 import { Adam, kochSchedule } from "./schedules.ts";
-import { MAX_QUARTER_TURNS } from "./quarter_turns.ts";
 
 /** The embedding stopped separating anything for `patience` steps in a row. */
 export class EmbeddingCollapsedError extends Error {
@@ -97,15 +96,6 @@ export function tripletLoss(config: TripletConfig, distance: Distance): TripletL
 /** Scale of the classification's cosine logits when `classScale` is unset. */
 export const DEFAULT_CLASS_SCALE = 16;
 
-/**
- * Classes the batches of `config` label over `characters` background characters: each
- * character's quarter turns, and with mirror images all eight symmetries (batches.ts labels a
- * mirror image's turn t as t + 4 whatever the turns).
- */
-export function trainingClasses(config: TripletConfig, characters: number): number {
-  return characters * (config.mirrors ? 2 * MAX_QUARTER_TURNS : config.quarterTurns ?? 1);
-}
-
 /** Train one embedding net with one miner; the best validated weights are in `model` at the end. */
 export async function trainTripletEmbedding(
   options: TripletTrainingOptions,
@@ -135,7 +125,10 @@ export async function trainTripletEmbedding(
   }
   const classifier = classWeight > 0
     ? new NormalizedSoftmax({
-      classes: trainingClasses(config, options.background.characters.length),
+      classes: batchLabelCount(options.background.characters.length, {
+        turns: config.quarterTurns,
+        mirrors: config.mirrors,
+      }),
       dimension: config.embeddingDim,
       scale: config.classScale ?? DEFAULT_CLASS_SCALE,
       rng: rng.fork("class-proxies"),

@@ -53,6 +53,75 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "tower.batchNorm": "boolean",
 };
 
+/** What a number setting accepts, and how a refusal says it. */
+interface NumberRange {
+  accepts(n: number): boolean;
+  says: string;
+}
+
+const COUNT: NumberRange = {
+  accepts: (n) => Number.isInteger(n) && n >= 1,
+  says: "takes a whole number from 1 up",
+};
+const POSITIVE: NumberRange = { accepts: (n) => n > 0, says: "takes a number above 0" };
+const NON_NEGATIVE: NumberRange = { accepts: (n) => n >= 0, says: "takes a number from 0 up" };
+
+/**
+ * The range of every number setting, by its name within its block, so that a value no training
+ * could use (a negative rate, half a drawing, no steps) is refused at parsing with exit 2 rather
+ * than after the data has loaded, or never. A number setting missing here is a bug (a test reads
+ * every number of the profiles' blocks through `parseOverride`).
+ */
+const NUMBER_RANGES: Record<string, NumberRange> = {
+  batchCharacters: COUNT,
+  // A character's drawings make its positive pairs (and a triplet's anchor and positive).
+  batchDrawings: {
+    accepts: (n) => Number.isInteger(n) && n >= 2,
+    says: "takes a whole number from 2 up (a character's drawings make the positive pairs)",
+  },
+  batchPerAlphabet: COUNT,
+  steps: COUNT,
+  validateEvery: COUNT,
+  patience: COUNT,
+  decayEvery: COUNT,
+  momentumEpochs: COUNT,
+  collapsePatience: COUNT,
+  embeddingDim: COUNT,
+  chunkImages: COUNT,
+  validationTrialsPerAlphabet: COUNT,
+  "tower.dense": COUNT,
+  // The towers take their side from the images, which `evaluation.imageSize` sets.
+  "tower.inputSize": {
+    accepts: () => false,
+    says: `follows the images: set ${IMAGE_SIZE} instead`,
+  },
+  learningRate: POSITIVE,
+  maxSeconds: POSITIVE,
+  classScale: POSITIVE,
+  l2: NON_NEGATIVE,
+  focus: NON_NEGATIVE,
+  margin: NON_NEGATIVE,
+  sameAlphabetWeight: NON_NEGATIVE,
+  classWeight: NON_NEGATIVE,
+  lrDecay: {
+    accepts: (n) => n > 0 && n <= 1,
+    says: "takes a factor above 0 up to 1 (1: no decay)",
+  },
+  momentum: {
+    accepts: (n) => n >= 0 && n < 1,
+    says: "takes a number from 0 up to (not including) 1",
+  },
+  quarterTurns: {
+    accepts: isQuarterTurnCount,
+    says: `takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`,
+  },
+  thickStrokes: { accepts: isThickStrokeProbability, says: "takes a probability from 0 to 1" },
+  weightAverage: {
+    accepts: isWeightAverageDecay,
+    says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",
+  },
+};
+
 /** One parsed `--set`: where, the value, and the text it came from. */
 export interface Override {
   /** `siamese.batchPerAlphabet`. */
@@ -110,15 +179,11 @@ export function parseOverride(text: string, config: RunConfig): Override {
   if (kind === "number") {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw bad(`${path} takes a number, got "${raw}"`);
-    if (key === "quarterTurns" && !isQuarterTurnCount(n)) {
-      throw bad(`${path} takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`);
+    const range = NUMBER_RANGES[key];
+    if (!range) {
+      throw new Error(`--set: ${path} is a number setting without a range in overrides.ts`);
     }
-    if (key === "thickStrokes" && !isThickStrokeProbability(n)) {
-      throw bad(`${path} takes a probability from 0 to 1`);
-    }
-    if (key === "weightAverage" && !isWeightAverageDecay(n)) {
-      throw bad(`${path} takes a decay from 0 up to (not including) 1, e.g. 0.999`);
-    }
+    if (!range.accepts(n)) throw bad(`${path} ${range.says}, got ${raw}`);
     return { path, value: n };
   }
   if (kind === "boolean") {

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { UsageError } from "../../lib/cli.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { PROFILES, resolveConfig } from "../../lib/config.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import { run as runSiamese } from "../../lib/experiments/siamese.ts";
 import { run as runTriplet } from "../../lib/experiments/triplet.ts";
@@ -112,6 +112,43 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.weightAverage=-0.5", /decay from 0 up to/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
+  // Numbers outside what training can use: refused here, before any data loads.
+  refused("triplet.steps=0", /whole number from 1 up, got 0/);
+  refused("siamese.batchCharacters=12.5", /whole number from 1 up/);
+  refused("triplet.batchDrawings=1", /whole number from 2 up/);
+  refused("siamese.learningRate=-0.001", /number above 0/);
+  refused("triplet.maxSeconds=0", /number above 0/);
+  refused("triplet.classWeight=-1", /number from 0 up, got -1/);
+  refused("triplet.classScale=0", /number above 0/);
+  refused("triplet.margin=-0.2", /number from 0 up/);
+  refused("siamese.lrDecay=1.5", /factor above 0 up to 1/);
+  refused("siamese.momentum=1", /from 0 up to \(not including\) 1/);
+  refused("triplet.tower.dense=0", /whole number from 1 up/);
+  refused("siamese.tower.inputSize=52", /set evaluation.imageSize instead/);
+});
+
+Deno.test("every number setting of every profile has a range: its own value passes, -1 is refused", () => {
+  const numbers = (value: unknown, path: string): string[] =>
+    typeof value === "number"
+      ? [path]
+      : typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.entries(value).flatMap(([k, v]) => k === "table1" ? [] : numbers(v, `${path}.${k}`))
+      : [];
+  for (const profile of PROFILES) {
+    const config = resolveConfig(profile);
+    const paths = [...numbers(config.siamese, "siamese"), ...numbers(config.triplet, "triplet")];
+    assert.ok(paths.includes("triplet.steps") && paths.includes("siamese.tower.dense"));
+    for (const path of paths) {
+      const own = path.split(".").reduce(
+        (at: unknown, k) => (at as Record<string, unknown>)[k],
+        config,
+      );
+      if (!path.endsWith(".inputSize")) {
+        assert.deepEqual(parseOverride(`${path}=${own}`, config), { path, value: own }, path);
+      }
+      assert.throws(() => parseOverride(`${path}=-1`, config), UsageError, `${profile} ${path}`);
+    }
+  }
 });
 
 Deno.test("overrides change a copy; a tower by name is sized to the images and keeps its block's activation", () => {

@@ -168,8 +168,14 @@ export interface TripletConfig extends TrainingConfig {
   embeddingBatchNorm: boolean;
   /** Distance the loss, the miners and the evaluation use. */
   distance: "squared-l2" | "l2" | "cosine";
-  /** `margin`: [d(a,p) - d(a,n) + alpha]_+ (FaceNet); `soft-margin`: softplus(d(a,p) - d(a,n)) (Hermans et al.). */
-  loss: "margin" | "soft-margin";
+  /**
+   * `margin`: [d(a,p) - d(a,n) + alpha]_+ (FaceNet); `soft-margin`: softplus(d(a,p) - d(a,n))
+   * (Hermans et al.); `softmax`: the N-pair cross-entropy of each anchor's positive against the
+   * mined negatives (lib/losses/triplet_softmax.ts; with batch-all, against all of them).
+   */
+  loss: "margin" | "soft-margin" | "softmax";
+  /** The `softmax` loss's scale s of its logits -s d; unset = 5. */
+  softmaxScale?: number;
   /** Margin alpha (also the width of the semi-hard band). */
   margin: number;
   /** Miners to train, one model each. */

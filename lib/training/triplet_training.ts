@@ -16,6 +16,7 @@ import { EmbeddingCache, embeddingScores } from "../evaluation/embedding_eval.ts
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { TripletMarginLoss } from "../losses/triplet_margin.ts";
 import { SoftMarginLoss } from "../losses/soft_margin.ts";
+import { TripletSoftmaxLoss } from "../losses/triplet_softmax.ts";
 import { NormalizedSoftmax } from "../losses/normalized_softmax.ts";
 import type { TripletLoss } from "../losses/triplet_loss.ts";
 import { minerByName } from "../miners/by_name.ts";
@@ -88,10 +89,25 @@ export interface TripletTrainingResult {
 
 /** The loss `config` names, over `distance`. */
 export function tripletLoss(config: TripletConfig, distance: Distance): TripletLoss {
-  return config.loss === "soft-margin"
-    ? new SoftMarginLoss({ distance })
-    : new TripletMarginLoss({ distance, margin: config.margin });
+  switch (config.loss) {
+    case "soft-margin":
+      return new SoftMarginLoss({ distance });
+    case "softmax":
+      return new TripletSoftmaxLoss({
+        distance,
+        scale: config.softmaxScale ?? DEFAULT_SOFTMAX_SCALE,
+      });
+    default:
+      return new TripletMarginLoss({ distance, margin: config.margin });
+  }
 }
+
+/**
+ * Scale of the `softmax` loss's logits when `softmaxScale` is unset: supervised contrastive
+ * learning's temperature 0.1 on cosines (Khosla et al. 2020), since on unit vectors cos / 0.1 =
+ * 10 - 5 d for the squared distance d. Set a priori, not on validation.
+ */
+export const DEFAULT_SOFTMAX_SCALE = 5;
 
 /** Scale of the classification's cosine logits when `classScale` is unset. */
 export const DEFAULT_CLASS_SCALE = 16;

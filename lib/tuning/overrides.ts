@@ -29,7 +29,7 @@ const IMAGE_SIZES = { min: 8, max: 105 } as const;
 const WORDS: Record<string, readonly string[]> = {
   optimizer: ["adam", "sgd"],
   distance: ["squared-l2", "l2", "cosine"],
-  loss: ["margin", "soft-margin"],
+  loss: ["margin", "soft-margin", "softmax"],
   "tower.denseActivation": ["sigmoid", "linear", "relu"],
   "tower.init": ["koch", "he"],
   pairMining: PAIR_MININGS,
@@ -50,6 +50,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "siamese.head": "word",
   "triplet.classWeight": "number",
   "triplet.classScale": "number",
+  "triplet.softmaxScale": "number",
   "tower.batchNorm": "boolean",
 };
 
@@ -98,6 +99,7 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
   learningRate: POSITIVE,
   maxSeconds: POSITIVE,
   classScale: POSITIVE,
+  softmaxScale: POSITIVE,
   l2: NON_NEGATIVE,
   focus: NON_NEGATIVE,
   margin: NON_NEGATIVE,

@@ -33,6 +33,14 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     path: "triplet.loss",
     value: "soft-margin",
   });
+  assert.deepEqual(parseOverride("triplet.loss=softmax", config), {
+    path: "triplet.loss",
+    value: "softmax",
+  });
+  assert.deepEqual(parseOverride("triplet.softmaxScale=8", config), {
+    path: "triplet.softmaxScale",
+    value: 8,
+  });
   assert.deepEqual(parseOverride("siamese.tower.dense=256", config), {
     path: "siamese.tower.dense",
     value: 256,
@@ -120,6 +128,7 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("triplet.maxSeconds=0", /number above 0/);
   refused("triplet.classWeight=-1", /number from 0 up, got -1/);
   refused("triplet.classScale=0", /number above 0/);
+  refused("triplet.softmaxScale=-5", /number above 0/);
   refused("triplet.margin=-0.2", /number from 0 up/);
   refused("siamese.lrDecay=1.5", /factor above 0 up to 1/);
   refused("siamese.momentum=1", /from 0 up to \(not including\) 1/);

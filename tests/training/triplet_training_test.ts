@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { profileConfig, type TripletConfig } from "../../lib/config.ts";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
-import { trainTripletEmbedding } from "../../lib/training/triplet_training.ts";
+import {
+  DEFAULT_SOFTMAX_SCALE,
+  trainTripletEmbedding,
+  tripletLoss,
+} from "../../lib/training/triplet_training.ts";
+import { TripletSoftmaxLoss } from "../../lib/losses/triplet_softmax.ts";
+import { squaredL2 } from "../../lib/distances/squared_l2.ts";
 import { Rng } from "../../lib/rng.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -162,4 +168,14 @@ Deno.test("a classification weight trains class proxies beside the triplet loss:
     () => run(tinyConfig({ classWeight: 1, chunkImages: 4 })),
     /classWeight cannot be combined with chunkImages/,
   );
+});
+
+Deno.test("loss=softmax builds the N-pair loss at softmaxScale, else its default scale", () => {
+  const config = profileConfig("quick").triplet;
+  const unset = tripletLoss({ ...config, loss: "softmax" }, squaredL2);
+  assert.ok(unset instanceof TripletSoftmaxLoss);
+  assert.equal(unset.scale, DEFAULT_SOFTMAX_SCALE);
+  const set = tripletLoss({ ...config, loss: "softmax", softmaxScale: 8 }, squaredL2);
+  assert.equal((set as TripletSoftmaxLoss).scale, 8);
+  assert.equal(tripletLoss(config, squaredL2).name, "triplet-margin");
 });

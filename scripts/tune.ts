@@ -129,6 +129,9 @@ export async function main(argv: string[]): Promise<number> {
   const log = (line: string) => console.error(line);
   const config = applyOverrides(resolveConfig(args.profile, { seed: args.seed }), args.overrides);
   const settings = describeOverrides(args.overrides);
+  // The short hash ("-dirty" when the working tree had changes) of the code that trains, read
+  // now: a checkout that moves during a long study must not relabel its row.
+  const commit = (await gitCommit()) ?? "unknown";
 
   const outChecked = await checkOrExit(() => checkOutDir(args.out ?? resultsDir("tune")));
   if ("exit" in outChecked) return outChecked.exit;
@@ -149,8 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     const result = await validationStudy({ config, model: args.model, log });
     const row = studyRow(result, {
       finished: new Date().toISOString(),
-      // The short hash, "-dirty" when the working tree had changes (gitCommit says so).
-      commit: (await gitCommit()) ?? "unknown",
+      commit,
       profile: args.profile,
       seed: args.seed,
       settings,

@@ -33,7 +33,7 @@ import {
   validationFigure,
 } from "../report/figures.ts";
 import type { OneShotRow, VerificationRow } from "../report/tables.ts";
-import { trainTripletEmbedding } from "../training/triplet_training.ts";
+import { describeTripletLoss, trainTripletEmbedding } from "../training/triplet_training.ts";
 import {
   reuseOrTrain,
   TRIPLET_FORMAT,
@@ -180,7 +180,7 @@ export async function run(
   for (const miner of config.miners) {
     const method = tripletMethod(miner);
     context.log(
-      `  ${method}: ${miner} mining, ${config.loss} loss (alpha ${config.margin}) on ${config.distance}`,
+      `  ${method}: ${miner} mining, ${describeTripletLoss(config)} on ${config.distance}`,
     );
     const obtained = await obtainTripletModel({ context, omniglot, miner });
     models.push(obtained);

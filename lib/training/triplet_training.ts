@@ -103,6 +103,24 @@ export function tripletLoss(config: TripletConfig, distance: Distance): TripletL
 }
 
 /**
+ * The loss `config` trains with, in words for the log: the margin only where the margin loss uses
+ * it, the scale where the softmax does, and the classification term when it is on.
+ */
+export function describeTripletLoss(config: TripletConfig): string {
+  const main = config.loss === "soft-margin"
+    ? "soft-margin loss"
+    : config.loss === "softmax"
+    ? `softmax loss (scale ${config.softmaxScale ?? DEFAULT_SOFTMAX_SCALE})`
+    : `margin loss (alpha ${config.margin})`;
+  const classWeight = config.classWeight ?? 0;
+  return classWeight > 0
+    ? `${main} + ${classWeight} x classification (scale ${
+      config.classScale ?? DEFAULT_CLASS_SCALE
+    })`
+    : main;
+}
+
+/**
  * Scale of the `softmax` loss's logits when `softmaxScale` is unset: supervised contrastive
  * learning's temperature 0.1 on cosines (Khosla et al. 2020), since on unit vectors cos / 0.1 =
  * 10 - 5 d for the squared distance d. Set a priori, not on validation.

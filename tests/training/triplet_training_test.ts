@@ -4,7 +4,9 @@ import { profileConfig, type TripletConfig } from "../../lib/config.ts";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import {
+  DEFAULT_CLASS_SCALE,
   DEFAULT_SOFTMAX_SCALE,
+  describeTripletLoss,
   trainTripletEmbedding,
   tripletLoss,
 } from "../../lib/training/triplet_training.ts";
@@ -178,4 +180,18 @@ Deno.test("loss=softmax builds the N-pair loss at softmaxScale, else its default
   const set = tripletLoss({ ...config, loss: "softmax", softmaxScale: 8 }, squaredL2);
   assert.equal((set as TripletSoftmaxLoss).scale, 8);
   assert.equal(tripletLoss(config, squaredL2).name, "triplet-margin");
+});
+
+Deno.test("the log names each loss with its own parameter, not the margin it does not use", () => {
+  const config = { ...profileConfig("quick").triplet, margin: 0.3 };
+  assert.equal(describeTripletLoss(config), "margin loss (alpha 0.3)");
+  assert.equal(describeTripletLoss({ ...config, loss: "soft-margin" }), "soft-margin loss");
+  assert.equal(
+    describeTripletLoss({ ...config, loss: "softmax" }),
+    `softmax loss (scale ${DEFAULT_SOFTMAX_SCALE})`,
+  );
+  assert.equal(
+    describeTripletLoss({ ...config, loss: "softmax", softmaxScale: 10, classWeight: 0.5 }),
+    `softmax loss (scale 10) + 0.5 x classification (scale ${DEFAULT_CLASS_SCALE})`,
+  );
 });

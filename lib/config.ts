@@ -140,6 +140,12 @@ export interface SiameseConfig extends TrainingConfig {
    */
   head?: SiameseHead;
   /**
+   * Weight of a batch-hard margin loss on the tower's unit features, added to the cross-entropy
+   * (lib/training/siamese_triplet_term.ts; needs the cosine head or `normalizedFeatures`);
+   * unset or 0 = none, the paper's loss alone.
+   */
+  tripletWeight?: number;
+  /**
    * Table 1: extra models trained on a fixed pool of labelled pairs, one per
    * (trainPairs, distortions) point, each scored on verification. Empty lists skip it.
    */

@@ -14,7 +14,8 @@ import {
   seedFlag,
   UsageError,
 } from "../lib/cli.ts";
-import { MINERS, PROFILES, resolveConfig } from "../lib/config.ts";
+import { MINERS, PROFILES, resolveConfig, sameTowerConfig } from "../lib/config.ts";
+import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { resultsDir } from "../lib/data/paths.ts";
@@ -109,6 +110,14 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   // Every --set is checked against the profile now, before any data is loaded.
   const config = resolveConfig(profile, { seed });
   const overrides = sets.map((s) => parseOverride(s, config));
+  // Settings that parse one by one but cannot train together, refused before any data loads.
+  if (model === "siamese" || model === "same-tower") {
+    const applied = applyOverrides(config, overrides);
+    const problem = tripletTermProblem(
+      model === "siamese" ? applied.siamese : sameTowerConfig(applied),
+    );
+    if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
+  }
   return {
     profile,
     model,

@@ -144,6 +144,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     head: s.head,
     weightAverage: s.weightAverage,
     mirrors: s.mirrors,
+    tripletWeight: s.tripletWeight,
   };
   const key = point
     ? {

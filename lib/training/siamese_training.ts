@@ -19,7 +19,7 @@ import { sampleBatch } from "./batches.ts";
 import { train, type TrainResult } from "./loop.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pairs.ts";
 import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "./schedules.ts";
-import { siameseLoss, siameseLossOfFeatures } from "./siamese_loss.ts";
+import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 
 /** Table 1's training set: a fixed pool of labelled pairs, sampled in minibatches. */
@@ -91,6 +91,9 @@ export async function trainSiamese(
     normalizedFeatures: config.normalizedFeatures,
     head: config.head,
   });
+  const term = tripletTerm(config.tripletWeight);
+  const termProblem = tripletTermProblem(config, options.pool !== undefined);
+  if (termProblem) throw new RangeError(termProblem);
   const batchRoot = rng.fork("batches");
   const augment = config.distortions ? KOCH_DISTORTIONS : false;
   const P = config.batchCharacters, K = config.batchDrawings;
@@ -98,7 +101,7 @@ export async function trainSiamese(
   // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
   const batch = (step: number) => {
     const r = batchRoot.fork(String(step));
-    let images: Float32Array, count: number, pairs: PairSet;
+    let images: Float32Array, count: number, pairs: PairSet, labels: Int32Array | undefined;
     if (options.pool) {
       const b = samplePoolBatch(background.images, options.pool.pairs, r, {
         pairs: options.pool.batchPairs,
@@ -115,7 +118,7 @@ export async function trainSiamese(
         mirrors: config.mirrors,
         thickStrokes: config.thickStrokes,
       });
-      ({ images, count } = b);
+      ({ images, count, labels } = b);
       pairs = allPairs(b.labels, {
         alphabets: b.alphabets,
         sameAlphabetWeight: config.sameAlphabetWeight,
@@ -131,6 +134,7 @@ export async function trainSiamese(
       weights: pairs.weight,
       left: pairs.left,
       right: pairs.right,
+      labels,
     };
   };
   const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
@@ -149,7 +153,16 @@ export async function trainSiamese(
     models: [net.tower, net.head],
     optimizer,
     batch,
-    loss: (b) => siameseLoss(net.tower, net.head, b, lossOptions),
+    loss: (b) =>
+      tf.tidy(() =>
+        siameseLossWithTerm(
+          net.head,
+          net.tower.apply(b.images, { training: true }) as tf.Tensor2D,
+          b,
+          lossOptions,
+          term,
+        )
+      ),
     // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
     gradients: config.chunkImages
       ? (b) =>
@@ -157,7 +170,7 @@ export async function trainSiamese(
           net.tower,
           b.images,
           config.chunkImages!,
-          (f) => siameseLossOfFeatures(net.head, f as tf.Tensor2D, b, lossOptions),
+          (f) => siameseLossWithTerm(net.head, f as tf.Tensor2D, b, lossOptions, term),
           net.head.trainableWeights.map((w) => w.read() as tf.Variable),
         )
       : undefined,

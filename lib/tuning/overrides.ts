@@ -48,6 +48,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "siamese.normalizedFeatures": "boolean",
   "siamese.pairMining": "word",
   "siamese.head": "word",
+  "siamese.tripletWeight": "number",
   "triplet.classWeight": "number",
   "triplet.classScale": "number",
   "triplet.softmaxScale": "number",
@@ -105,6 +106,7 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
   margin: NON_NEGATIVE,
   sameAlphabetWeight: NON_NEGATIVE,
   classWeight: NON_NEGATIVE,
+  tripletWeight: NON_NEGATIVE,
   lrDecay: {
     accepts: (n) => n > 0 && n <= 1,
     says: "takes a factor above 0 up to 1 (1: no decay)",

@@ -128,6 +128,7 @@ Deno.test("the study settings quarter turns, thick strokes, normalized features,
     ["siamese thickStrokes", (c) => (c.siamese.thickStrokes = 0.5)],
     ["siamese weightAverage", (c) => (c.siamese.weightAverage = 0.99)],
     ["siamese mirrors", (c) => (c.siamese.mirrors = true)],
+    ["siamese tripletWeight", (c) => (c.siamese.tripletWeight = 1)],
   ];
   for (const [name, change] of variants) {
     const c = resolveConfig("standard");

@@ -134,6 +134,7 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.momentum=1", /from 0 up to \(not including\) 1/);
   refused("triplet.tower.dense=0", /whole number from 1 up/);
   refused("siamese.tower.inputSize=52", /set evaluation.imageSize instead/);
+  refused("siamese.tripletWeight=-1", /number from 0 up, got -1/);
 });
 
 Deno.test("every number setting of every profile has a range: its own value passes, -1 is refused", () => {
@@ -232,6 +233,19 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
   ]);
   assert.equal(args.model, "batch-hard");
   assert.deepEqual(args.sets, ["triplet.margin=0.3", "triplet.steps=100"]);
+  // A triplet term needs unit features: the paper's head has none, the same-tower net's has.
+  assert.throws(
+    () => parseTuneArgs(["--model", "siamese", "--set", "siamese.tripletWeight=1"]),
+    (err: Error) =>
+      err instanceof UsageError &&
+      /tripletWeight needs unit features: set head=cosine .*\(--model siamese\)/.test(err.message),
+  );
+  const cosine = ["--set", "siamese.tripletWeight=1", "--set", "siamese.head=cosine"];
+  assert.equal(parseTuneArgs(["--model", "siamese", ...cosine]).overrides.length, 2);
+  assert.equal(
+    parseTuneArgs(["--model", "same-tower", "--set", "siamese.tripletWeight=1"]).overrides[0].value,
+    1,
+  );
 });
 
 Deno.test("deno task tune exits 2 on a bad --set or --out before loading any data", async () => {

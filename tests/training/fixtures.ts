@@ -1,5 +1,23 @@
-/** Small hand-made Omniglot-like splits for the training tests. */
+/** Small hand-made Omniglot-like splits, and a tower to train on them, for the training tests. */
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
+import type { TowerSpec } from "../../lib/models/koch.ts";
+
+/**
+ * A tower small enough for the cpu backend on `size` x `size` images: one 3x3 convolution of 2
+ * filters, pooled, batch norm, 4 sigmoid features; `changes` overrides any of it.
+ */
+export function tinyTower(size: number, changes: Partial<TowerSpec> = {}): TowerSpec {
+  return {
+    name: "tiny",
+    inputSize: size,
+    convs: [{ filters: 2, kernel: 3, pool: true }],
+    dense: 4,
+    denseActivation: "sigmoid",
+    batchNorm: true,
+    init: "he",
+    ...changes,
+  };
+}
 
 /**
  * A split of `names.length` alphabets x `characters` characters x 20 drawers of

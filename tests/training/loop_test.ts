@@ -10,7 +10,7 @@ import { decodeCheckpoint } from "../../lib/training/checkpoint.ts";
 import { getWeights, train, TrainingDivergedError } from "../../lib/training/loop.ts";
 import { constantSchedule, SgdMomentum } from "../../lib/training/schedules.ts";
 import { tempDir } from "../helpers.ts";
-import { fakeSplit } from "./fixtures.ts";
+import { fakeSplit, tinyTower } from "./fixtures.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -23,15 +23,7 @@ const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, SIZE, pixel, "evaluation"
 function tinyConfig(): SiameseConfig {
   return {
     ...profileConfig("quick").siamese,
-    tower: {
-      name: "tiny",
-      inputSize: SIZE,
-      convs: [{ filters: 2, kernel: 3, pool: true }],
-      dense: 4,
-      denseActivation: "sigmoid",
-      batchNorm: true,
-      init: "he",
-    },
+    tower: tinyTower(SIZE),
     batchCharacters: 4,
     batchDrawings: 2,
     batchPerAlphabet: 1,

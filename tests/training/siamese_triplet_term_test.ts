@@ -15,7 +15,7 @@ import {
   tripletTermProblem,
 } from "../../lib/training/siamese_triplet_term.ts";
 import { buildSiamese } from "../../lib/models/siamese_net.ts";
-import { fakeSplit } from "./fixtures.ts";
+import { fakeSplit, tinyTower } from "./fixtures.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -60,15 +60,7 @@ Deno.test("the triplet term adds w times the batch-hard margin loss, computed by
 });
 
 Deno.test("the triplet term's gradient is the same through the memory-bounded step", () => {
-  const tower = {
-    name: "tiny",
-    inputSize: 8,
-    convs: [{ filters: 2, kernel: 3, pool: true }],
-    dense: 3,
-    denseActivation: "linear" as const,
-    batchNorm: false,
-    init: "he" as const,
-  };
+  const tower = tinyTower(8, { dense: 3, denseActivation: "linear", batchNorm: false });
   const net = buildSiamese(tower, new Rng(2), { head: "cosine" });
   const labels = [0, 0, 1, 1, 2, 2];
   const batch = {
@@ -116,15 +108,7 @@ const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, SIZE, pixel, "evaluation"
 function tinyConfig(extra: Partial<SiameseConfig>): SiameseConfig {
   return {
     ...profileConfig("quick").siamese,
-    tower: {
-      name: "tiny",
-      inputSize: SIZE,
-      convs: [{ filters: 2, kernel: 3, pool: true }],
-      dense: 4,
-      denseActivation: "linear",
-      batchNorm: true,
-      init: "he",
-    },
+    tower: tinyTower(SIZE, { denseActivation: "linear" }),
     batchCharacters: 4,
     batchDrawings: 2,
     batchPerAlphabet: 1,

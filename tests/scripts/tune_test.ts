@@ -17,71 +17,29 @@ await selectBackend("wasm");
 
 Deno.test("--set parses numbers, switches and words against the profile's settings", () => {
   const config = resolveConfig("standard");
-  assert.deepEqual(parseOverride("siamese.batchPerAlphabet=4", config), {
-    path: "siamese.batchPerAlphabet",
-    value: 4,
-  });
-  assert.deepEqual(parseOverride("triplet.margin = 0.3", config), {
-    path: "triplet.margin",
-    value: 0.3,
-  });
-  assert.deepEqual(parseOverride("siamese.distortions=false", config), {
-    path: "siamese.distortions",
-    value: false,
-  });
-  assert.deepEqual(parseOverride("triplet.loss=soft-margin", config), {
-    path: "triplet.loss",
-    value: "soft-margin",
-  });
-  assert.deepEqual(parseOverride("triplet.loss=softmax", config), {
-    path: "triplet.loss",
-    value: "softmax",
-  });
-  assert.deepEqual(parseOverride("triplet.softmaxScale=8", config), {
-    path: "triplet.softmaxScale",
-    value: 8,
-  });
-  assert.deepEqual(parseOverride("siamese.tower.dense=256", config), {
-    path: "siamese.tower.dense",
-    value: 256,
-  });
-  // Unset in the profile, but a setting all the same.
-  assert.deepEqual(parseOverride("triplet.tower.batchNorm=true", config), {
-    path: "triplet.tower.batchNorm",
-    value: true,
-  });
-  assert.deepEqual(parseOverride("siamese.tower=triplet-35", config), {
-    path: "siamese.tower",
-    value: "triplet-35",
-  });
-  assert.deepEqual(parseOverride("triplet.quarterTurns=4", config), {
-    path: "triplet.quarterTurns",
-    value: 4,
-  });
-  assert.deepEqual(parseOverride("triplet.thickStrokes=0.5", config), {
-    path: "triplet.thickStrokes",
-    value: 0.5,
-  });
-  assert.deepEqual(parseOverride("triplet.mirrors=true", config), {
-    path: "triplet.mirrors",
-    value: true,
-  });
-  assert.deepEqual(parseOverride("siamese.weightAverage=0.999", config), {
-    path: "siamese.weightAverage",
-    value: 0.999,
-  });
-  assert.deepEqual(parseOverride("siamese.pairMining=hardest", config), {
-    path: "siamese.pairMining",
-    value: "hardest",
-  });
-  assert.deepEqual(parseOverride("siamese.normalizedFeatures=true", config), {
-    path: "siamese.normalizedFeatures",
-    value: true,
-  });
-  assert.deepEqual(parseOverride("siamese.head=cosine", config), {
-    path: "siamese.head",
-    value: "cosine",
-  });
+  const parsed: [text: string, path: string, value: number | boolean | string][] = [
+    ["siamese.batchPerAlphabet=4", "siamese.batchPerAlphabet", 4],
+    ["triplet.margin = 0.3", "triplet.margin", 0.3],
+    ["siamese.distortions=false", "siamese.distortions", false],
+    ["triplet.loss=soft-margin", "triplet.loss", "soft-margin"],
+    ["triplet.loss=softmax", "triplet.loss", "softmax"],
+    ["triplet.softmaxScale=8", "triplet.softmaxScale", 8],
+    ["siamese.tower.dense=256", "siamese.tower.dense", 256],
+    // Unset in the profile, but a setting all the same.
+    ["triplet.tower.batchNorm=true", "triplet.tower.batchNorm", true],
+    ["siamese.tower=triplet-35", "siamese.tower", "triplet-35"],
+    ["triplet.quarterTurns=4", "triplet.quarterTurns", 4],
+    ["triplet.thickStrokes=0.5", "triplet.thickStrokes", 0.5],
+    ["triplet.mirrors=true", "triplet.mirrors", true],
+    ["siamese.weightAverage=0.999", "siamese.weightAverage", 0.999],
+    ["siamese.pairMining=hardest", "siamese.pairMining", "hardest"],
+    ["siamese.normalizedFeatures=true", "siamese.normalizedFeatures", true],
+    ["siamese.head=cosine", "siamese.head", "cosine"],
+    ["siamese.tripletWeight=1", "siamese.tripletWeight", 1],
+  ];
+  for (const [text, path, value] of parsed) {
+    assert.deepEqual(parseOverride(text, config), { path, value }, text);
+  }
 });
 
 Deno.test("--set refuses what is not a setting or not of its type, naming the --set", () => {

@@ -36,6 +36,8 @@ export interface PairBatchTensors {
   /** Each pair's image indices (needed by hardest-pair mining); `[pairs]`. */
   left?: ArrayLike<number>;
   right?: ArrayLike<number>;
+  /** Each image's character (needed by the triplet term, siamese_triplet_term.ts); `[images]`. */
+  labels?: ArrayLike<number>;
 }
 
 /** Options of {@link siameseLoss}. */

@@ -148,6 +148,9 @@ export async function trainSiamese(
 
   const limits = options.limits ?? config;
   const lossOptions = { focus: config.focus, mining: config.pairMining };
+  // The loss from the tower's features of a batch, whole or gathered chunk by chunk.
+  const lossOfFeatures = (features: tf.Tensor2D, b: ReturnType<typeof batch>) =>
+    siameseLossWithTerm(net.head, features, b, lossOptions, term);
   const optimizer = makeOptimizer(config, [net.tower, net.head]);
   const result = await train({
     models: [net.tower, net.head],
@@ -155,13 +158,7 @@ export async function trainSiamese(
     batch,
     loss: (b) =>
       tf.tidy(() =>
-        siameseLossWithTerm(
-          net.head,
-          net.tower.apply(b.images, { training: true }) as tf.Tensor2D,
-          b,
-          lossOptions,
-          term,
-        )
+        lossOfFeatures(net.tower.apply(b.images, { training: true }) as tf.Tensor2D, b)
       ),
     // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
     gradients: config.chunkImages
@@ -170,7 +167,7 @@ export async function trainSiamese(
           net.tower,
           b.images,
           config.chunkImages!,
-          (f) => siameseLossWithTerm(net.head, f as tf.Tensor2D, b, lossOptions, term),
+          (f) => lossOfFeatures(f as tf.Tensor2D, b),
           net.head.trainableWeights.map((w) => w.read() as tf.Variable),
         )
       : undefined,

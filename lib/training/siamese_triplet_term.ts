@@ -71,12 +71,12 @@ export function tripletTermProblem(
 
 /**
  * {@link siameseLossOfFeatures} plus `term` on the same features `[images, dim]`, whose rows
- * carry `labels` (the batch's characters). With no term, the cross-entropy alone.
+ * carry `batch.labels` (the batch's characters). With no term, the cross-entropy alone.
  */
 export function siameseLossWithTerm(
   head: tfl.LayersModel,
   features: tf.Tensor2D,
-  batch: PairBatchTensors & { labels?: ArrayLike<number> },
+  batch: PairBatchTensors,
   options: SiameseLossOptions,
   term: TripletTerm | null,
 ): tf.Scalar {

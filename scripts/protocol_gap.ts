@@ -11,7 +11,6 @@
 import { selectBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
-import type { RunConfig } from "../lib/config.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { locateRuns } from "../lib/episodes/run_sources.ts";
@@ -21,7 +20,7 @@ import { DataSource } from "../lib/experiments/data_source.ts";
 import { loadSavedModels } from "../lib/experiments/saved_models.ts";
 import { modelsDir } from "../lib/experiments/model_store.ts";
 import { protocolGapMarkdown } from "../lib/report/protocol_gap_markdown.ts";
-import { readRunRecord } from "../lib/report/results.ts";
+import { readResultsFolder } from "../lib/report/results.ts";
 import { Rng } from "../lib/rng.ts";
 
 const HELP =
@@ -76,14 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { results, repeats } = parsed;
   return await exitOnDataError(async () => {
-    const record = await readRunRecord(results);
-    const config = record?.config as RunConfig | undefined;
-    if (!record || typeof config?.evaluation?.imageSize !== "number") {
-      throw new UsageError(
-        `--results ${results} has no readable run.json with a config; pass a folder written by ` +
-          `deno task reproduce --out DIR`,
-      );
-    }
+    const { record, config } = await readResultsFolder(results);
     const out = `${results}/protocol_gap.md`;
     if (Deno.permissions.querySync({ name: "write", path: out }).state !== "granted") {
       throw new UsageError(

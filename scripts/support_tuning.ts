@@ -9,7 +9,7 @@
 import { selectBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
-import { MINERS, type RunConfig } from "../lib/config.ts";
+import { MINERS } from "../lib/config.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { distanceByName } from "../lib/distances/by_name.ts";
 import type { OneShotTask } from "../lib/episodes/one_shot.ts";
@@ -29,7 +29,7 @@ import {
   TRIPLET_FORMAT,
   tripletDir,
 } from "../lib/experiments/model_store.ts";
-import { readRunRecord } from "../lib/report/results.ts";
+import { readResultsFolder } from "../lib/report/results.ts";
 import { Rng } from "../lib/rng.ts";
 
 const PROTOCOLS = ["koch-val", "koch-400", "lake-runs"] as const;
@@ -132,14 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   return await exitOnDataError(async () => {
     const { results } = parsed;
-    const record = await readRunRecord(results);
-    const config = record?.config as RunConfig | undefined;
-    if (!record || typeof config?.evaluation?.imageSize !== "number") {
-      throw new UsageError(
-        `--results ${results} has no readable run.json with a config; pass a folder written by ` +
-          `deno task reproduce --out DIR`,
-      );
-    }
+    const { record, config } = await readResultsFolder(results);
     const dir = tripletDir(results, parsed.miner);
     if (!(await isSaved(TRIPLET_FORMAT, dir))) {
       console.error(`error: no saved ${parsed.miner} model in ${dir}/`);

@@ -4,6 +4,8 @@
  * replaces the rows of the experiments it attempted and keeps the others. Every file is
  * written atomically; `run.json`'s `status` says whether the set is complete.
  */
+import { UsageError } from "../cli.ts";
+import type { RunConfig } from "../config.ts";
 import { writeFileAtomic } from "../data/files.ts";
 import {
   ONE_SHOT_COLUMNS,
@@ -99,6 +101,25 @@ export async function readRunRecord(dir: string): Promise<RunRecord | undefined>
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The run a results folder named by `--results` holds, for the tasks that score its saved
+ * models (protocol-gap, support-tuning).
+ * @throws {UsageError} naming the folder when it has no readable `run.json` with a config.
+ */
+export async function readResultsFolder(
+  dir: string,
+): Promise<{ record: RunRecord; config: RunConfig }> {
+  const record = await readRunRecord(dir);
+  const config = record?.config as RunConfig | undefined;
+  if (!record || typeof config?.evaluation?.imageSize !== "number") {
+    throw new UsageError(
+      `--results ${dir} has no readable run.json with a config; pass a folder written by ` +
+        `deno task reproduce --out DIR`,
+    );
+  }
+  return { record, config };
 }
 
 async function readCsv(path: string): Promise<Record<string, string>[]> {

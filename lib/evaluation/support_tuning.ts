@@ -12,6 +12,10 @@
  * distortions together (the fine-tuning baselines of Chen et al. 2019, "A closer look at
  * few-shot classification", on the triplet loss). Batch norm keeps its trained statistics (the
  * net runs in inference mode while tuning), so twenty images a set cannot shift them.
+ *
+ * Measured on the standard batch-hard net (koch-val, `deno task support-tuning`): it only lowers
+ * accuracy, the more the further it moves the weights (README, "Tuning on each trial set's
+ * supports"). No experiment uses it; it stays so that those rows reproduce.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";

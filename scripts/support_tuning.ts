@@ -13,16 +13,12 @@ import { MINERS } from "../lib/config.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { distanceByName } from "../lib/distances/by_name.ts";
 import type { OneShotTask } from "../lib/episodes/one_shot.ts";
-import {
-  EmbeddingCache,
-  embeddingScores,
-  modelEmbedder,
-} from "../lib/evaluation/embedding_eval.ts";
+import { modelEmbedder } from "../lib/evaluation/embedding_eval.ts";
 import { scoreOneShot, type TrialScores } from "../lib/evaluation/one_shot.ts";
-import { embeddingDimension } from "../lib/models/embedding.ts";
 import { supportTunedScoreSets } from "../lib/evaluation/support_tuning.ts";
 import { viewAveragedEmbedder } from "../lib/evaluation/test_time_views.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";
+import { embeddingScorer } from "../lib/experiments/saved_models.ts";
 import {
   isSaved,
   loadTriplet,
@@ -141,6 +137,8 @@ export async function main(argv: string[]): Promise<number> {
     await selectBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
     const { net: model, meta } = await loadTriplet(dir);
     const distance = distanceByName(meta.distance);
+    // The net as trained, as every other task scores a saved model (it disposes the model).
+    const scorer = embeddingScorer(model, meta.distance);
     const margin = parsed.margin ?? config.triplet.margin;
     const data = new DataSource({ evaluation: config.evaluation, seed: record.seed, quiet: true });
     const tasks: Record<TuningProtocol, () => Promise<OneShotTask>> = {
@@ -162,11 +160,7 @@ export async function main(argv: string[]): Promise<number> {
         const task = await tasks[protocol]();
         const start = performance.now();
         const accuracy = (scores: TrialScores) => scoreOneShot(task, scores).accuracy.toFixed(2);
-        const plain = embeddingScores(task, { cache: EmbeddingCache.forModel(model), distance });
-        const viewed = embeddingScores(task, {
-          cache: new EmbeddingCache({ embed: views(model), dimension: embeddingDimension(model) }),
-          distance,
-        });
+        const trained = [accuracy(scorer.scores(task)), accuracy(scorer.viewScores(task))];
         const tuning = {
           steps: parsed.steps,
           copies: parsed.copies,
@@ -181,13 +175,13 @@ export async function main(argv: string[]): Promise<number> {
         ]);
         const seconds = (performance.now() - start) / 1000;
         console.log(
-          `| ${protocol} | ${accuracy(plain)} | ${accuracy(viewed)} | ${accuracy(tuned)} | ${
+          `| ${protocol} | ${trained.join(" | ")} | ${accuracy(tuned)} | ${
             accuracy(tunedViews)
           } | ${seconds.toFixed(0)} |`,
         );
       }
     } finally {
-      model.dispose();
+      scorer.dispose();
     }
     return 0;
   });

@@ -25,11 +25,16 @@ import type { OneShotTask } from "../episodes/one_shot.ts";
 import { TripletMarginLoss } from "../losses/triplet_margin.ts";
 import { batchHardMiner } from "../miners/batch_hard.ts";
 import type { Rng } from "../rng.ts";
-import { distortImages, type DistortionRanges, KOCH_DISTORTIONS } from "../training/augment.ts";
+import {
+  type DistortionRanges,
+  KOCH_DISTORTIONS,
+  sampleAffine,
+  warpAffine,
+} from "../training/augment.ts";
 import { getWeights, setWeights } from "../training/loop.ts";
 import { embeddingDimension } from "../models/embedding.ts";
 import { Adam, constantSchedule } from "../training/schedules.ts";
-import { type Embedder, modelEmbedder } from "./embedding_eval.ts";
+import { type Embedder, EmbeddingCache, embeddingScores, modelEmbedder } from "./embedding_eval.ts";
 import type { TrialScores } from "./one_shot.ts";
 
 /** Options of {@link supportTunedScores}. */
@@ -101,20 +106,14 @@ export function supportBatch(
   const n = size * size;
   const images = new Float32Array(ways * copies * n);
   const labels = new Int32Array(ways * copies);
-  const distorted = new Float32Array(ways * (copies - 1) * n);
   for (let k = 0; k < ways; k++) {
     const image = imageAt(supports, k);
     for (let j = 0; j < copies; j++) {
-      labels[k * copies + j] = k;
-      if (j === 0) images.set(image, k * copies * n);
-      else distorted.set(image, (k * (copies - 1) + j - 1) * n);
-    }
-  }
-  if (copies > 1) distortImages(distorted, size, rng, ranges);
-  for (let k = 0; k < ways; k++) {
-    for (let j = 1; j < copies; j++) {
-      const from = (k * (copies - 1) + j - 1) * n;
-      images.set(distorted.subarray(from, from + n), (k * copies + j) * n);
+      const i = k * copies + j;
+      const out = images.subarray(i * n, (i + 1) * n);
+      labels[i] = k;
+      if (j === 0) out.set(image);
+      else warpAffine(image, size, sampleAffine(rng, size, ranges), out);
     }
   }
   return { images, labels };
@@ -157,56 +156,48 @@ export function supportTunedScoreSets(
   }
   const loss = new TripletMarginLoss({ distance, margin: options.margin });
   const embeds = embedders.map((of) => of(model));
-  const d = embeddingDimension(model);
+  const dimension = embeddingDimension(model);
   const trainable = tunedVariables(model, options.layers);
   const trained = getWeights([model]);
   const scores: TrialScores[] = embeds.map(() => new Array(task.trials.length));
   const size = task.bank.size;
-  try {
-    for (const { key, support, trials } of supportGroups(task)) {
-      const supports = selectImages(task.bank, support);
-      const optimizer = new Adam({ schedule: constantSchedule(learningRate) });
-      // Named by the set, not its position: a set's scores do not depend on the sets before it.
-      const rng = options.rng.fork(key);
-      try {
-        for (let step = 0; step < steps; step++) {
-          const batch = supportBatch(supports, copies, rng.fork(String(step)), options.distortions);
-          tf.tidy(() => {
-            const x = tf.tensor4d(batch.images, [batch.labels.length, size, size, 1]);
-            const { grads } = tf.variableGrads(
-              () =>
-                loss.compute(
-                  model.apply(x, { training: false }) as tf.Tensor2D,
-                  batch.labels,
-                  batchHardMiner,
-                ).loss,
-              trainable,
-            );
-            optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
-          });
-        }
-      } finally {
-        optimizer.dispose();
-      }
-      const queries = trials.map((i) => task.trials[i].query);
-      const images = selectImages(task.bank, [...support, ...queries]);
-      embeds.forEach((embed, e) => {
-        const values = candidateDistances(embed(images), support.length, d, distance);
-        trials.forEach((i, r) => {
-          scores[e][i] = Float64Array.from(
-            values.subarray(r * support.length, (r + 1) * support.length),
-            (v) => -v,
+  for (const { key, support, trials } of supportGroups(task)) {
+    const supports = selectImages(task.bank, support);
+    const optimizer = new Adam({ schedule: constantSchedule(learningRate) });
+    // Named by the set, not its position: a set's scores do not depend on the sets before it.
+    const rng = options.rng.fork(key);
+    try {
+      for (let step = 0; step < steps; step++) {
+        const batch = supportBatch(supports, copies, rng.fork(String(step)), options.distortions);
+        tf.tidy(() => {
+          const x = tf.tensor4d(batch.images, [batch.labels.length, size, size, 1]);
+          const { grads } = tf.variableGrads(
+            () =>
+              loss.compute(
+                model.apply(x, { training: false }) as tf.Tensor2D,
+                batch.labels,
+                batchHardMiner,
+              ).loss,
+            trainable,
           );
+          optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
+        });
+      }
+      // The set's trials, answered by the tuned net (a fresh cache: the weights are this set's).
+      const own = { ...task, trials: trials.map((i) => task.trials[i]) };
+      embeds.forEach((embed, e) => {
+        const cache = new EmbeddingCache({ embed, dimension });
+        embeddingScores(own, { cache, distance }).forEach((row, r) => {
+          scores[e][trials[r]] = row;
         });
       });
+    } finally {
+      optimizer.dispose();
       setWeights([model], trained);
     }
-  } finally {
-    setWeights([model], trained);
   }
   return scores;
 }
-
 /**
  * Distances `[queries][ways]` (row-major) between the first `ways` of `rows` (`d`-wide
  * features of the candidates) and every row after them (the queries).

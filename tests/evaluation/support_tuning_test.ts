@@ -11,7 +11,6 @@ import {
 } from "../../lib/evaluation/embedding_eval.ts";
 import type { TrialScores } from "../../lib/evaluation/one_shot.ts";
 import {
-  candidateDistances,
   supportBatch,
   supportGroups,
   supportTunedScores,
@@ -116,13 +115,6 @@ Deno.test("supportBatch: each candidate as it is, then distorted copies of it, l
     }
   }
   assert.deepEqual(supportBatch(supports, 4, new Rng(5), always), batch, "one stream, one batch");
-});
-
-Deno.test("candidateDistances: every query row against every candidate row", () => {
-  // candidates (0, 0) and (3, 0); queries (1, 0) and (3, 4)
-  const rows = Float32Array.from([0, 0, 3, 0, 1, 0, 3, 4]);
-  assert.deepEqual(Array.from(candidateDistances(rows, 2, 2, squaredL2)), [1, 4, 25, 16]);
-  assert.throws(() => candidateDistances(rows, 2, 3, squaredL2), /not 2 \+ q rows of 3/);
 });
 
 Deno.test("with no steps the scores are the net's own, and tuning puts the weights back", () => {

@@ -53,33 +53,34 @@ Deno.test("table1 runs only when --only names it, alone or with others, after th
 });
 
 /**
- * Pool steps per second of a standard 30k model (40 steps in 43.9 s, one wasm thread, alone under
- * the shared lock): what `TABLE1_BUDGETS`'s comment projects the standard budget from; and of the
- * clean standard run's in-run Table 1 models on a machine shared with a paper-profile run.
+ * Pool steps per second of a standard model (100 steps in 30.5-33.2 s, 2 wasm threads, alone under
+ * the shared lock, 2026-12-04): what `TABLE1_BUDGETS`'s comment projects the standard budget from.
+ * The issue's slow machine runs at 0.6x the development machine's speed.
  */
-const MEASURED_STEPS_PER_SECOND = 0.91;
-const SHARED_STEPS_PER_SECOND = 0.53;
+const MEASURED_STEPS_PER_SECOND = 3.0;
+const SLOW_MACHINE = 0.6;
 
-Deno.test("table1Config: standard 30k and 90k pairs with and without distortions, an hour's budget; quick one tiny point", () => {
+Deno.test("table1Config: standard 30k, 90k and 150k pairs with and without distortions, its own budget; quick one tiny point", () => {
   const standard = resolveConfig("standard");
   const s = table1Config(standard);
-  assert.deepEqual(s.trainPairs, [30_000, 90_000]);
+  assert.deepEqual(s.trainPairs, [30_000, 90_000, 150_000]);
   assert.deepEqual(s.distortions, [false, true]);
   assert.equal(s.batchPairs, 128, "section 3.2's minibatch");
   assert.deepEqual(
     [s.steps, s.validateEvery, s.patience, s.maxSeconds],
-    [750, 50, 5, 1800],
+    [3000, 50, 10, 2700],
   );
   // Patience can stop a model before its step bound (it needs patience + 1 validations).
   assert.ok((s.patience + 1) * s.validateEvery < s.steps);
-  // Four models at the measured rate fit the hour; each model's time net is about twice its
-  // projection (a safety net, not the bound).
+  // Several passes over even the largest pool.
+  assert.ok((s.steps * s.batchPairs) / Math.max(...s.trainPairs) >= 2.5);
+  // Six models at the measured rate fit under two hours; each model's time net does not bind on
+  // the slow machine (a safety net, not the bound).
   const models = s.trainPairs.length * s.distortions.length;
   const projected = s.steps / MEASURED_STEPS_PER_SECOND;
-  assert.ok(models * projected <= 60 * 60, `${models} x ${projected.toFixed(0)} s`);
-  assert.ok(s.maxSeconds >= 1.9 * projected && s.maxSeconds <= 3 * projected);
-  // On the machine shared as the clean standard run's was, the net still does not bind.
-  assert.ok(s.maxSeconds > s.steps / SHARED_STEPS_PER_SECOND);
+  assert.ok(models * projected <= 2 * 60 * 60, `${models} x ${projected.toFixed(0)} s`);
+  assert.ok(s.maxSeconds > projected / SLOW_MACHINE);
+  assert.ok(s.maxSeconds <= 3 * projected);
   // Its own budget, not the in-run pipeline check's (which stays as it was).
   assert.deepEqual(standard.siamese.table1, {
     trainPairs: [30_000],

@@ -14,7 +14,7 @@ import {
   seedFlag,
   UsageError,
 } from "../lib/cli.ts";
-import { MINERS, PROFILES, resolveConfig, sameTowerConfig } from "../lib/config.ts";
+import { MINERS, PROFILES, resolveConfig, type RunConfig, sameTowerConfig } from "../lib/config.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -68,6 +68,8 @@ export interface TuneArgs {
   sets: string[];
   /** The `--set`s parsed against the profile, in order. */
   overrides: Override[];
+  /** The profile's settings at `seed` with `overrides` applied: what the study trains. */
+  config: RunConfig;
   seed: number;
   out: string | undefined;
   threads: number;
@@ -93,6 +95,7 @@ export function parseTuneArgs(args: string[]): TuneArgs {
       model: "siamese",
       sets: [],
       overrides: [],
+      config: resolveConfig("standard"),
       seed: 1,
       out: undefined,
       threads: 1,
@@ -108,11 +111,11 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   const seed = seedFlag("--seed", v.seed!);
   const sets = v.set as string[];
   // Every --set is checked against the profile now, before any data is loaded.
-  const config = resolveConfig(profile, { seed });
-  const overrides = sets.map((s) => parseOverride(s, config));
+  const defaults = resolveConfig(profile, { seed });
+  const overrides = sets.map((s) => parseOverride(s, defaults));
+  const applied = applyOverrides(defaults, overrides);
   // Settings that parse one by one but cannot train together, refused before any data loads.
   if (model === "siamese" || model === "same-tower") {
-    const applied = applyOverrides(config, overrides);
     const problem = tripletTermProblem(
       model === "siamese" ? applied.siamese : sameTowerConfig(applied),
     );
@@ -123,6 +126,7 @@ export function parseTuneArgs(args: string[]): TuneArgs {
     model,
     sets,
     overrides,
+    config: applied,
     seed,
     out: v.out,
     threads: threadsFlag(v.threads),
@@ -136,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(parseTuneArgs, argv, HELP);
   if (typeof args === "number") return args;
   const log = (line: string) => console.error(line);
-  const config = applyOverrides(resolveConfig(args.profile, { seed: args.seed }), args.overrides);
+  const config = args.config;
   const settings = describeOverrides(args.overrides);
   // The short hash ("-dirty" when the working tree had changes) of the code that trains, read
   // now: a checkout that moves during a long study must not relabel its row.

@@ -191,6 +191,11 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
   ]);
   assert.equal(args.model, "batch-hard");
   assert.deepEqual(args.sets, ["triplet.margin=0.3", "triplet.steps=100"]);
+  // The config the study trains: the named profile at the seed, every --set applied once, here.
+  assert.equal(args.config.profile, "quick");
+  assert.deepEqual([args.config.triplet.margin, args.config.triplet.steps], [0.3, 100]);
+  assert.equal(args.config.siamese.steps, resolveConfig("quick").siamese.steps);
+  assert.equal(parseTuneArgs(["--model", "siamese", "--seed", "7"]).config.seed, 7);
   // A triplet term needs unit features: the paper's head has none, the same-tower net's has.
   assert.throws(
     () => parseTuneArgs(["--model", "siamese", "--set", "siamese.tripletWeight=1"]),

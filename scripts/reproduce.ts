@@ -72,8 +72,8 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    paper: the paper's 105x105 net; needs a GPU backend
   --only a,b                       experiments to run: ${EXPERIMENTS.join(", ")} (default all)
                                    and table1, run only when named (Table 1's fixed-pair
-                                   models, each until validation stalls: about an hour on
-                                   the standard profile)
+                                   models, each until validation stalls: up to about 100
+                                   minutes on the standard profile)
   --miners a,b                     triplet models to train: ${MINERS.join(", ")}
                                    (default the profile's: batch-hard, semi-hard)
   --backend ${BACKEND_REQUESTS.join("|")}

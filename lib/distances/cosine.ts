@@ -4,14 +4,8 @@
  * embeddings that are not normalised.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { unitVectors as unit } from "./unit_vectors.ts";
 import { checkEmbeddings, type Distance } from "./distance.ts";
-
-/** Norm below which a vector counts as zero (its cosine with anything is then 0). */
-const NORM_EPSILON = 1e-12;
-
-function unit(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(x, tf.maximum(tf.norm(x, "euclidean", 1, true), NORM_EPSILON));
-}
 
 /**
  * Pairwise cosine distances `[n, n]` of `embeddings` `[n, d]`, exactly 0 on the diagonal.

@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { unitVectors } from "../models/embedding.ts";
+import { unitVectors } from "../distances/unit_vectors.ts";
 import type { Rng } from "../rng.ts";
 
 /** Options of {@link NormalizedSoftmax}. */

@@ -9,19 +9,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Rng } from "../rng.ts";
+import { unitVectors } from "../distances/unit_vectors.ts";
 import { buildTower, type TowerSpec } from "./koch.ts";
 import { explainOutOfMemory } from "../training/out_of_memory.ts";
-
-/** Squared norm below which a vector is left unscaled (its normalised value is ~0, not NaN). */
-const NORM_EPSILON_SQUARED = 1e-12;
-
-/** x / ||x||_2 along `axis` (vectors of norm ~0 stay ~0 rather than NaN). */
-export function unitVectors<T extends tf.Tensor>(x: T, axis = -1): T {
-  return tf.tidy(() => {
-    const squared = tf.sum(tf.square(x), axis, true);
-    return tf.mul(x, tf.rsqrt(tf.maximum(squared, NORM_EPSILON_SQUARED)));
-  });
-}
 
 /** x / ||x||_2 along the last axis, as a layer (saved in model.json and restored by name). */
 export class L2Normalize extends tfl.layers.Layer {

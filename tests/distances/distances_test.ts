@@ -6,6 +6,7 @@ import { squaredL2, squaredL2Pairwise, squaredL2Rowwise } from "../../lib/distan
 import { l2, l2Pairwise, l2Rowwise } from "../../lib/distances/l2.ts";
 import { cosinePairwise, cosineRowwise } from "../../lib/distances/cosine.ts";
 import { distanceByName } from "../../lib/distances/by_name.ts";
+import { unitVectors } from "../../lib/distances/unit_vectors.ts";
 import { POINTS, SQUARED } from "./fixtures.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
@@ -35,6 +36,17 @@ Deno.test("rowwise distances match the pairwise ones row by row", () => {
   });
   close(sq, [9, 5]);
   close(eu, [3, Math.sqrt(5)]);
+});
+
+Deno.test("unitVectors scales rows (or columns) to length 1 and leaves zero vectors at zero", () => {
+  const [rows, columns] = tf.tidy(() => {
+    const x = tf.tensor2d([[3, 4], [0, 0], [0, -2]]);
+    return [unitVectors(x).arraySync(), unitVectors(x, 0).arraySync()];
+  });
+  close(rows, [[0.6, 0.8], [0, 0], [0, -1]]);
+  close(columns, [[1, 4 / Math.sqrt(20)], [0, 0], [0, -2 / Math.sqrt(20)]]);
+  // Tiny but not zero vectors are still scaled, not flushed (squared norm above 1e-12).
+  close(tf.tidy(() => unitVectors(tf.tensor2d([[3e-5, 4e-5]])).arraySync()), [[0.6, 0.8]]);
 });
 
 Deno.test("cosine distance is 1 - cos: 0 for the same direction, 1 for orthogonal, 2 for opposite", () => {

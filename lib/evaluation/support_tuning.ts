@@ -198,28 +198,3 @@ export function supportTunedScoreSets(
   }
   return scores;
 }
-/**
- * Distances `[queries][ways]` (row-major) between the first `ways` of `rows` (`d`-wide
- * features of the candidates) and every row after them (the queries).
- */
-export function candidateDistances(
-  rows: Float32Array,
-  ways: number,
-  d: number,
-  distance: Distance,
-): Float32Array {
-  const queries = rows.length / d - ways;
-  if (!(Number.isInteger(queries) && queries >= 0)) {
-    throw new RangeError(
-      `candidateDistances: ${rows.length} values are not ${ways} + q rows of ${d}`,
-    );
-  }
-  return tf.tidy(() => {
-    const s = tf.tensor2d(rows.subarray(0, ways * d), [ways, d]);
-    const q = tf.tensor2d(rows.subarray(ways * d), [queries, d]);
-    // every query against every candidate: each query repeated `ways` times, the candidates tiled
-    const left = tf.reshape(tf.tile(tf.expandDims(q, 1), [1, ways, 1]), [-1, d]) as tf.Tensor2D;
-    const right = tf.tile(s, [queries, 1]) as tf.Tensor2D;
-    return distance.rowwise(left, right).dataSync() as Float32Array;
-  });
-}

@@ -4,6 +4,7 @@
  * pytorch` can skip it cleanly on machines without torch.
  */
 import type { TowerSpec } from "../lib/models/koch.ts";
+import { childEnv } from "../lib/child_env.ts";
 
 /** Debian's interpreter: python3-torch installs into it, not into pyenv or venv pythons. */
 export const DEFAULT_PYTHON = "/usr/bin/python3";
@@ -91,8 +92,13 @@ async function output(
 ): Promise<{ code: number; stdout: string; stderr: string } | string> {
   let child;
   try {
-    child = new Deno.Command(command, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
-      .spawn();
+    child = new Deno.Command(command, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      ...childEnv(),
+    }).spawn();
   } catch (err) {
     return `${command} cannot run (${err instanceof Error ? err.message : String(err)})`;
   }

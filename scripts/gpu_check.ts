@@ -20,6 +20,7 @@ import { parseCommandLine, parseFlags } from "../lib/cli.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { taskArgs } from "../lib/deno_tasks.ts";
+import { childEnv } from "../lib/child_env.ts";
 import {
   describeSliceSummary,
   type SliceRecord,
@@ -163,6 +164,8 @@ export async function runTaskBounded(
   const child = new Deno.Command("deno", {
     args: [...taskArgs(task), ...args],
     cwd: REPO_ROOT,
+    // The task's full --allow-run keeps LD_LIBRARY_PATH, the GPU driver's way in on CUDA hosts.
+    ...childEnv(),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -15,6 +15,7 @@ import { absoluteFromInvocation, omniglotDir, REPO_ROOT } from "../lib/data/path
 import { formatSeconds } from "../lib/report/progress.ts";
 import { THREADS_ENV } from "../lib/backends/threads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
+import { childEnv } from "../lib/child_env.ts";
 
 const HELP = `deno task notebooks [flags]
 
@@ -248,6 +249,7 @@ export async function executeNotebook(
   await Deno.mkdir(options.out, { recursive: true });
   const tmp = await Deno.makeTempDir({ dir: options.out, prefix: ".tmp-" });
   try {
+    const inherited = childEnv();
     const command = new Deno.Command("jupyter", {
       args: [
         "nbconvert",
@@ -261,7 +263,9 @@ export async function executeNotebook(
         `--output-dir=${tmp}`,
         path,
       ],
+      clearEnv: inherited.clearEnv,
       env: {
+        ...inherited.env,
         // Kernels run inside the notebook's folder: hand them the Omniglot folder absolute.
         ...(Deno.env.get("OMNIGLOT_DIR") ? { OMNIGLOT_DIR: omniglotDir().dir } : {}),
         NOTEBOOK_PROFILE: options.profile,
@@ -302,6 +306,7 @@ export async function checkJupyter(): Promise<string | undefined> {
   try {
     specs = await new Deno.Command("jupyter", {
       args: ["kernelspec", "list", "--json"],
+      ...childEnv(),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -315,6 +320,7 @@ export async function checkJupyter(): Promise<string | undefined> {
   if (!("deno" in kernels)) return `the Deno Jupyter kernel is not installed; ${setup}`;
   const nbconvert = await new Deno.Command("jupyter", {
     args: ["nbconvert", "--version"],
+    ...childEnv(),
     stdout: "null",
     stderr: "null",
   })

@@ -16,6 +16,7 @@ import plotlyPackage from "plotly.js-dist-min/package.json" with { type: "json" 
 import { createRequire } from "node:module";
 import { writeFileAtomic } from "../data/files.ts";
 import type { Figure } from "./figure.ts";
+import { childEnv } from "../child_env.ts";
 
 /** Version of the plotly.js bundle inlined in every exported page. */
 export const PLOTLY_VERSION: string = plotlyPackage.version;
@@ -166,6 +167,7 @@ export async function renderPng(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      ...childEnv(),
       signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
     });
     let output: Deno.CommandOutput;

@@ -1,6 +1,7 @@
 /** Versions and the git commit recorded in `run.json`. */
 import * as tf from "@tensorflow/tfjs-core";
 import { REPO_ROOT } from "../data/paths.ts";
+import { childEnv } from "../child_env.ts";
 
 /** Deno, V8, TypeScript and TensorFlow.js versions. */
 export function versions(): Record<string, string> {
@@ -22,6 +23,7 @@ export async function gitCommit(): Promise<string | null> {
         cwd: REPO_ROOT,
         stdout: "piped",
         stderr: "null",
+        ...childEnv(),
       }).output();
       return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
     };

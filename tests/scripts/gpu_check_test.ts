@@ -45,7 +45,7 @@ Deno.test("gpu-check without a GPU says why in one line, exits 2 and writes noth
   assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
 });
 
-Deno.test("with gpu-check's own permissions it starts bench and reproduce as their tasks", async () => {
+Deno.test("with gpu-check's own permissions it starts bench and reproduce as their tasks, LD_LIBRARY_PATH set", async () => {
   // A script run with exactly gpu-check's permissions (deno.json) starts both children the way
   // gpu-check does; their --help proves they ran, with their own tasks' permissions.
   const script = `${tempDir()}/children.ts`;
@@ -61,6 +61,7 @@ Deno.test("with gpu-check's own permissions it starts bench and reproduce as the
   const child = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--config", `${REPO_ROOT}/deno.json`, ...taskPermissions("gpu-check"), script],
     cwd: REPO_ROOT,
+    env: { LD_LIBRARY_PATH: "/nonexistent/lib64" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -71,7 +72,9 @@ Deno.test("with gpu-check's own permissions it starts bench and reproduce as the
     text.decode(child.stdout).trim().split("\n").map((l) => JSON.parse(l)),
     [{ task: "bench", code: 0, help: true }, { task: "reproduce", code: 0, help: true }],
   );
-  assert.ok(!taskPermissions("gpu-check").includes("--allow-run"), "--allow-run is scoped");
+  // Full --allow-run, so that LD_LIBRARY_PATH (set above, as CUDA machines set it) reaches the
+  // children: with --allow-run=deno Deno refused to start them (seen on an H200 host).
+  assert.ok(taskPermissions("gpu-check").includes("--allow-run"));
 });
 
 Deno.test("a bounded child is stopped at its budget, or as soon as its work is done", async () => {

@@ -33,11 +33,14 @@ export interface KernelProfile {
 }
 
 /** Profile `steps` calls of `step` (already warmed up) and sum the kernels' times by name. */
-export async function profileKernels(step: () => void, steps: number): Promise<KernelProfile> {
+export async function profileKernels(
+  step: () => void | Promise<void>,
+  steps: number,
+): Promise<KernelProfile> {
   const byName = new Map<string, { calls: number; ms: number }>();
   for (let i = 0; i < steps; i++) {
-    const info = await tf.profile(() => {
-      step();
+    const info = await tf.profile(async () => {
+      await step();
     });
     for (const k of info.kernels) {
       if (isScope(k.name)) continue;

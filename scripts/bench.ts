@@ -293,20 +293,24 @@ export function trainImageFlops(spec: TowerSpec): number {
 }
 
 /** Times `warmup + steps` calls of `step`; returns the timed durations in ms. */
-function timeSteps(step: () => void, steps: number, warmup: number): number[] {
+async function timeSteps(
+  step: () => Promise<void>,
+  steps: number,
+  warmup: number,
+): Promise<number[]> {
   // Warm-up: XNNPACK operator creation, kernel setup, wasm memory growth.
-  for (let i = 0; i < warmup; i++) step();
+  for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    step();
+    await step();
     times.push(performance.now() - t0);
   }
   return times;
 }
 
 /** Called with a model's (warmed-up) training step after its timed steps (`--kernels`). */
-type AfterTiming = (step: () => void) => Promise<void>;
+type AfterTiming = (step: () => Promise<void>) => Promise<void>;
 
 async function measureTrain(
   model: BenchModel,
@@ -336,7 +340,7 @@ async function measureTrain(
       const logits = head.apply(tf.abs(tf.sub(h1, h2))) as tf.Tensor2D;
       return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
     });
-    const times = timeSteps(step, steps, warmup);
+    const times = await timeSteps(step, steps, warmup);
     await after?.(step);
     return times;
   } finally {
@@ -347,10 +351,11 @@ async function measureTrain(
 }
 
 /** One optimizer step on `loss`, as a timed step: a non-finite loss is an error. */
-function minimizeStep(optimizer: tf.Optimizer, loss: () => tf.Scalar): () => void {
-  return () => {
+// The loss is read asynchronously: webgpu cannot read synchronously in Deno (host_reads.ts).
+function minimizeStep(optimizer: tf.Optimizer, loss: () => tf.Scalar): () => Promise<void> {
+  return async () => {
     const value = optimizer.minimize(loss, true)!;
-    const v = value.dataSync()[0];
+    const v = (await value.data())[0];
     value.dispose();
     if (!Number.isFinite(v)) throw new Error(`training loss is ${v}`);
   };
@@ -394,7 +399,7 @@ async function measureTripletTrain(
       const hardestNegative = tf.min(tf.add(d, tf.mul(same, 1e9)), 1);
       return tf.mean(tf.relu(tf.add(tf.sub(hardestPositive, hardestNegative), model.margin!)));
     });
-    const times = timeSteps(step, steps, warmup);
+    const times = await timeSteps(step, steps, warmup);
     await after?.(step);
     return times;
   } finally {
@@ -415,7 +420,12 @@ function seedModelSubnormals(net: tfl.LayersModel, model: BenchModel, rng: Rng):
   );
 }
 
-function measureEmbed(model: BenchModel, steps: number, warmup: number, seed: number): number[] {
+async function measureEmbed(
+  model: BenchModel,
+  steps: number,
+  warmup: number,
+  seed: number,
+): Promise<number[]> {
   const rng = new Rng(seed, "bench");
   const tower = model.kind === "triplet"
     ? buildEmbeddingNet(model.spec, {
@@ -432,10 +442,10 @@ function measureEmbed(model: BenchModel, steps: number, warmup: number, seed: nu
     [model.embedImages, s, s, 1],
   );
   try {
-    return timeSteps(
-      () => {
+    return await timeSteps(
+      async () => {
         const h = tower.predict(images) as tf.Tensor;
-        h.dataSync();
+        await h.data();
         h.dispose();
       },
       steps,
@@ -698,13 +708,13 @@ export async function main(argv: string[]): Promise<number> {
           log(`${backend} ${name} ${phase}: ${warmup} warm-up + ${steps} timed steps`);
           let profile: KernelProfile | undefined;
           const profileAfter = args.kernels && backend !== "cpu" && turn === 1
-            ? async (step: () => void) => {
+            ? async (step: () => Promise<void>) => {
               profile = await profileKernels(step, KERNEL_PROFILE_STEPS);
             }
             : undefined;
           const times = phase === "train"
             ? await measureTrain(MODELS[name], steps, warmup, 1, profileAfter)
-            : measureEmbed(MODELS[name], steps, warmup, 1);
+            : await measureEmbed(MODELS[name], steps, warmup, 1);
           const r = row(backend, name, phase, times);
           if (profile && r.ms_per_step != null) {
             const threads = backend === "wasm" ? `, ${threadsNote(args.threads)}` : "";

@@ -28,6 +28,7 @@ import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
 import { registerReductionGradients } from "./reduction_grads.ts";
 import { startThreadedWasm } from "./wasm_threads.ts";
 import { defaultThreads } from "./threads.ts";
+import { noteSelectedBackend } from "./host_reads.ts";
 
 /** Backends this project can run on, fastest first. */
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -134,9 +135,23 @@ export async function selectBackend(
       continue;
     }
     log(`backend ${name}: ${outcome.info}`);
+    // webgpu cannot read synchronously in Deno: it trains, a host backend does the rest.
+    noteSelectedBackend(tf.getBackend(), () => startHost(options));
     return { name, skipped, info: outcome.info, threads: outcome.threads ?? null };
   }
   throw new BackendError(`no backend could start: ${skipped.map((s) => s.name).join(", ")}`);
+}
+
+/**
+ * The host backend beside a GPU backend without synchronous reads (host_reads.ts): wasm, else
+ * cpu. Returns its tfjs name; it is left active.
+ */
+async function startHost(options: SelectOptions): Promise<string> {
+  const wasm = await start("wasm", options, false);
+  if (typeof wasm !== "string") return "wasm";
+  const cpu = await start("cpu", options, false);
+  if (typeof cpu !== "string") return "cpu";
+  throw new BackendError(`no host backend could start beside the GPU: wasm: ${wasm}; cpu: ${cpu}`);
 }
 
 /** A backend that started: its description and, where known, its CPU threads. */

@@ -20,6 +20,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.ts";
 import { EarlyStopping } from "./early_stopping.ts";
+import { onHost, useTrainingBackend } from "../backends/host_reads.ts";
 import { explainOutOfMemory, type OutOfMemoryContext } from "./out_of_memory.ts";
 import type { Optimizer } from "./schedules.ts";
 import { flushesAfter, flushSubnormals } from "./subnormals.ts";
@@ -168,17 +169,22 @@ async function trainWith<B>(
   let validatedAt = step;
 
   const checkpoint = async () => {
-    // With averaging, validation and the best weights are the averaged model's.
-    average?.swap();
-    let accuracy: number;
-    try {
-      accuracy = withOutOfMemoryContext(options.validate, {
-        stage: `validation after step ${step}`,
-      });
-      early.update(step, accuracy, () => getWeights(models));
-    } finally {
-      average?.swap();
-    }
+    const accuracy = await onHost(
+      [...modelWeights(models), ...(average?.variables() ?? [])],
+      () => {
+        // With averaging, validation and the best weights are the averaged model's.
+        average?.swap();
+        try {
+          const accuracy = withOutOfMemoryContext(options.validate, {
+            stage: `validation after step ${step}`,
+          });
+          early.update(step, accuracy, () => getWeights(models));
+          return accuracy;
+        } finally {
+          average?.swap();
+        }
+      },
+    );
     history.push({
       step,
       loss: lossCount ? lossSum / lossCount : NaN,
@@ -188,13 +194,19 @@ async function trainWith<B>(
     lossSum = lossCount = 0;
     validatedAt = step;
     if (options.checkpoint) {
+      const state = await onHost(
+        [...modelWeights(models), ...optimizer.slots(), ...(average?.variables() ?? [])],
+        () => ({
+          weights: getWeights(models),
+          optimizer: optimizer.getState(),
+          average: average?.getState(),
+        }),
+      );
       await saveCheckpoint(options.checkpoint.path, {
         step,
         seconds: seconds(),
         configHash: options.checkpoint.configHash,
-        weights: getWeights(models),
-        optimizer: optimizer.getState(),
-        average: average?.getState(),
+        ...state,
         early: early.state,
         history,
       });
@@ -206,7 +218,8 @@ async function trainWith<B>(
       stoppedBy = "time";
       break;
     }
-    const lossValue = withOutOfMemoryContext(() =>
+    await useTrainingBackend();
+    const loss = withOutOfMemoryContext(() =>
       tf.tidy(() => {
         const batch = options.batch(step);
         const { value, grads } = options.gradients
@@ -216,7 +229,7 @@ async function trainWith<B>(
         // wasm has no flush-to-zero: weights that decay into subnormals slow every convolution.
         if (flushesAfter(step)) flushSubnormals([...trainable, ...optimizer.slots()]);
         average?.update(step);
-        return value.dataSync()[0];
+        return value;
       }), {
       stage: `training step ${step}${options.gradients ? "" : " (one taped pass over the batch)"}`,
       model: models[0],
@@ -224,6 +237,9 @@ async function trainWith<B>(
       taped: true,
       chunkImages: options.gradients ? options.imagesPerPass : undefined,
     });
+    // Read asynchronously: the webgpu backend cannot read synchronously in Deno (host_reads.ts).
+    const lossValue = (await loss.data())[0];
+    loss.dispose();
     if (!Number.isFinite(lossValue) || lossValue > maxLoss) {
       throw new TrainingDivergedError(
         `training diverged at step ${step}: loss ${lossValue}` +
@@ -260,6 +276,8 @@ async function trainWith<B>(
     `best ${fmt(early.state.bestAccuracy)} at step ${early.state.bestStep} (${stoppedBy})`,
   );
   if (early.state.bestWeights) setWeights(models, early.state.bestWeights);
+  // What follows training (evaluation, saving) reads synchronously: on the host backend.
+  await onHost(modelWeights(models), () => {});
   const total = seconds();
   return {
     steps: step,
@@ -272,6 +290,11 @@ async function trainWith<B>(
     examplesPerSecond: (options.examplesPerStep ?? 0) * (step - resumedFrom) /
       Math.max(1e-9, total - secondsBefore),
   };
+}
+
+/** All weights of `models` (trainable and not), as tensors. */
+function modelWeights(models: readonly tfl.LayersModel[]): tf.Tensor[] {
+  return models.flatMap((m) => m.weights.map((w) => w.read()));
 }
 
 /** Copies of all weights of `models` (trainable and not, e.g. batch-norm statistics), in order. */

@@ -63,6 +63,11 @@ export class WeightAverage {
     });
   }
 
+  /** The averages themselves (what {@link getState} reads). */
+  variables(): readonly tf.Variable[] {
+    return this.#averages;
+  }
+
   /** The averages' values, in the weights' order (for checkpoints). */
   getState(): Float32Array[] {
     return this.#averages.map((a) => (a.dataSync() as Float32Array).slice());

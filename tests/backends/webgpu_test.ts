@@ -15,6 +15,14 @@ import { buildSiameseHead, buildTower, type TowerSpec } from "../../lib/models/k
 import { Rng } from "../../lib/rng.ts";
 import { relativeError, runOn, uniformValues } from "./compare.ts";
 import { allOpGrads, towerOpGrads } from "../../lib/backends/grad_checks.ts";
+import { SyncReadError } from "../../lib/backends/host_reads.ts";
+import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
+import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { embedImages } from "../../lib/models/embedding.ts";
+import { decodeCheckpoint } from "../../lib/training/checkpoint.ts";
+import { trainSiamese } from "../../lib/training/siamese_training.ts";
+import { tempDir } from "../helpers.ts";
+import { fakeSplit, tinyTower } from "../training/fixtures.ts";
 
 async function adapterMissing(): Promise<string | undefined> {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
@@ -123,5 +131,91 @@ Deno.test({
     assert.match(auto.skipped.find((s) => s.name === "webgpu")!.reason, /software renderer/);
     const explicit = await selectBackend("webgpu", undefined, SOFTWARE);
     assert.match(explicit.info, /software adapter/);
+  },
+});
+
+/** The real Siamese training path (batches, loop, validation, checkpoint) at toy size. */
+async function trainTinySiamese(backend: "cpu" | "webgpu", path: string) {
+  await selectBackend(backend, undefined, SOFTWARE);
+  const size = 8;
+  const pixel = (c: number, d: number, i: number) =>
+    ((c * 7 + i * 3 + (i % size) * c) % 5) / 4 + (d % 3) * 0.01;
+  const config: SiameseConfig = {
+    ...profileConfig("quick").siamese,
+    tower: tinyTower(size),
+    batchCharacters: 4,
+    batchDrawings: 2,
+    batchPerAlphabet: 1,
+    // The focal weights read the logits inside the taped step, which webgpu cannot (below).
+    focus: 0,
+    steps: 4,
+    validateEvery: 2,
+    patience: 100,
+    learningRate: 0.01,
+    maxSeconds: 1e9,
+  };
+  const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, size, pixel, "evaluation");
+  const { net, result } = await trainSiamese({
+    config,
+    background: fakeSplit(["A", "B", "C", "D"], 3, size, pixel),
+    evaluation,
+    rng: new Rng(1, "siamese"),
+    checkpoint: { path, configHash: "tiny" },
+    quiet: true,
+  });
+  // What follows training (evaluation, saving) reads synchronously.
+  const after = tf.getBackend();
+  const embedded = embedImages(net.tower, evaluation.images);
+  net.tower.dispose();
+  net.head.dispose();
+  return { result, after, embedded, saved: decodeCheckpoint(await Deno.readFile(path)) };
+}
+
+Deno.test({
+  name:
+    "the Siamese training loop runs on webgpu (validation, checkpoint, evaluation after) as on cpu",
+  ignore: MISSING !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = tempDir();
+    const cpu = await trainTinySiamese("cpu", `${dir}/cpu.bin`);
+    // Before host_reads.ts the first step's loss read threw tfjs's "Cannot read properties of
+    // null (reading 'clearRect')" here.
+    const gpu = await trainTinySiamese("webgpu", `${dir}/gpu.bin`);
+    assert.equal(gpu.result.steps, 4);
+    assert.equal(gpu.after, "wasm", "evaluation after training runs on the host backend");
+    assert.deepEqual(
+      gpu.result.history.map((h) => h.accuracy),
+      cpu.result.history.map((h) => h.accuracy),
+    );
+    for (let i = 0; i < cpu.result.history.length; i++) {
+      const [a, b] = [gpu.result.history[i].loss, cpu.result.history[i].loss];
+      assert.ok(Math.abs(a - b) / b < 1e-3, `loss ${i}: webgpu ${a} vs cpu ${b}`);
+    }
+    assert.equal(gpu.saved.step, 4);
+    gpu.saved.weights.forEach((w, i) =>
+      assert.ok(relativeError(w, cpu.saved.weights[i]) < 1e-3, `weight ${i}`)
+    );
+    assert.ok(relativeError(gpu.embedded, cpu.embedded) < 1e-3);
+  },
+});
+
+Deno.test({
+  name: "a synchronous read of GPU-only data on webgpu says what to do instead of tfjs's TypeError",
+  ignore: MISSING !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await selectBackend("webgpu", undefined, SOFTWARE);
+    const x = tf.mul(tf.randomUniform([4096], 0, 1, "float32", 1), 2);
+    assert.throws(
+      () => x.dataSync(),
+      (e: unknown) => e instanceof SyncReadError && /--backend wasm/.test(e.message),
+    );
+    // Values read asynchronously are on the host: a synchronous read of them works.
+    const values = await x.data();
+    assert.deepEqual(x.dataSync(), values);
+    x.dispose();
   },
 });

@@ -66,7 +66,7 @@ results/bench/throughput.json and results/bench/throughput.md.
                      them; lib/training/subnormals.ts), only when named, not run by PyTorch
   --steps N          timed steps per measurement after one warm-up step (default 3)
   --threads N        CPU threads of the wasm backend and of PyTorch (default: ${THREADS_ENV},
-                     else every core; above 1 starts tfjs's threaded wasm build)
+                     else every core up to 8; above 1 starts tfjs's threaded wasm build)
   --wasm-threads N   the same as --threads (older name)
   --reference pytorch
                      also time the same nets, batch and optimizer in PyTorch (Debian's

@@ -30,7 +30,7 @@ wrote to stderr, naming the notebook and the cell.
   --only STEM[,STEM]               only these notebooks, e.g. 01_nearest_neighbour
   --timeout SECONDS                per-cell limit (default: quick 600, standard 3600, paper none)
   --threads N                      CPU threads of the wasm backend, passed to the kernels as
-                                   ${THREADS_ENV} (default: ${THREADS_ENV}, else every core)
+                                   ${THREADS_ENV} (default: ${THREADS_ENV}, else every core up to 8)
   --notebooks DIR                  folder of notebooks (default notebooks/)
   --out DIR                        write executed notebooks here instead (default
                                    <results>/notebooks/)

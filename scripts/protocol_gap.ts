@@ -36,7 +36,7 @@ official runs rebuilt with Lake's characters or Lake's drawers replaced by a ran
   --draws N       random character sets per alphabet (drawer pairs per run) scored beside
                   Lake's (default 19)
   --shared N      random drawer pairs (character sets) those draws share (default 10)
-  --threads N     CPU threads of the wasm backend (default SIAMESE_THREADS, else every core)
+  --threads N     CPU threads of the wasm backend (default SIAMESE_THREADS, else every core up to 8)
 
 Writes the report to stdout and to DIR/protocol_gap.md.`;
 

@@ -79,7 +79,7 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
   --backend ${BACKEND_REQUESTS.join("|")}
                                    tensorflow.js backend (default auto: the fastest that loads)
   --threads N                      CPU threads of the wasm backend (default: SIAMESE_THREADS,
-                                   else every core); rows are reproducible per thread count
+                                   else every core up to 8); rows are reproducible per thread count
   --seed N                         run seed (default 1); fixes init, episodes, augmentation
   --out DIR                        write there instead of results/<profile>/; a folder holds
                                    one run (profile, seed, config): another run's folder is

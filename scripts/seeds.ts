@@ -51,7 +51,7 @@ of their accuracies to <out>/seeds.md and <out>/seeds.csv.
   --out DIR                        default results/seeds/<profile>/; a seed whose folder
                                    already holds its complete run is reused
   --threads N                      CPU threads of the wasm backend (default SIAMESE_THREADS,
-                                   else every core)
+                                   else every core up to 8)
   --backend ${BACKEND_REQUESTS.join("|")}
                                    as reproduce's (default auto)
   --max-steps N                    a bounded slice: at most N training steps per model

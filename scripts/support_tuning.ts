@@ -52,7 +52,8 @@ seen while tuning.
                     its batch norm; default every layer)
   --protocols a,b   ${PROTOCOLS.join(", ")} (default koch-val: validation; choose the
                     setting there, then read a test protocol once)
-  --threads N       CPU threads of the wasm backend (default SIAMESE_THREADS, else every core)`;
+  --threads N       CPU threads of the wasm backend (default SIAMESE_THREADS, else every
+                    core up to 8)`;
 
 interface Args {
   results: string;

@@ -53,7 +53,7 @@ read the test protocols with reproduce, once per configuration.
   --seed N                         run seed (default 1): init, batches, the koch-val trials
   --out DIR                        default results/tune/
   --threads N                      CPU threads of the wasm backend (default SIAMESE_THREADS,
-                                   else every core)
+                                   else every core up to 8)
   --backend ${BACKEND_REQUESTS.join("|")}
                                    as reproduce's (default auto)
   --help                           this text

@@ -78,7 +78,7 @@ export interface SelectedBackend {
 export interface SelectOptions {
   /**
    * XNNPACK threads of the wasm backend (default `defaultThreads()`: `SIAMESE_THREADS`, else
-   * every core). Above 1 this starts tfjs's threaded wasm build (see `wasm_threads.ts`); it
+   * every core up to 8). Above 1 this starts tfjs's threaded wasm build (see `wasm_threads.ts`); it
    * must be chosen before the wasm backend first starts in the process.
    */
   wasmThreads?: number;

@@ -1,6 +1,6 @@
 /**
  * `--threads N` of the entry points (`reproduce`, `bench`, `notebooks`): the value given, or
- * `defaultThreads()` (`SIAMESE_THREADS`, else every core) when the flag is absent.
+ * `defaultThreads()` (`SIAMESE_THREADS`, else every core up to 8) when the flag is absent.
  */
 import { UsageError } from "../cli.ts";
 import { defaultThreads, parseThreads } from "./threads.ts";

@@ -3,6 +3,7 @@ import os from "node:os";
 import {
   coreCount,
   defaultThreads,
+  MAX_WASM_THREADS,
   parseThreads,
   THREADS_ENV,
 } from "../../lib/backends/threads.ts";
@@ -27,9 +28,12 @@ function withThreadsEnv<T>(value: string | undefined, body: () => T): T {
   }
 }
 
-Deno.test("the default thread count is every core, or SIAMESE_THREADS when set", () => {
+/** The default without SIAMESE_THREADS: every core, at most the wasm build's pool. */
+const DEFAULT = Math.min(os.cpus().length, MAX_WASM_THREADS);
+
+Deno.test("the default thread count is every core up to 8, or SIAMESE_THREADS when set", () => {
   assert.equal(coreCount(), os.cpus().length);
-  assert.equal(defaultThreads(() => undefined), coreCount());
+  assert.equal(defaultThreads(() => undefined), DEFAULT);
   assert.equal(defaultThreads((name) => (name === THREADS_ENV ? "3" : undefined)), 3);
   assert.throws(() => defaultThreads(() => "many"), /SIAMESE_THREADS must be a positive integer/);
 });
@@ -45,11 +49,42 @@ Deno.test("a thread count must be a positive integer, and the message names its 
   );
 });
 
+Deno.test("more threads than the wasm build's pool of 8 is refused, not silently run on 8", async () => {
+  // Before, --threads 16 was accepted: the backend ran 8 and the bench's note said 16.
+  assert.equal(parseThreads("8", "--threads"), 8);
+  for (const many of ["9", "16"]) {
+    assert.throws(() => parseThreads(many, "--threads"), /--threads must be at most 8/);
+  }
+  assert.throws(
+    () => defaultThreads((name) => (name === THREADS_ENV ? "12" : undefined)),
+    /SIAMESE_THREADS must be at most 8/,
+  );
+  assert.throws(
+    () => threadsFlag("16"),
+    (e) => e instanceof UsageError && /--threads must be at most 8/.test(e.message),
+  );
+  // The cap is the build's: asking the backend itself for 12 gives 8 (a child process, since
+  // the thread count is fixed when wasm first starts in a process).
+  const script = `${tempDir()}/pool.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { startThreadedWasm } from "${REPO_ROOT}/lib/backends/wasm_threads.ts";\n` +
+      `console.log(await startThreadedWasm(12));\n`,
+  );
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", `--config=${REPO_ROOT}/deno.json`, script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(child.success, new TextDecoder().decode(child.stderr));
+  assert.equal(new TextDecoder().decode(child.stdout).trim(), String(MAX_WASM_THREADS));
+});
+
 Deno.test("reproduce, bench and notebooks take --threads, default to SIAMESE_THREADS or every core", () => {
   withThreadsEnv(undefined, () => {
-    assert.equal(parseReproduceArgs([]).threads, coreCount());
-    assert.equal(parseBenchArgs([]).threads, coreCount());
-    assert.equal(parseNotebookArgs([]).threads, coreCount());
+    assert.equal(parseReproduceArgs([]).threads, DEFAULT);
+    assert.equal(parseBenchArgs([]).threads, DEFAULT);
+    assert.equal(parseNotebookArgs([]).threads, DEFAULT);
   });
   withThreadsEnv("1", () => {
     assert.equal(parseReproduceArgs([]).threads, 1);

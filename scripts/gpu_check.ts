@@ -47,6 +47,19 @@ export interface AdapterReport {
   software?: boolean;
 }
 
+/**
+ * Why WebGPU found no adapter, with what to install on Linux: Deno's WebGPU reaches the GPU
+ * through the Vulkan loader, and NVIDIA's Vulkan driver (libGLX_nvidia) needs libglvnd's GL
+ * dispatch libraries. On an H200 host without them the loader said "Could not get
+ * 'vkCreateInstance' ... for ICD libGLX_nvidia.so.0" and no adapter came back.
+ */
+export function noAdapterDetail(os: string): string {
+  const why = "requestAdapter() returned no adapter";
+  return os !== "linux" ? why : `${why} (WebGPU needs a Vulkan driver and the Vulkan loader; ` +
+    "on NVIDIA hosts also libglvnd: e.g. apt-get install libvulkan1 libglx0 libegl1; " +
+    "VK_LOADER_DEBUG=error,driver shows what the loader tried)";
+}
+
 /** Relative error below which a gradient matches cpu (float32 on both). */
 const GRAD_TOLERANCE = 1e-3;
 
@@ -59,7 +72,7 @@ export async function findAdapters(): Promise<AdapterReport[]> {
     adapters.push({
       api: "webgpu",
       found: false,
-      detail: gpu ? "requestAdapter() returned no adapter" : "navigator.gpu is not available",
+      detail: gpu ? noAdapterDetail(Deno.build.os) : "navigator.gpu is not available",
     });
   } else {
     const info = (adapter as unknown as { info?: Record<string, unknown> }).info ?? {};

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type AdapterReport,
   gpuBackend,
+  noAdapterDetail,
   noGpuLine,
   runTaskBounded,
 } from "../../scripts/gpu_check.ts";
@@ -29,6 +30,14 @@ Deno.test("a software WebGPU adapter is not a GPU; a real adapter or CUDA is, CU
     "no GPU here: webgpu: only a software adapter (llvmpipe (LLVM 15.0.6, 256 bits)); " +
       "tfjs-node-gpu: not installed",
   );
+});
+
+Deno.test("no WebGPU adapter on Linux names the Vulkan loader and libglvnd, which an H200 host lacked", () => {
+  assert.match(
+    noAdapterDetail("linux"),
+    /^requestAdapter\(\) returned no adapter \(.*libvulkan1.*libglx0/,
+  );
+  assert.equal(noAdapterDetail("darwin"), "requestAdapter() returned no adapter");
 });
 
 Deno.test("gpu-check without a GPU says why in one line, exits 2 and writes nothing", async () => {

@@ -48,11 +48,6 @@ export function noteSelectedBackend(backend: string, start: () => Promise<string
   guardSyncReads(backend);
 }
 
-/** The backend training steps run on, when it differs from the host's (else undefined). */
-export function trainingBackend(): string | undefined {
-  return training;
-}
-
 /** Makes the training backend active (a no-op unless one without synchronous reads was selected). */
 export async function useTrainingBackend(): Promise<void> {
   // Only from the host: a backend set some other way since is left alone.

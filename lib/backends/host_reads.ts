@@ -120,8 +120,8 @@ function guardSyncReads(name: string): void {
       throw new SyncReadError(
         `the ${name} backend cannot read a tensor synchronously in Deno (no 2D canvas), ` +
           "and this step reads one inside its gradient (the triplet loss's mining reads its " +
-          "distance matrix, the Siamese loss's focal weights its logits): train it on another " +
-          "backend (--backend wasm)",
+          "distance matrix, hardest-pair mining its logits): train it on another backend " +
+          "(--backend wasm)",
       );
     }
     return original(dataId);

@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { headKind } from "../models/cosine_head.ts";
 import { hardestPairWeights } from "./hardest_pairs.ts";
+import { readsSynchronously } from "../backends/host_reads.ts";
 
 /** Tensors of one batch of pairs. */
 export interface PairBatchTensors {
@@ -116,6 +117,16 @@ export function siameseLossOfFeatures(
       if (hardest && (!batch.left || !batch.right)) {
         throw new RangeError("siameseLoss: hardest-pair mining needs the batch's left and right");
       }
+      if (!hardest && !readsSynchronously()) {
+        // webgpu cannot read the logits inside the taped step (host_reads.ts): the same
+        // weights, computed on the GPU from the logits held constant.
+        const [same, weights] = [batch.same, batch.weights];
+        weight = constant(
+          z,
+          (logits) => focalWeightsTensor(logits as tf.Tensor2D, same, weights, focus),
+        );
+        return tf.sum(tf.mul(bceWithLogits(z, batch.target), weight)) as tf.Scalar;
+      }
       // Read the logits' values: the weights are constants, no gradient flows through them.
       const logits = z.dataSync();
       let weights = hardest
@@ -165,6 +176,47 @@ export function focalWeights(
     out[p] = after[c] > 0 ? (raw[p] * before[c]) / after[c] : weights[p];
   }
   return out;
+}
+
+/**
+ * {@link focalWeights} as tensor operations, for backends that cannot read the logits inside
+ * the taped step: `logits` `[pairs, 1]` (run it inside {@link constant}), `same` and
+ * `weights` `[pairs]`; returns `[pairs, 1]`. Equal to focalWeights up to float32 rounding.
+ */
+export function focalWeightsTensor(
+  logits: tf.Tensor2D,
+  same: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  gamma: number,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const n = logits.shape[0];
+    const s = tf.tensor2d(Float32Array.from(same, (v) => (v ? 1 : 0)), [n, 1]);
+    const w = tf.tensor2d(Float32Array.from(weights), [n, 1]);
+    const p = tf.sigmoid(logits);
+    const wrong = tf.add(tf.mul(s, tf.sub(1, p)), tf.mul(tf.sub(1, s), p));
+    const raw = tf.mul(w, tf.pow(wrong, gamma));
+    // Within each class: raw * before / after, or the weights unchanged when after is 0.
+    const inClass = (mask: tf.Tensor) => {
+      const before = tf.sum(tf.mul(w, mask));
+      const after = tf.sum(tf.mul(raw, mask));
+      const some = tf.cast(tf.greater(after, 0), "float32");
+      const scaled = tf.div(tf.mul(raw, before), tf.maximum(after, 1e-30));
+      return tf.mul(mask, tf.add(tf.mul(some, scaled), tf.mul(tf.sub(1, some), w)));
+    };
+    return tf.add(inClass(s), inClass(tf.sub(1, s))) as tf.Tensor2D;
+  });
+}
+
+/**
+ * `f(x)` held constant: no gradient flows back through it to `x` (tfjs has no stopGradient),
+ * and the ops inside `f` are not taped (some, such as Greater, have no gradient).
+ */
+export function constant<T extends tf.Tensor>(x: tf.Tensor, f: (x: tf.Tensor) => T): T {
+  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: f(inputs[0] as tf.Tensor),
+    gradFunc: (_dy: tf.Tensor) => tf.zerosLike(inputs[0] as tf.Tensor),
+  }))(x) as T;
 }
 
 /** Elementwise binary cross-entropy of logits `z` against targets `y` in {0, 1}. */

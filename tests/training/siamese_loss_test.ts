@@ -4,7 +4,9 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
 import {
   bceWithLogits,
+  constant,
   focalWeights,
+  focalWeightsTensor,
   pairLogits,
   siameseLoss,
 } from "../../lib/training/siamese_loss.ts";
@@ -70,6 +72,32 @@ Deno.test("focal weights move weight to the pairs the model gets wrong, keeping 
   close(v[0], 0.5);
   close(v[1] + v[2], 0.5);
   assert.ok(v[2] > v[1]); // logit 5 on a negative is the confident mistake
+});
+
+Deno.test("the focal weights as tensor ops (for webgpu) equal the host's, and no gradient flows through them", () => {
+  const logits = [0, Math.log(3), -2, 5, 0.3, -0.7];
+  const same = [0, 0, 1, 0, 1, 1];
+  const weights = [0.1, 0.2, 0.3, 0.15, 0.05, 0.2];
+  const host = focalWeights(logits, same, weights, 2);
+  const z = tf.tensor2d(logits, [6, 1]);
+  const onGraph = focalWeightsTensor(z, same, weights, 2).dataSync();
+  host.forEach((w, i) => close(onGraph[i], w));
+  // A class whose weights are all zero keeps them (its "after" total is 0).
+  const zero = focalWeightsTensor(z, same, [0, 0, 0.5, 0, 0.25, 0.25], 2).dataSync();
+  [0, 1, 3].forEach((i) => close(zero[i], 0));
+  // d/dz sum(constant(z) * z) = z: the constant's own path adds nothing.
+  const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(constant(x, tf.clone), x)))(z).dataSync();
+  logits.forEach((v, i) => close(grad[i], v));
+  // The focal weights inside constant(): taped, with no gradient through them (Greater has none).
+  const focal = tf.grad((x: tf.Tensor) =>
+    tf.sum(
+      tf.mul(constant(x, (l) => focalWeightsTensor(l as tf.Tensor2D, same, weights, 2)), x),
+    )
+  )(z).dataSync();
+  host.forEach((w, i) => close(focal[i], w));
+  // Without constant() the same sum's gradient is 2z: the test can tell the two apart.
+  const both = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.clone(x), x)))(z).dataSync();
+  close(both[1], 2 * logits[1]);
 });
 
 Deno.test("hardest-pair mining weighs only each image's hardest positive and negative pair", () => {

@@ -48,6 +48,11 @@ export function noteSelectedBackend(backend: string, start: () => Promise<string
   guardSyncReads(backend);
 }
 
+/** True when training runs on a backend that cannot read synchronously (reads go ahead of steps). */
+export function trainsWithoutSyncReads(): boolean {
+  return training !== undefined;
+}
+
 /** Makes the training backend active (a no-op unless one without synchronous reads was selected). */
 export async function useTrainingBackend(): Promise<void> {
   // Only from the host: a backend set some other way since is left alone.
@@ -119,8 +124,8 @@ function guardSyncReads(name: string): void {
     if (backend.tensorMap?.get(dataId)?.values == null) {
       throw new SyncReadError(
         `the ${name} backend cannot read a tensor synchronously in Deno (no 2D canvas), ` +
-          "and this step reads one inside its gradient (the triplet loss's mining reads its " +
-          "distance matrix, hardest-pair mining its logits): train it on another backend " +
+          "and this step reads one inside its gradient (hardest-pair mining reads the logits, " +
+          "the Siamese net's triplet term its distance matrix): train it on another backend " +
           "(--backend wasm)",
       );
     }

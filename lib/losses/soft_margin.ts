@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Distance } from "../distances/distance.ts";
 import type { Miner, Triplets } from "../miners/miner.ts";
-import { computeMined, tripletDistances, type TripletLoss } from "./triplet_loss.ts";
+import { computeMined, type Mined, tripletDistances, type TripletLoss } from "./triplet_loss.ts";
 
 /** Options of {@link SoftMarginLoss}. */
 export interface SoftMarginOptions {
@@ -35,8 +35,8 @@ export class SoftMarginLoss implements TripletLoss {
     });
   }
 
-  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner) {
+  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner, mined?: Mined) {
     // Every triplet has a positive soft-margin loss; "active" = still in the wrong order.
-    return computeMined(this, embeddings, labels, miner, (ap, an) => ap >= an);
+    return computeMined(this, embeddings, labels, miner, (ap, an) => ap >= an, mined);
   }
 }

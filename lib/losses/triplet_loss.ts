@@ -34,9 +34,22 @@ export interface TripletLoss {
   fromDistances(distances: tf.Tensor2D, triplets: Triplets): tf.Scalar;
   /**
    * Embeddings `[n, d]` with `labels` `[n]` -> mined loss. Reads the distance matrix once
-   * (synchronously) so the miner can choose; call it inside `tf.variableGrads` or `tf.tidy`.
+   * (synchronously) so the miner can choose, unless `mined` brings the values and triplets
+   * (read ahead of the step, where the backend cannot read inside it); call it inside
+   * `tf.variableGrads` or `tf.tidy`.
    */
-  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner): TripletLossOutput;
+  compute(
+    embeddings: tf.Tensor2D,
+    labels: ArrayLike<number>,
+    miner: Miner,
+    mined?: Mined,
+  ): TripletLossOutput;
+}
+
+/** A batch's distance values and the triplets mined from them, ahead of its taped step. */
+export interface Mined {
+  distances: Float32Array;
+  triplets: Triplets;
 }
 
 /** d(a,p) and d(a,n) of each triplet, gathered from the `[n, n]` matrix, each `[t]`. */
@@ -78,13 +91,14 @@ export function tripletDistances(
   });
 }
 
-/** Shared `compute`: distance matrix, one synchronous read, mining, reduction. */
+/** Shared `compute`: distance matrix, one synchronous read (or `mined`), mining, reduction. */
 export function computeMined(
   loss: Pick<TripletLoss, "distance" | "fromDistances">,
   embeddings: tf.Tensor2D,
   labels: ArrayLike<number>,
   miner: Miner,
   isActive: (ap: number, an: number) => boolean,
+  mined?: Mined,
 ): TripletLossOutput {
   if (embeddings.rank !== 2 || embeddings.shape[0] !== labels.length) {
     throw new RangeError(
@@ -92,8 +106,8 @@ export function computeMined(
     );
   }
   const matrix = loss.distance.pairwise(embeddings);
-  const distances = matrix.dataSync() as Float32Array;
-  const triplets = miner.mine({ distances, labels });
+  const distances = mined?.distances ?? matrix.dataSync() as Float32Array;
+  const triplets = mined?.triplets ?? miner.mine({ distances, labels });
   // The matrix is on the gradient tape; the caller's tidy (or variableGrads) frees it.
   const value = loss.fromDistances(matrix, triplets);
   const n = labels.length;

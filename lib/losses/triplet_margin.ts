@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Distance } from "../distances/distance.ts";
 import type { Miner, Triplets } from "../miners/miner.ts";
-import { computeMined, tripletDistances, type TripletLoss } from "./triplet_loss.ts";
+import { computeMined, type Mined, tripletDistances, type TripletLoss } from "./triplet_loss.ts";
 
 /** Options of {@link TripletMarginLoss}. */
 export interface TripletMarginOptions {
@@ -57,7 +57,14 @@ export class TripletMarginLoss implements TripletLoss {
     });
   }
 
-  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner) {
-    return computeMined(this, embeddings, labels, miner, (ap, an) => ap - an + this.margin > 0);
+  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner, mined?: Mined) {
+    return computeMined(
+      this,
+      embeddings,
+      labels,
+      miner,
+      (ap, an) => ap - an + this.margin > 0,
+      mined,
+    );
   }
 }

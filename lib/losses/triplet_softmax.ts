@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Distance } from "../distances/distance.ts";
 import type { Miner, Triplets } from "../miners/miner.ts";
-import { computeMined, tripletDistances, type TripletLoss } from "./triplet_loss.ts";
+import { computeMined, type Mined, tripletDistances, type TripletLoss } from "./triplet_loss.ts";
 
 /** Options of {@link TripletSoftmaxLoss}. */
 export interface TripletSoftmaxOptions {
@@ -73,8 +73,8 @@ export class TripletSoftmaxLoss implements TripletLoss {
     });
   }
 
-  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner) {
+  compute(embeddings: tf.Tensor2D, labels: ArrayLike<number>, miner: Miner, mined?: Mined) {
     // "Active": a negative still nearer the anchor than its positive.
-    return computeMined(this, embeddings, labels, miner, (ap, an) => ap >= an);
+    return computeMined(this, embeddings, labels, miner, (ap, an) => ap >= an, mined);
   }
 }

@@ -85,6 +85,28 @@ export function applyLayers(layers: readonly tfl.layers.Layer[], x: tf.Tensor): 
   return layers.reduce((h, l) => l.apply(h, { training: true }) as tf.Tensor, x);
 }
 
+/**
+ * The model's training-mode output on `images` as {@link chunkedModelGradients} computes it:
+ * the trunk chunk by chunk, the tail once on the gathered features. Untaped use (reading the
+ * outputs ahead of a step); batch norm in the tail updates its moving statistics.
+ */
+export function chunkedForward(
+  model: tfl.LayersModel,
+  images: tf.Tensor4D,
+  chunkImages: number,
+): tf.Tensor {
+  const { trunk, tail } = splitForChunks(model);
+  return tf.tidy(() => {
+    const n = images.shape[0];
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < n; start += chunkImages) {
+      const size = Math.min(chunkImages, n - start);
+      parts.push(applyLayers(trunk, tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1])));
+    }
+    return applyLayers(tail, parts.length === 1 ? parts[0] : tf.concat(parts));
+  });
+}
+
 /** Options of {@link cachedGradients}. */
 export interface CachedGradientsOptions {
   /** The images of the step, `[n, s, s, 1]`. */

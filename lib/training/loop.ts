@@ -51,6 +51,12 @@ export interface TrainOptions<B> {
    * step of gradient_cache.ts); called inside the step's `tf.tidy`.
    */
   gradients?: (batch: B) => { value: tf.Scalar; grads: tf.NamedTensorMap };
+  /**
+   * Runs before step `step`'s taped pass, outside any tidy, where it may read tensors
+   * asynchronously: the triplet miners' distance matrix on a backend that cannot read inside
+   * the step (host_reads.ts). Unset = nothing.
+   */
+  prepare?: (step: number) => Promise<void>;
   /** Images in one taped pass, for the out-of-memory message's estimate (models[0] runs them). */
   imagesPerPass?: number;
   /** Validation accuracy in percent (models in inference mode); higher is better. */
@@ -219,6 +225,7 @@ async function trainWith<B>(
       break;
     }
     await useTrainingBackend();
+    await options.prepare?.(step);
     const loss = withOutOfMemoryContext(() =>
       tf.tidy(() => {
         const batch = options.batch(step);

@@ -9,6 +9,7 @@
  */
 import { mean } from "d3-array";
 import { selectBackend } from "../lib/backends/select.ts";
+import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { profileConfig } from "../lib/config.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { inkMatchFactor } from "../lib/data/images.ts";
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   const size = config.evaluation.imageSize;
   return await exitOnDataError(async () => {
     await selectBackend("auto");
+    await parkOnHost();
     const outDir = resultsDir(config.profile);
     const models = await loadSavedModels(outDir, config.triplet.miners, size);
     if (models.length === 0) {

@@ -9,6 +9,7 @@
  * or data error (before any scoring).
  */
 import { selectBackend } from "../lib/backends/select.ts";
+import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
@@ -90,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     await selectBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
+    await parkOnHost();
     const size = config.evaluation.imageSize;
     const models = await loadSavedModels(results, config.triplet?.miners ?? [], size);
     if (models.length === 0) {

@@ -30,6 +30,7 @@ import { experimentContext } from "../lib/experiments/experiment_context.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
+import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import {
   type ExperimentRecord,
@@ -180,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
+  await parkOnHost();
   if (
     config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
   ) {

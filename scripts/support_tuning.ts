@@ -7,6 +7,7 @@
  * Exit 0; 1 when the folder has no such model; 2 on a usage or data error (before any scoring).
  */
 import { selectBackend } from "../lib/backends/select.ts";
+import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { MINERS } from "../lib/config.ts";
@@ -136,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     await selectBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
+    await parkOnHost();
     const { net: model, meta } = await loadTriplet(dir);
     const distance = distanceByName(meta.distance);
     // The net as trained, as every other task scores a saved model (it disposes the model).

@@ -100,6 +100,16 @@ function onBackend(t: tf.Tensor, name: string): boolean {
   return info?.backend === tf.findBackend(name);
 }
 
+/**
+ * Makes the host backend active where a backend without synchronous reads was selected (else
+ * nothing): for the entry points, right after `selectBackend`, so that whatever evaluates before
+ * or without training (saved models reused, the evaluation-only tasks) reads where it can;
+ * `train` switches to the GPU for its steps.
+ */
+export async function parkOnHost(): Promise<void> {
+  await onHost([], () => {});
+}
+
 /** A synchronous read of a GPU tensor whose values are not on the host. */
 export class SyncReadError extends Error {
   constructor(message: string) {

@@ -15,7 +15,7 @@ import { buildSiameseHead, buildTower, type TowerSpec } from "../../lib/models/k
 import { Rng } from "../../lib/rng.ts";
 import { relativeError, runOn, uniformValues } from "./compare.ts";
 import { allOpGrads, towerOpGrads } from "../../lib/backends/grad_checks.ts";
-import { SyncReadError } from "../../lib/backends/host_reads.ts";
+import { parkOnHost, SyncReadError, useTrainingBackend } from "../../lib/backends/host_reads.ts";
 import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import { embedImages } from "../../lib/models/embedding.ts";
@@ -309,5 +309,29 @@ Deno.test({
     const values = await x.data();
     assert.deepEqual(x.dataSync(), values);
     x.dispose();
+  },
+});
+
+Deno.test({
+  name:
+    "the entry points park on the host after selecting webgpu: reads work there, training switches back",
+  ignore: MISSING !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await selectBackend("webgpu", undefined, SOFTWARE);
+    assert.equal(tf.getBackend(), "webgpu");
+    await parkOnHost();
+    assert.equal(tf.getBackend(), "wasm");
+    // What evaluates a reused model reads synchronously; on webgpu this threw SyncReadError.
+    const x = tf.mul(tf.randomUniform([4096], 0, 1, "float32", 1), 2);
+    assert.equal(x.dataSync().length, 4096);
+    x.dispose();
+    await useTrainingBackend();
+    assert.equal(tf.getBackend(), "webgpu");
+    // On any other backend parking changes nothing.
+    await selectBackend("cpu");
+    await parkOnHost();
+    assert.equal(tf.getBackend(), "cpu");
   },
 });

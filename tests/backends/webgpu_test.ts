@@ -38,21 +38,26 @@ if (MISSING) console.warn(`webgpu_test: WebGPU tests skipped: ${MISSING}`);
 
 const SOFTWARE: SelectOptions = { allowSoftwareWebGpu: true };
 
-Deno.test({
-  name: "gradients of the towers' layers and of every loss op match cpu on webgpu",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    for (const [name, f] of [["tower", towerOpGrads], ["losses", allOpGrads]] as const) {
-      const expected = await runOn("cpu", f);
-      const actual = await runOn("webgpu", f, SOFTWARE);
-      for (let i = 0; i < expected.length; i++) {
-        const err = relativeError(actual[i], expected[i]);
-        assert.ok(err < 1e-4, `${name} result ${i}: relative error ${err.toExponential(2)}`);
-      }
+/** A test that needs a WebGPU adapter (skipped without one); the GPU backend keeps resources. */
+function webgpuTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: MISSING !== undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn,
+  });
+}
+
+webgpuTest("gradients of the towers' layers and of every loss op match cpu on webgpu", async () => {
+  for (const [name, f] of [["tower", towerOpGrads], ["losses", allOpGrads]] as const) {
+    const expected = await runOn("cpu", f);
+    const actual = await runOn("webgpu", f, SOFTWARE);
+    for (let i = 0; i < expected.length; i++) {
+      const err = relativeError(actual[i], expected[i]);
+      assert.ok(err < 1e-4, `${name} result ${i}: relative error ${err.toExponential(2)}`);
     }
-  },
+  }
 });
 
 /** A tower with every layer kind of the standard net (conv, batch norm, ReLU, pool, dense). */
@@ -99,12 +104,9 @@ async function trainTiny(backend: "cpu" | "webgpu", steps: number): Promise<numb
   return losses;
 }
 
-Deno.test({
-  name: "a tiny Siamese net with batch norm trains on webgpu with falling loss, as on cpu",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
+webgpuTest(
+  "a tiny Siamese net with batch norm trains on webgpu with falling loss, as on cpu",
+  async () => {
     const cpu = await trainTiny("cpu", 8);
     const webgpu = await trainTiny("webgpu", 8);
     assert.ok(webgpu[7] < 0.9 * webgpu[0], `webgpu loss did not fall: ${webgpu.join(", ")}`);
@@ -113,27 +115,21 @@ Deno.test({
       assert.ok(rel < 1e-3, `step ${i}: webgpu ${webgpu[i]} vs cpu ${cpu[i]}`);
     }
   },
-});
+);
 
-Deno.test({
-  name: "a software adapter needs the explicit allowance, and auto never takes it",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const adapter = await navigator.gpu.requestAdapter();
-    const info = (adapter as unknown as { info?: { description?: string } }).info;
-    if (!/llvmpipe|lavapipe|swiftshader/i.test(info?.description ?? "")) return; // a real GPU
-    await assert.rejects(
-      selectBackend("webgpu", undefined, { allowSoftwareWebGpu: false }),
-      (e: unknown) => e instanceof BackendError && e.message.includes(WEBGPU_SOFTWARE_ENV),
-    );
-    const auto = await selectBackend("auto", undefined, SOFTWARE);
-    assert.notEqual(auto.name, "webgpu");
-    assert.match(auto.skipped.find((s) => s.name === "webgpu")!.reason, /software renderer/);
-    const explicit = await selectBackend("webgpu", undefined, SOFTWARE);
-    assert.match(explicit.info, /software adapter/);
-  },
+webgpuTest("a software adapter needs the explicit allowance, and auto never takes it", async () => {
+  const adapter = await navigator.gpu.requestAdapter();
+  const info = (adapter as unknown as { info?: { description?: string } }).info;
+  if (!/llvmpipe|lavapipe|swiftshader/i.test(info?.description ?? "")) return; // a real GPU
+  await assert.rejects(
+    selectBackend("webgpu", undefined, { allowSoftwareWebGpu: false }),
+    (e: unknown) => e instanceof BackendError && e.message.includes(WEBGPU_SOFTWARE_ENV),
+  );
+  const auto = await selectBackend("auto", undefined, SOFTWARE);
+  assert.notEqual(auto.name, "webgpu");
+  assert.match(auto.skipped.find((s) => s.name === "webgpu")!.reason, /software renderer/);
+  const explicit = await selectBackend("webgpu", undefined, SOFTWARE);
+  assert.match(explicit.info, /software adapter/);
 });
 
 /** The real Siamese training path (batches, loop, validation, checkpoint) at toy size. */
@@ -173,13 +169,9 @@ async function trainTinySiamese(backend: "cpu" | "webgpu", path: string, focus =
   return { result, after, embedded, saved: decodeCheckpoint(await Deno.readFile(path)) };
 }
 
-Deno.test({
-  name:
-    "the Siamese training loop runs on webgpu (validation, checkpoint, evaluation after) as on cpu",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
+webgpuTest(
+  "the Siamese training loop runs on webgpu (validation, checkpoint, evaluation after) as on cpu",
+  async () => {
     const dir = tempDir();
     const cpu = await trainTinySiamese("cpu", `${dir}/cpu.bin`);
     // Before host_reads.ts the first step's loss read threw tfjs's "Cannot read properties of
@@ -201,14 +193,11 @@ Deno.test({
     );
     assert.ok(relativeError(gpu.embedded, cpu.embedded) < 1e-3);
   },
-});
+);
 
-Deno.test({
-  name: "the focal Siamese loss (quick and standard profiles) trains on webgpu as on cpu",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
+webgpuTest(
+  "the focal Siamese loss (quick and standard profiles) trains on webgpu as on cpu",
+  async () => {
     const dir = tempDir();
     const cpu = await trainTinySiamese("cpu", `${dir}/cpu.bin`, 2);
     // Before focalWeightsTensor the step's synchronous read of the logits threw here.
@@ -221,7 +210,7 @@ Deno.test({
       assert.ok(relativeError(w, cpu.saved.weights[i]) < 1e-3, `weight ${i}`)
     );
   },
-});
+);
 
 /** The triplet net (batch norm, batch-hard mining) at toy size, 6 steps, on `backend`. */
 async function trainTinyTriplet(backend: "cpu" | "webgpu", chunkImages?: number) {
@@ -266,12 +255,9 @@ async function trainTinyTriplet(backend: "cpu" | "webgpu", chunkImages?: number)
   return { result, weights };
 }
 
-Deno.test({
-  name: "the triplet net mines ahead of each step on webgpu and trains as on cpu, chunked or not",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
+webgpuTest(
+  "the triplet net mines ahead of each step on webgpu and trains as on cpu, chunked or not",
+  async () => {
     for (const chunkImages of [undefined, 4]) {
       const cpu = await trainTinyTriplet("cpu", chunkImages);
       // Before the mining ahead the miner's read of the distance matrix threw here.
@@ -291,14 +277,11 @@ Deno.test({
       );
     }
   },
-});
+);
 
-Deno.test({
-  name: "a synchronous read of GPU-only data on webgpu says what to do instead of tfjs's TypeError",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
+webgpuTest(
+  "a synchronous read of GPU-only data on webgpu says what to do instead of tfjs's TypeError",
+  async () => {
     await selectBackend("webgpu", undefined, SOFTWARE);
     const x = tf.mul(tf.randomUniform([4096], 0, 1, "float32", 1), 2);
     assert.throws(
@@ -310,15 +293,11 @@ Deno.test({
     assert.deepEqual(x.dataSync(), values);
     x.dispose();
   },
-});
+);
 
-Deno.test({
-  name:
-    "the entry points park on the host after selecting webgpu: reads work there, training switches back",
-  ignore: MISSING !== undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
+webgpuTest(
+  "the entry points park on the host after selecting webgpu: reads work there, training switches back",
+  async () => {
     await selectBackend("webgpu", undefined, SOFTWARE);
     assert.equal(tf.getBackend(), "webgpu");
     await parkOnHost();
@@ -334,4 +313,4 @@ Deno.test({
     await parkOnHost();
     assert.equal(tf.getBackend(), "cpu");
   },
-});
+);

@@ -18,14 +18,15 @@ import { TripletMarginLoss } from "../losses/triplet_margin.ts";
 import { SoftMarginLoss } from "../losses/soft_margin.ts";
 import { TripletSoftmaxLoss } from "../losses/triplet_softmax.ts";
 import { NormalizedSoftmax } from "../losses/normalized_softmax.ts";
-import type { Mined, TripletLoss } from "../losses/triplet_loss.ts";
+import type { TripletLoss } from "../losses/triplet_loss.ts";
 import { minerByName } from "../miners/by_name.ts";
 import { countTripletKinds } from "../miners/triplet_kinds.ts";
 import { buildEmbeddingNet } from "../models/embedding.ts";
 import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchLabelCount, batchTensor, sampleBatch } from "./batches.ts";
-import { chunkedForward, chunkedModelGradients } from "./gradient_cache.ts";
+import { chunkedModelGradients } from "./gradient_cache.ts";
+import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { validationTask } from "../episodes/validation_task.ts";
@@ -215,38 +216,25 @@ export async function trainTripletEmbedding(
       thickStrokes: config.thickStrokes,
     });
 
-  // On a backend that cannot read inside the taped step (webgpu, host_reads.ts) the batch is
-  // mined ahead: the same forward pass, its distances read asynchronously, the miner run on
-  // them; the taped step then uses those triplets. Batch-norm moving statistics are put back
-  // after the extra pass, so the step updates them once, as elsewhere.
-  let ahead: { step: number; batch: Batch; mined: Mined; value: number } | undefined;
-  const mineAhead = async (step: number) => {
+  // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.
+  let ahead: { step: number; batch: Batch; mined: MinedAhead } | undefined;
+  const prepare = async (step: number) => {
     const batch = makeBatch(step);
-    const stats = model.weights.filter((w) => !w.trainable);
-    const saved = stats.map((w) => w.read().clone());
-    try {
-      const matrix = tf.tidy(() => {
-        const images = batchTensor(batch);
-        const embeddings = config.chunkImages
-          ? chunkedForward(model, images, config.chunkImages)
-          : model.apply(images, { training: true }) as tf.Tensor;
-        return loss.distance.pairwise(embeddings as tf.Tensor2D);
-      });
-      const distances = await matrix.data() as Float32Array;
-      const triplets = miner.mine({ distances, labels: batch.labels });
-      const value = tf.tidy(() => loss.fromDistances(matrix, triplets));
-      ahead = { step, batch, mined: { distances, triplets }, value: (await value.data())[0] };
-      tf.dispose([matrix, value]);
-    } finally {
-      stats.forEach((w, i) => w.write(saved[i]));
-      tf.dispose(saved);
-    }
+    const mined = await mineAhead({
+      model,
+      loss,
+      miner,
+      images: () => batchTensor(batch),
+      labels: batch.labels,
+      chunkImages: config.chunkImages,
+    });
+    ahead = { step, batch, mined };
   };
 
   // The loss of a batch from its embeddings (whole batch): mining, kinds, collapse watch.
   const lossOfEmbeddings = (step: number, batch: Batch, embeddings: tf.Tensor2D) => {
-    const mined = ahead?.step === step ? ahead : undefined;
-    const out = loss.compute(embeddings, batch.labels, miner, mined?.mined);
+    const mined = ahead?.step === step ? ahead.mined : undefined;
+    const out = loss.compute(embeddings, batch.labels, miner, mined);
     const value = mined ? mined.value : out.loss.dataSync()[0];
     const input = { distances: out.distances, labels: batch.labels };
     if (step % kindsEvery === 0) {
@@ -283,7 +271,7 @@ export async function trainTripletEmbedding(
       models: classifier ? [model, classifier.model] : [model],
       optimizer,
       batch: (step) => ({ step, batch: ahead?.step === step ? ahead.batch : makeBatch(step) }),
-      prepare: trainsWithoutSyncReads() ? mineAhead : undefined,
+      prepare: trainsWithoutSyncReads() ? prepare : undefined,
       loss: ({ step, batch }) =>
         lossOfEmbeddings(
           step,

@@ -29,7 +29,12 @@ import { DataSource } from "../lib/experiments/data_source.ts";
 import { experimentContext } from "../lib/experiments/experiment_context.ts";
 import { EXPERIMENT_MODULES } from "../lib/experiments/registry.ts";
 import type { ExperimentResult } from "../lib/experiments/types.ts";
-import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
+import {
+  BACKEND_REQUESTS,
+  type BackendRequest,
+  selectBackend,
+  wasmThreadsCount,
+} from "../lib/backends/select.ts";
 import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import {
@@ -181,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
-  await parkOnHost();
+  const host = await parkOnHost();
   if (
     config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
   ) {
@@ -195,9 +200,7 @@ export async function main(argv: string[]): Promise<number> {
   if (config.slice) log(describeSlice(config.slice));
   log(
     `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name} ` +
-      `(${backend.threads ?? "?"} thread${backend.threads === 1 ? "" : "s"}), experiments ${
-        only.join(", ")
-      }`,
+      `(${hostNote(backend.threads, host)}), experiments ${only.join(", ")}`,
   );
   log(`results -> ${outDir}${folder === "same" ? " (a folder of this run: merging)" : ""}`);
 
@@ -333,4 +336,15 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));
+}
+
+/** The header's thread note: the backend's CPU threads, or where a GPU backend evaluates. */
+function hostNote(threads: number | null, host: string | undefined): string {
+  if (host !== undefined) {
+    const n = host === "wasm" ? wasmThreadsCount() : 1;
+    return `training steps only; validation and evaluation on ${host}, ${n} thread${
+      n === 1 ? "" : "s"
+    }`;
+  }
+  return `${threads ?? "?"} thread${threads === 1 ? "" : "s"}`;
 }

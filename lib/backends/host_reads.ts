@@ -104,10 +104,11 @@ function onBackend(t: tf.Tensor, name: string): boolean {
  * Makes the host backend active where a backend without synchronous reads was selected (else
  * nothing): for the entry points, right after `selectBackend`, so that whatever evaluates before
  * or without training (saved models reused, the evaluation-only tasks) reads where it can;
- * `train` switches to the GPU for its steps.
+ * `train` switches to the GPU for its steps. Returns the host backend's name when it parked.
  */
-export async function parkOnHost(): Promise<void> {
+export async function parkOnHost(): Promise<string | undefined> {
   await onHost([], () => {});
+  return host !== undefined && training !== undefined ? host : undefined;
 }
 
 /** A synchronous read of a GPU tensor whose values are not on the host. */

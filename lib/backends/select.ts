@@ -154,6 +154,11 @@ async function startHost(options: SelectOptions): Promise<string> {
   throw new BackendError(`no host backend could start beside the GPU: wasm: ${wasm}; cpu: ${cpu}`);
 }
 
+/** XNNPACK threads of the wasm backend once it has started (beside a GPU backend too). */
+export function wasmThreadsCount(): number {
+  return wasm.getThreadsCount();
+}
+
 /** A backend that started: its description and, where known, its CPU threads. */
 interface Started {
   info: string;

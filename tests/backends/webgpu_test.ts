@@ -300,7 +300,7 @@ webgpuTest(
   async () => {
     await selectBackend("webgpu", undefined, SOFTWARE);
     assert.equal(tf.getBackend(), "webgpu");
-    await parkOnHost();
+    assert.equal(await parkOnHost(), "wasm", "it names where it parked");
     assert.equal(tf.getBackend(), "wasm");
     // What evaluates a reused model reads synchronously; on webgpu this threw SyncReadError.
     const x = tf.mul(tf.randomUniform([4096], 0, 1, "float32", 1), 2);
@@ -310,7 +310,7 @@ webgpuTest(
     assert.equal(tf.getBackend(), "webgpu");
     // On any other backend parking changes nothing.
     await selectBackend("cpu");
-    await parkOnHost();
+    assert.equal(await parkOnHost(), undefined);
     assert.equal(tf.getBackend(), "cpu");
   },
 );

@@ -20,7 +20,6 @@ import { parseCommandLine, parseFlags } from "../lib/cli.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { taskArgs } from "../lib/deno_tasks.ts";
-import { childEnv } from "../lib/child_env.ts";
 import {
   describeSliceSummary,
   type SliceRecord,
@@ -177,8 +176,8 @@ export async function runTaskBounded(
   const child = new Deno.Command("deno", {
     args: [...taskArgs(task), ...args],
     cwd: REPO_ROOT,
-    // The task's full --allow-run keeps LD_LIBRARY_PATH, the GPU driver's way in on CUDA hosts.
-    ...childEnv(),
+    // Inherits LD_LIBRARY_PATH, the GPU driver's way in on CUDA hosts: the task's full
+    // --allow-run lets Deno pass it (lib/child_env.ts).
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -96,14 +96,28 @@ export function chunkedForward(
   chunkImages: number,
 ): tf.Tensor {
   const { trunk, tail } = splitForChunks(model);
+  return tf.tidy(() =>
+    applyLayers(tail, chunkedFeatures(images, chunkImages, (x) => applyLayers(trunk, x)))
+  );
+}
+
+/** Images `[start, start + chunk)` of `images`, clipped at its end. */
+function chunkOf(images: tf.Tensor4D, start: number, chunk: number): tf.Tensor4D {
+  return tf.slice(images, [start, 0, 0, 0], [Math.min(chunk, images.shape[0] - start), -1, -1, -1]);
+}
+
+/** `trunk` on each chunk of `images`, untaped, gathered into one batch of features. */
+function chunkedFeatures(
+  images: tf.Tensor4D,
+  chunk: number,
+  trunk: (images: tf.Tensor4D) => tf.Tensor,
+): tf.Tensor {
   return tf.tidy(() => {
-    const n = images.shape[0];
     const parts: tf.Tensor[] = [];
-    for (let start = 0; start < n; start += chunkImages) {
-      const size = Math.min(chunkImages, n - start);
-      parts.push(applyLayers(trunk, tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1])));
+    for (let start = 0; start < images.shape[0]; start += chunk) {
+      parts.push(tf.tidy(() => trunk(chunkOf(images, start, chunk))));
     }
-    return applyLayers(tail, parts.length === 1 ? parts[0] : tf.concat(parts));
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
   });
 }
 
@@ -138,8 +152,7 @@ export function cachedGradients(options: CachedGradientsOptions): StepGradients 
     throw new RangeError(`cachedGradients: chunkImages must be a positive integer, got ${chunk}`);
   }
   const starts = Array.from({ length: Math.ceil(n / chunk) }, (_, i) => i * chunk);
-  const slice = (start: number) =>
-    tf.slice(images, [start, 0, 0, 0], [Math.min(chunk, n - start), -1, -1, -1]);
+  const slice = (start: number) => chunkOf(images, start, chunk);
   const guard = <T>(stage: string, body: () => T): T => {
     try {
       return body();
@@ -155,11 +168,10 @@ export function cachedGradients(options: CachedGradientsOptions): StepGradients 
   };
 
   // Phase 1: features of every chunk, no tape (no gradient scope is open here).
-  const features = guard("the chunked forward pass (no tape)", () =>
-    tf.tidy(() => {
-      const parts = starts.map((s) => tf.tidy(() => trunk(slice(s))));
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-    }));
+  const features = guard(
+    "the chunked forward pass (no tape)",
+    () => chunkedFeatures(images, chunk, trunk),
+  );
 
   // Phase 2: the whole batch's loss and its gradient with respect to the features.
   const cached = tf.variable(features, true);

@@ -135,8 +135,8 @@ function guardSyncReads(name: string): void {
     if (backend.tensorMap?.get(dataId)?.values == null) {
       throw new SyncReadError(
         `the ${name} backend cannot read a tensor synchronously in Deno (no 2D canvas), ` +
-          "and this step reads one inside its gradient (hardest-pair mining reads the logits, " +
-          "the Siamese net's triplet term its distance matrix): train it on another backend " +
+          "and this code reads one that has not been fetched (await its data() first, or " +
+          "run it through onHost in host_reads.ts); meanwhile run it on another backend " +
           "(--backend wasm)",
       );
     }

@@ -28,26 +28,36 @@ export async function mineAhead(options: {
   chunkImages?: number;
 }): Promise<MinedAhead> {
   const { model, loss, miner, chunkImages } = options;
-  const stats = model.weights.filter((w) => !w.trainable);
-  const saved = stats.map((w) => w.read().clone());
-  try {
-    const matrix = tf.tidy(() => {
+  const matrix = restoringStatistics([model], () =>
+    tf.tidy(() => {
       const images = options.images();
       const embeddings = chunkImages
         ? chunkedForward(model, images, chunkImages)
         : model.apply(images, { training: true }) as tf.Tensor;
       return loss.distance.pairwise(embeddings as tf.Tensor2D);
-    });
-    try {
-      const distances = await matrix.data() as Float32Array;
-      const triplets = miner.mine({ distances, labels: options.labels });
-      const value = tf.tidy(() => loss.fromDistances(matrix, triplets));
-      const read = (await value.data())[0];
-      value.dispose();
-      return { distances, triplets, value: read };
-    } finally {
-      matrix.dispose();
-    }
+    }));
+  try {
+    const distances = await matrix.data() as Float32Array;
+    const triplets = miner.mine({ distances, labels: options.labels });
+    const value = tf.tidy(() => loss.fromDistances(matrix, triplets));
+    const read = (await value.data())[0];
+    value.dispose();
+    return { distances, triplets, value: read };
+  } finally {
+    matrix.dispose();
+  }
+}
+
+/**
+ * `forward()` (a training-mode pass of `models`, untaped) with the models' non-trainable
+ * weights (batch norm's moving statistics) put back afterwards: a pass that only reads ahead
+ * of a step must not update them, the step does that once.
+ */
+export function restoringStatistics<T>(models: readonly tfl.LayersModel[], forward: () => T): T {
+  const stats = models.flatMap((m) => m.weights.filter((w) => !w.trainable));
+  const saved = stats.map((w) => w.read().clone());
+  try {
+    return forward();
   } finally {
     stats.forEach((w, i) => w.write(saved[i]));
     tf.dispose(saved);

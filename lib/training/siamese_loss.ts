@@ -19,7 +19,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { headKind } from "../models/cosine_head.ts";
 import { hardestPairWeights } from "./hardest_pairs.ts";
-import { readsSynchronously } from "../backends/host_reads.ts";
+import { readsSynchronously, SyncReadError } from "../backends/host_reads.ts";
+import type { Mined } from "../losses/triplet_loss.ts";
 
 /** Tensors of one batch of pairs. */
 export interface PairBatchTensors {
@@ -39,6 +40,13 @@ export interface PairBatchTensors {
   right?: ArrayLike<number>;
   /** Each image's character (needed by the triplet term, siamese_triplet_term.ts); `[images]`. */
   labels?: ArrayLike<number>;
+  /**
+   * Hardest-pair weights read ahead of the step (siamese_ahead.ts), `[pairs]`: needed by
+   * hardest-pair mining where the backend cannot read the logits inside the step.
+   */
+  hardestWeights?: Float32Array;
+  /** The triplet term's triplets read ahead of the step (siamese_ahead.ts), likewise. */
+  mined?: Mined;
 }
 
 /** Options of {@link siameseLoss}. */
@@ -117,14 +125,20 @@ export function siameseLossOfFeatures(
       if (hardest && (!batch.left || !batch.right)) {
         throw new RangeError("siameseLoss: hardest-pair mining needs the batch's left and right");
       }
-      if (!hardest && !readsSynchronously()) {
-        // webgpu cannot read the logits inside the taped step (host_reads.ts): the same
-        // weights, computed on the GPU from the logits held constant.
-        const [same, weights] = [batch.same, batch.weights];
-        weight = constant(
-          z,
-          (logits) => focalWeightsTensor(logits as tf.Tensor2D, same, weights, focus),
-        );
+      if (!readsSynchronously()) {
+        // webgpu cannot read the logits inside the taped step (host_reads.ts): hardest-pair
+        // weights come read ahead of it, focal weights are computed on the GPU from the
+        // logits held constant.
+        if (hardest && !batch.hardestWeights) {
+          throw new SyncReadError(
+            "siameseLoss: hardest-pair mining on a backend without synchronous reads needs the " +
+              "batch's hardestWeights, read ahead of the step (siamese_ahead.ts)",
+          );
+        }
+        const [same, base] = [batch.same, hardest ? batch.hardestWeights! : batch.weights];
+        weight = focus > 0
+          ? constant(z, (logits) => focalWeightsTensor(logits as tf.Tensor2D, same, base, focus))
+          : tf.tensor2d(Float32Array.from(base), [z.shape[0], 1]);
         return tf.sum(tf.mul(bceWithLogits(z, batch.target), weight)) as tf.Scalar;
       }
       // Read the logits' values: the weights are constants, no gradient flows through them.

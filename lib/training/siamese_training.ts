@@ -21,6 +21,8 @@ import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pai
 import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "./schedules.ts";
 import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
+import { type SiameseAhead, siameseAhead } from "./siamese_ahead.ts";
+import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 
 /** Table 1's training set: a fixed pool of labelled pairs, sampled in minibatches. */
 export interface PairPool {
@@ -99,7 +101,7 @@ export async function trainSiamese(
   const P = config.batchCharacters, K = config.batchDrawings;
 
   // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
-  const batch = (step: number) => {
+  const sample = (step: number) => {
     const r = batchRoot.fork(String(step));
     let images: Float32Array, count: number, pairs: PairSet, labels: Int32Array | undefined;
     if (options.pool) {
@@ -124,6 +126,9 @@ export async function trainSiamese(
         sameAlphabetWeight: config.sameAlphabetWeight,
       });
     }
+    return { images, count, pairs, labels };
+  };
+  const tensors = ({ images, count, pairs, labels }: ReturnType<typeof sample>) => {
     const n = pairs.left.length;
     return {
       images: tf.tensor4d(images, [count, size, size, 1]),
@@ -137,6 +142,28 @@ export async function trainSiamese(
       labels,
     };
   };
+  // On a backend that cannot read inside the taped step (webgpu), hardest-pair mining and the
+  // triplet term choose from values read ahead of it (siamese_ahead.ts).
+  const hardest = config.pairMining === "hardest";
+  let ahead: { step: number; drawn: ReturnType<typeof sample>; read: SiameseAhead } | undefined;
+  const prepare = async (step: number) => {
+    const drawn = sample(step);
+    const b = tensors(drawn);
+    try {
+      const read = await siameseAhead({
+        net,
+        batch: b,
+        hardest,
+        term,
+        chunkImages: config.chunkImages,
+      });
+      ahead = { step, drawn, read };
+    } finally {
+      tf.dispose([b.images, b.difference, b.target, b.weight]);
+    }
+  };
+  const batch = (step: number) =>
+    ahead?.step === step ? { ...tensors(ahead.drawn), ...ahead.read } : tensors(sample(step));
   const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
 
   const valTask = validationTask(
@@ -156,6 +183,7 @@ export async function trainSiamese(
     models: [net.tower, net.head],
     optimizer,
     batch,
+    prepare: trainsWithoutSyncReads() && (hardest || term) ? prepare : undefined,
     loss: (b) =>
       tf.tidy(() =>
         lossOfFeatures(net.tower.apply(b.images, { training: true }) as tf.Tensor2D, b)

@@ -87,7 +87,7 @@ export function siameseLossWithTerm(
   const labels = batch.labels;
   return tf.tidy(() => {
     const bce = siameseLossOfFeatures(head, features, batch, options);
-    const mined = term.loss.compute(features, labels, term.miner).loss;
+    const mined = term.loss.compute(features, labels, term.miner, batch.mined).loss;
     return tf.add(bce, tf.mul(mined, term.weight)) as tf.Scalar;
   });
 }

@@ -3,7 +3,6 @@
  * `results/<profile>/` (docs/interface.md). Exit 0 success, 1 an experiment failed, 2 bad usage
  * or bad input.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import {
   EXPERIMENTS,
   type Miner,
@@ -32,8 +31,9 @@ import type { ExperimentResult } from "../lib/experiments/types.ts";
 import {
   BACKEND_REQUESTS,
   type BackendRequest,
+  computeNote,
+  hostBackend,
   selectBackend,
-  wasmThreadsCount,
 } from "../lib/backends/select.ts";
 import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -186,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
-  const host = await parkOnHost();
+  const host = hostBackend(await parkOnHost());
   if (
     config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
   ) {
@@ -200,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
   if (config.slice) log(describeSlice(config.slice));
   log(
     `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name} ` +
-      `(${hostNote(backend.threads, host)}), experiments ${only.join(", ")}`,
+      `(${computeNote(backend, host)}), experiments ${only.join(", ")}`,
   );
   log(`results -> ${outDir}${folder === "same" ? " (a folder of this run: merging)" : ""}`);
 
@@ -225,6 +225,7 @@ export async function main(argv: string[]): Promise<number> {
     backend: backend.name,
     backendsSkipped: backend.skipped,
     threads: backend.threads,
+    ...(host ? { host } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     versions: versions(),
@@ -244,13 +245,13 @@ export async function main(argv: string[]): Promise<number> {
     const module = EXPERIMENT_MODULES[name];
     try {
       results[name] = await module.run(
-        experimentContext(config, name, { data, backend: tf.getBackend(), outDir, log }),
+        experimentContext(config, name, { data, backend: backend.name, outDir, log }),
       );
       const stops = timeLimitStops(name, results[name].details, config);
       records[name] = {
         status: "ok",
         seconds: (performance.now() - started) / 1000,
-        backend: tf.getBackend(),
+        backend: backend.name,
         gitCommit: commit,
         finishedAt: new Date().toISOString(),
         ...(stops.length ? { timeLimit: timeLimitLines(stops) } : {}),
@@ -264,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
       records[name] = {
         status: "failed",
         seconds: (performance.now() - started) / 1000,
-        backend: tf.getBackend(),
+        backend: backend.name,
         gitCommit: commit,
         finishedAt: new Date().toISOString(),
         error: message,
@@ -336,15 +337,4 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));
-}
-
-/** The header's thread note: the backend's CPU threads, or where a GPU backend evaluates. */
-function hostNote(threads: number | null, host: string | undefined): string {
-  if (host !== undefined) {
-    const n = host === "wasm" ? wasmThreadsCount() : 1;
-    return `training steps only; validation and evaluation on ${host}, ${n} thread${
-      n === 1 ? "" : "s"
-    }`;
-  }
-  return `${threads ?? "?"} thread${threads === 1 ? "" : "s"}`;
 }

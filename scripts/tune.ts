@@ -16,7 +16,13 @@ import {
 } from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig, type RunConfig, sameTowerConfig } from "../lib/config.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
-import { BACKEND_REQUESTS, type BackendRequest, selectBackend } from "../lib/backends/select.ts";
+import {
+  BACKEND_REQUESTS,
+  type BackendRequest,
+  computeNote,
+  hostBackend,
+  selectBackend,
+} from "../lib/backends/select.ts";
 import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { resultsDir } from "../lib/data/paths.ts";
@@ -157,10 +163,10 @@ export async function main(argv: string[]): Promise<number> {
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
-  await parkOnHost();
+  const host = hostBackend(await parkOnHost());
   log(
     `tune ${args.model}, profile ${args.profile}, seed ${args.seed}: ${settings}; backend ${backend.name} ` +
-      `(${backend.threads ?? "?"} thread${backend.threads === 1 ? "" : "s"})`,
+      `(${computeNote(backend, host)})`,
   );
   return await exitOnDataError(async () => {
     const started = performance.now();

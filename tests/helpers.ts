@@ -68,3 +68,14 @@ export function countSubnormals(arrays: readonly ArrayLike<number>[]): number {
   }
   return count;
 }
+
+/**
+ * Why no WebGPU adapter (hardware, or llvmpipe where allowed) can be had here, or `undefined`
+ * when one can: the WebGPU tests are skipped with that reason.
+ */
+export async function webgpuAdapterMissing(): Promise<string | undefined> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (gpu == null) return "navigator.gpu is not available in this runtime";
+  const adapter = await gpu.requestAdapter();
+  return adapter == null ? "navigator.gpu.requestAdapter() returned no adapter" : undefined;
+}

@@ -159,6 +159,31 @@ export function wasmThreadsCount(): number {
   return wasm.getThreadsCount();
 }
 
+/** The host backend beside a GPU backend that cannot read synchronously (host_reads.ts). */
+export interface HostBackend {
+  /** Its tfjs name: `wasm`, else `cpu`. */
+  backend: string;
+  /** CPU threads it computes on (the wasm backend's XNNPACK pool; 1 for cpu). */
+  threads: number;
+}
+
+/** `host` (what `parkOnHost` returned) with its threads; `undefined` when none parked. */
+export function hostBackend(host: string | undefined): HostBackend | undefined {
+  if (host === undefined) return undefined;
+  return { backend: host, threads: host === "wasm" ? wasmThreadsCount() : 1 };
+}
+
+/**
+ * The log headers' note on where a run computes: the backend's CPU threads, or, beside a GPU
+ * backend that only trains, where validation and evaluation run.
+ */
+export function computeNote(backend: SelectedBackend, host: HostBackend | undefined): string {
+  const threads = (n: number | null) => `${n ?? "?"} thread${n === 1 ? "" : "s"}`;
+  return host
+    ? `training steps only; validation and evaluation on ${host.backend}, ${threads(host.threads)}`
+    : threads(backend.threads);
+}
+
 /** A backend that started: its description and, where known, its CPU threads. */
 interface Started {
   info: string;

@@ -16,7 +16,7 @@ export interface ExperimentContext {
   rng: Rng;
   /** Lazily loaded, shared data. */
   data: DataSource;
-  /** Name of the tfjs backend in use (`tf.getBackend()`). */
+  /** The backend the run selected, which trains (on webgpu evaluation runs on a host backend). */
   backend: string;
   /** `results/<profile>/` (or `--out`): models go under `models/<experiment>/`. */
   outDir: string;

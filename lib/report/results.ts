@@ -48,6 +48,11 @@ export interface RunRecord {
   backendsSkipped: { name: string; reason: string }[];
   /** CPU threads the backend computed on (`--threads`); absent in runs before it existed. */
   threads?: number | null;
+  /**
+   * Where validation and evaluation ran when the backend cannot read synchronously (webgpu
+   * trains only, host_reads.ts): the host backend and its CPU threads; absent elsewhere.
+   */
+  host?: { backend: string; threads: number };
   startedAt: string;
   finishedAt: string;
   versions: Record<string, string>;

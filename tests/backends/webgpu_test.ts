@@ -23,17 +23,10 @@ import { decodeCheckpoint } from "../../lib/training/checkpoint.ts";
 import { trainSiamese } from "../../lib/training/siamese_training.ts";
 import { trainTripletEmbedding } from "../../lib/training/triplet_training.ts";
 import { getWeights } from "../../lib/training/loop.ts";
-import { tempDir } from "../helpers.ts";
+import { tempDir, webgpuAdapterMissing } from "../helpers.ts";
 import { fakeSplit, tinyTower } from "../training/fixtures.ts";
 
-async function adapterMissing(): Promise<string | undefined> {
-  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
-  if (gpu == null) return "navigator.gpu is not available in this runtime";
-  const adapter = await gpu.requestAdapter();
-  return adapter == null ? "navigator.gpu.requestAdapter() returned no adapter" : undefined;
-}
-
-const MISSING = await adapterMissing();
+const MISSING = await webgpuAdapterMissing();
 if (MISSING) console.warn(`webgpu_test: WebGPU tests skipped: ${MISSING}`);
 
 const SOFTWARE: SelectOptions = { allowSoftwareWebGpu: true };

@@ -4,7 +4,15 @@ import { UsageError } from "../../lib/cli.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
 import { resolveConfig } from "../../lib/config.ts";
 import { runIdentity } from "../../lib/report/run_identity.ts";
-import { NO_OMNIGLOT, runTask, taskPermissions, tempDir } from "../helpers.ts";
+import {
+  NO_OMNIGLOT,
+  runTask,
+  taskPermissions,
+  tempDir,
+  webgpuAdapterMissing,
+} from "../helpers.ts";
+
+const NO_WEBGPU = await webgpuAdapterMissing();
 
 /** Run `deno task reproduce` with the task's permissions; returns code and output. */
 function reproduce(args: string[], env: Record<string, string> = {}) {
@@ -218,6 +226,29 @@ function seed3Folder(): string {
   Deno.writeTextFileSync(`${dir}/models/triplet-batch-hard/training.json`, "{}");
   return dir;
 }
+
+Deno.test({
+  name: "on webgpu run.json names the host that evaluated and its threads; experiments say webgpu",
+  ignore: NO_OMNIGLOT || NO_WEBGPU !== undefined,
+  fn: async () => {
+    const out = `${tempDir()}/webgpu`;
+    const r = await reproduce(
+      [
+        ...["--profile", "quick", "--only", "baseline", "--backend", "webgpu"],
+        ...["--threads", "2", "--out", out],
+      ],
+      { SIAMESE_WEBGPU_SOFTWARE: "1" },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /training steps only; validation and evaluation on wasm, 2 threads/);
+    const run = JSON.parse(Deno.readTextFileSync(`${out}/run.json`));
+    assert.equal(run.backend, "webgpu");
+    // Before: threads null and no host, and each experiment named the host active when it
+    // started ("wasm"), also for the models it trains on webgpu.
+    assert.deepEqual(run.host, { backend: "wasm", threads: 2 });
+    assert.equal(run.experiments.baseline.backend, "webgpu");
+  },
+});
 
 const BASELINE = ["--profile", "quick", "--only", "baseline", "--backend", "cpu"];
 

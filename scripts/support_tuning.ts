@@ -146,8 +146,9 @@ export async function main(argv: string[]): Promise<number> {
     const data = new DataSource({ evaluation: config.evaluation, seed: record.seed, quiet: true });
     const tasks: Record<TuningProtocol, () => Promise<OneShotTask>> = {
       "koch-val": () => data.kochVal(),
-      "koch-400": async () => (await data.tasks()).koch400,
-      "lake-runs": async () => (await data.tasks()).lakeRuns,
+      // Each protocol alone: koch-400 chosen does not build lake-runs or n-way.
+      "koch-400": () => data.koch400(),
+      "lake-runs": () => data.lakeRuns(),
     };
     const views = (m: typeof model) => viewAveragedEmbedder(modelEmbedder(m));
     console.log(

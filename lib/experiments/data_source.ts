@@ -28,6 +28,8 @@ export class DataSource {
   #mnist?: Promise<Mnist>;
   #tasks?: Promise<EvaluationTasks>;
   #kochVal?: Promise<OneShotTask>;
+  #koch400?: Promise<OneShotTask>;
+  #lakeRuns?: Promise<OneShotTask>;
   #mnistTask?: Promise<OneShotTask>;
   #mnistVal?: Promise<OneShotTask>;
   #mnistInkMatched?: Promise<{ task: OneShotTask; factor: number }>;
@@ -55,11 +57,10 @@ export class DataSource {
   tasks(): Promise<EvaluationTasks> {
     return this.#tasks ??= (async () => {
       const omniglot = await this.omniglot();
-      const rng = new Rng(this.seed, "episodes");
       return {
-        lakeRuns: lakeRunsTask(omniglot.runs),
-        koch400: koch400Task(omniglot.evaluation, rng.fork("koch-400")),
-        nWay: nWayTasks(omniglot.evaluation, rng.fork("n-way"), {
+        lakeRuns: await this.lakeRuns(),
+        koch400: await this.koch400(),
+        nWay: nWayTasks(omniglot.evaluation, new Rng(this.seed, "episodes").fork("n-way"), {
           ways: this.evaluation.nWays,
           trialsPerAlphabet: this.evaluation.nWayTrialsPerAlphabet,
         }),
@@ -79,6 +80,20 @@ export class DataSource {
         (await this.omniglot()).evaluation,
         new Rng(this.seed, "episodes").fork("koch-val"),
       ))();
+  }
+
+  /** koch-400 alone, for a caller that reads no other test protocol: `tasks().koch400`. */
+  koch400(): Promise<OneShotTask> {
+    return this.#koch400 ??= (async () =>
+      koch400Task(
+        (await this.omniglot()).evaluation,
+        new Rng(this.seed, "episodes").fork("koch-400"),
+      ))();
+  }
+
+  /** lake-runs alone (Lake's 20 official runs): `tasks().lakeRuns`. */
+  lakeRuns(): Promise<OneShotTask> {
+    return this.#lakeRuns ??= (async () => lakeRunsTask((await this.omniglot()).runs))();
   }
 
   /** mnist-400 episodes. */

@@ -84,5 +84,9 @@ Deno.test({
     assert.deepEqual(pin(tasks.koch400.trials[399]), [12129, 7, "Tibetan", 12181]);
     assert.deepEqual(pin(tasks.nWay[0].trials[0]), [1032, 1, "Atlantean", 1216]);
     assert.equal(tasks.kochVal.bank, evaluation.images);
+    // Each test protocol alone (support-tuning's --protocols) is the one tasks() builds.
+    const alone = new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true });
+    assert.deepEqual((await alone.koch400()).trials, tasks.koch400.trials);
+    assert.deepEqual((await alone.lakeRuns()).trials, tasks.lakeRuns.trials);
   },
 });

@@ -142,8 +142,17 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   };
 }
 
+/** What {@link main} calls around the command line: the study and the commit reader (tests replace them). */
+export interface TuneSteps {
+  study: typeof validationStudy;
+  commit: typeof gitCommit;
+}
+
 /** Run the command line; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  argv: string[],
+  steps: TuneSteps = { study: validationStudy, commit: gitCommit },
+): Promise<number> {
   const args = parseCommandLine(parseTuneArgs, argv, HELP);
   if (typeof args === "number") return args;
   const log = (line: string) => console.error(line);
@@ -151,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
   const settings = describeOverrides(args.overrides);
   // The short hash ("-dirty" when the working tree had changes) of the code that trains, read
   // now: a checkout that moves during a long study must not relabel its row.
-  const commit = (await gitCommit()) ?? "unknown";
+  const commit = (await steps.commit()) ?? "unknown";
 
   const outChecked = await checkOrExit(() => checkOutDir(args.out ?? resultsDir("tune")));
   if ("exit" in outChecked) return outChecked.exit;
@@ -170,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   return await exitOnDataError(async () => {
     const started = performance.now();
-    const result = await validationStudy({ config, model: args.model, log });
+    const result = await steps.study({ config, model: args.model, log });
     const row = studyRow(result, {
       finished: new Date().toISOString(),
       commit,

@@ -10,7 +10,7 @@ import { applyOverrides, describeOverrides, parseOverride } from "../../lib/tuni
 import { readStudies, recordStudy, type StudyRow, studyRow } from "../../lib/tuning/study_log.ts";
 import { validationStudy } from "../../lib/tuning/validation_study.ts";
 import { applySlice } from "../../lib/training/run_slice.ts";
-import { parseTuneArgs } from "../../scripts/tune.ts";
+import { main, parseTuneArgs } from "../../scripts/tune.ts";
 import { NO_OMNIGLOT, runTask, tempDir } from "../helpers.ts";
 
 await selectBackend("wasm");
@@ -324,4 +324,44 @@ Deno.test({
     assert.equal(changed.steps, 6);
     assert.notEqual(changed.bestValidation + changed.kochVal, plain.bestValidation + plain.kochVal);
   },
+});
+
+Deno.test("a study's row names the commit read before training, not one checked out during it", async () => {
+  const out = tempDir();
+  let head = "aaaaaaaaaaaa";
+  const code = await main([
+    "--model",
+    "siamese",
+    "--profile",
+    "quick",
+    "--backend",
+    "cpu",
+    "--out",
+    out,
+  ], {
+    commit: () => Promise.resolve(head),
+    // The checkout moves while the model trains (a pull during a 20-minute study).
+    study: (options) => {
+      head = "bbbbbbbbbbbb";
+      return Promise.resolve({
+        model: options.model,
+        steps: 10,
+        stepBound: 10,
+        stoppedBy: "steps",
+        bestStep: 10,
+        bestValidation: 50,
+        kochVal: 60,
+        ciLow: 58,
+        ciHigh: 62,
+        trials: 2000,
+        kochValViews: 61,
+        mnistVal: 40,
+        trainSeconds: 1,
+      });
+    },
+  });
+  assert.equal(code, 0);
+  const rows = await readStudies(`${out}/tune.csv`);
+  // Read after training (before 6af50b5) this said bbbbbbbbbbbb.
+  assert.deepEqual(rows.map((r) => [r.commit, r.koch_val]), [["aaaaaaaaaaaa", 60]]);
 });

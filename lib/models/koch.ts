@@ -178,18 +178,6 @@ export function countParams(model: tfl.LayersModel): number {
   );
 }
 
-/** Multiply-adds x 2 of one forward pass of the tower on one image (for GFLOP/s). */
-export function towerFlops(spec: TowerSpec): number {
-  let flops = 0;
-  let channels = 1;
-  for (const [i, s] of towerShapes(spec).entries()) {
-    const c = spec.convs[i];
-    flops += 2 * s.conv * s.conv * c.filters * c.kernel * c.kernel * channels;
-    channels = c.filters;
-  }
-  return flops + 2 * towerFlatSize(spec) * spec.dense;
-}
-
 function checkSpec(spec: TowerSpec): void {
   let side = spec.inputSize;
   for (const [i, c] of spec.convs.entries()) {

@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
-import { KOCH_105, STANDARD_35, towerFlops } from "../../lib/models/koch.ts";
+import { KOCH_105, STANDARD_35 } from "../../lib/models/koch.ts";
 import { UsageError } from "../../lib/cli.ts";
+import { parseBenchArgs } from "../../scripts/bench.ts";
+import { embedFlops, layerFlops, trainStepFlops } from "../../bench/flops.ts";
+import { seedSubnormals } from "../../bench/measure.ts";
 import {
-  benchMarkdown,
   type BenchRow,
-  embedFlops,
-  layerFlops,
   mergeRounds,
-  parseBenchArgs,
   ratioVsCpu,
   ratioVsPytorch,
   roundRatios,
-  seedSubnormals,
-  trainStepFlops,
-} from "../../scripts/bench.ts";
+} from "../../bench/rows.ts";
+import { benchMarkdown } from "../../bench/report.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { Rng } from "../../lib/rng.ts";
@@ -23,15 +21,17 @@ await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-
 
 Deno.test("the bench counts the FLOPs of the paper's net layer by layer", () => {
   // 2 x outputs x (kernel area x input channels) per layer, Koch et al. Figure 4.
-  assert.deepEqual(layerFlops(KOCH_105), [
+  const koch = [
     2 * 96 * 96 * 64 * 10 * 10 * 1,
     2 * 42 * 42 * 128 * 7 * 7 * 64,
     2 * 18 * 18 * 128 * 4 * 4 * 128,
     2 * 6 * 6 * 256 * 4 * 4 * 128,
     2 * 9216 * 4096,
-  ]);
-  assert.equal(embedFlops(KOCH_105, 1), towerFlops(KOCH_105));
-  assert.equal(embedFlops(STANDARD_35, 3), 3 * towerFlops(STANDARD_35));
+  ];
+  assert.deepEqual(layerFlops(KOCH_105), koch);
+  assert.equal(embedFlops(KOCH_105, 1), koch.reduce((a, b) => a + b, 0));
+  const standard = layerFlops(STANDARD_35).reduce((a, b) => a + b, 0);
+  assert.equal(embedFlops(STANDARD_35, 3), 3 * standard);
 });
 
 Deno.test("a training step costs forward, weight gradients and all input gradients but the first", () => {

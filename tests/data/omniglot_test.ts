@@ -2,12 +2,10 @@ import assert from "node:assert/strict";
 import { unzipSync, zipSync } from "fflate";
 import { encode } from "fast-png";
 import { DataError } from "../../lib/data/errors.ts";
-import {
-  decodeOmniglotPng,
-  decodeSplitZip,
-  ensureOmniglotFiles,
-  loadOmniglot,
-} from "../../lib/data/omniglot.ts";
+import { loadOmniglot } from "../../lib/data/omniglot.ts";
+import { decodeOmniglotPng } from "../../lib/data/omniglot_png.ts";
+import { decodeSplitZip } from "../../lib/data/omniglot_split.ts";
+import { ensureOmniglotFiles } from "../../lib/data/omniglot_release.ts";
 import { cacheDir } from "../../lib/data/paths.ts";
 import { checkDigests } from "../../lib/data/omniglot_content.ts";
 import { TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";

@@ -27,10 +27,10 @@ import {
   reuseOrTrain,
   SAME_TOWER_METHOD,
   sameTowerDir,
-  sameTowerHash,
   SIAMESE_FORMAT,
   siameseMeta,
 } from "./model_store.ts";
+import { sameTowerHash } from "./model_hashes.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
 /** What the `same-tower` experiment records in `run.json` (report.md's "Same tower" table reads it). */

@@ -43,13 +43,13 @@ import {
   SIAMESE_FORMAT,
   SIAMESE_METHOD,
   siameseDir,
-  siameseHash,
   type SiameseMeta,
   siameseMeta,
   TABLE1_METHOD,
   table1Dir,
   type Table1Point,
 } from "./model_store.ts";
+import { siameseHash } from "./model_hashes.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 
 /** A Table 1 model as `run.json` records it. */

@@ -29,9 +29,9 @@ import {
   siameseMeta,
   TABLE1_EXPERIMENT_METHOD,
   table1ExperimentDir,
-  table1ExperimentHash,
   type Table1Point,
 } from "./model_store.ts";
+import { table1ExperimentHash } from "./model_hashes.ts";
 import { verify } from "./siamese.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 

@@ -38,10 +38,10 @@ import {
   reuseOrTrain,
   TRIPLET_FORMAT,
   tripletDir,
-  tripletHash,
   tripletMethod,
   type TripletTrainingRecord,
 } from "./model_store.ts";
+import { tripletHash } from "./model_hashes.ts";
 import { type GalleryCheck, galleryCheck } from "./triplet_gallery.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 

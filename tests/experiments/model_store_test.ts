@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { profileConfig, resolveConfig } from "../../lib/config.ts";
-import {
-  siameseDir,
-  siameseHash,
-  table1Dir,
-  tripletDir,
-  tripletHash,
-} from "../../lib/experiments/model_store.ts";
+import { siameseDir, table1Dir, tripletDir } from "../../lib/experiments/model_store.ts";
+import { siameseHash, tripletHash } from "../../lib/experiments/model_hashes.ts";
 
 Deno.test("the config hashes of the existing profiles are the ones their saved models carry", () => {
   // Computed by the code before the model store existed (commit fad9072); a change here

@@ -10,14 +10,8 @@ import {
   sameTowerConfig,
 } from "../../lib/config.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
-import {
-  loadSiamese,
-  SAME_TOWER_METHOD,
-  sameTowerDir,
-  sameTowerHash,
-  siameseHash,
-  tripletHash,
-} from "../../lib/experiments/model_store.ts";
+import { loadSiamese, SAME_TOWER_METHOD, sameTowerDir } from "../../lib/experiments/model_store.ts";
+import { sameTowerHash, siameseHash, tripletHash } from "../../lib/experiments/model_hashes.ts";
 import { run } from "../../lib/experiments/same_tower.ts";
 import { headKind } from "../../lib/models/cosine_head.ts";
 import { timeLimitStops } from "../../lib/report/time_limits.ts";

@@ -12,12 +12,11 @@ import {
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import {
   loadSiamese,
-  siameseHash,
   TABLE1_EXPERIMENT_METHOD,
   TABLE1_METHOD,
   table1ExperimentDir,
-  table1ExperimentHash,
 } from "../../lib/experiments/model_store.ts";
+import { siameseHash, table1ExperimentHash } from "../../lib/experiments/model_hashes.ts";
 import { run } from "../../lib/experiments/table1.ts";
 import { runIdentity } from "../../lib/report/run_identity.ts";
 import { timeLimitStops } from "../../lib/report/time_limits.ts";

@@ -307,8 +307,8 @@ const STANDARD: RunConfig = {
     tower: STANDARD_35,
     batchCharacters: 16,
     batchDrawings: 4,
-    // Checked on validation (`deno task tune`, 2,000-step studies, koch-val, seed 1; README
-    // "Choosing settings on validation"): these settings 64.90% [62.8, 67.0]; 4 or 8 characters
+    // Checked on validation (`deno task tune`, 2,000-step studies, koch-val, seed 1;
+    // docs/studies.md): these settings 64.90% [62.8, 67.0]; 4 or 8 characters
     // per alphabet 63.30 / 66.75, a same-alphabet negative weighted 4x 65.95, no L2 65.70, a
     // 512-wide dense layer 66.90. None is outside the about +-2 points one study's koch-val
     // carries, so the settings stay.

@@ -14,7 +14,7 @@
  * net runs in inference mode while tuning), so twenty images a set cannot shift them.
  *
  * Measured on the standard batch-hard net (koch-val, `deno task support-tuning`): it only lowers
- * accuracy, the more the further it moves the weights (README, "Tuning on each trial set's
+ * accuracy, the more the further it moves the weights (docs/studies.md, "Tuning on each trial set's
  * supports"). No experiment uses it; it stays so that those rows reproduce.
  */
 import * as tf from "@tensorflow/tfjs-core";

@@ -1,13 +1,9 @@
 /**
  * `deno task bench`: training and embedding throughput of the Siamese nets per backend,
- * written to `results/bench/throughput.json` and `results/bench/throughput.md`.
- *
- * - `train`: one step = forward of both images of `batch` pairs through the shared tower,
- *   |h1 - h2|, the weighted-L1 head, sigmoid cross-entropy, backward and an SGD update
- *   (Koch et al. section 3: the paper trains with minibatches of 128 pairs; the bench uses 8
- *   for the 105x105 net so a CPU step stays within seconds).
- * - `embed`: the tower's forward pass alone (inference mode) on `batch` images, which is
- *   what one-shot evaluation spends its time on.
+ * written to `results/bench/throughput.json` and `results/bench/throughput.md`. What a `train`
+ * step and an `embed` call are: bench/measure.ts; the nets and batches: bench/models.ts (the
+ * paper trains with minibatches of 128 pairs; the bench uses 8 for the 105x105 net so a CPU step
+ * stays within seconds).
  *
  * GFLOP/s come from an analytic count of the multiply-adds of the convolutions and dense
  * layers (`trainStepFlops`, `embedFlops`), so backends compare on work done, not on kernels.

@@ -12,8 +12,7 @@
  * const result = await run(nb.context("siamese"));
  * ```
  */
-import { selectBackend, type SelectedBackend } from "./backends/select.ts";
-import { parkOnHost } from "./backends/host_reads.ts";
+import { type SelectedBackend, selectRunBackend } from "./backends/select.ts";
 import { type ExperimentName, profileConfig, type RunConfig } from "./config.ts";
 import { resultsDir } from "./data/paths.ts";
 import { DataSource } from "./experiments/data_source.ts";
@@ -45,8 +44,7 @@ export async function notebookPreamble(
   const outDir = Deno.env.get("NOTEBOOK_RESULTS") ?? resultsDir(profile);
   const figuresDir = `${Deno.env.get("NOTEBOOK_OUT") ?? `${outDir}/notebooks`}/figures`;
   const data = new DataSource({ evaluation: config.evaluation, seed: config.seed });
-  const backend = options.backend ? await selectBackend("auto") : undefined;
-  if (backend) await parkOnHost();
+  const backend = options.backend ? await selectRunBackend("auto") : undefined;
   console.log(`profile ${profile}, seed ${config.seed}, results ${outDir}`);
   if (backend) console.log(`backend ${backend.name}: ${backend.info}`);
   await settle();

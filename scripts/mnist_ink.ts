@@ -8,8 +8,7 @@
  * is saved, 2 on a usage or data error.
  */
 import { mean } from "d3-array";
-import { selectBackend } from "../lib/backends/select.ts";
-import { parkOnHost } from "../lib/backends/host_reads.ts";
+import { selectRunBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/config.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { inkMatchFactor } from "../lib/data/images.ts";
@@ -51,8 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   const { config } = parsed;
   const size = config.evaluation.imageSize;
   return await exitOnDataError(async () => {
-    await selectBackend("auto");
-    await parkOnHost();
+    await selectRunBackend("auto");
     const outDir = resultsDir(config.profile);
     const models = await loadSavedModels(outDir, config.triplet.miners, size);
     if (models.length === 0) {

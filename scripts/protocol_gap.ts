@@ -8,8 +8,7 @@
  * and to `<DIR>/protocol_gap.md`. Exit 0; 1 when the folder has no saved model; 2 on a usage
  * or data error (before any scoring).
  */
-import { selectBackend } from "../lib/backends/select.ts";
-import { parkOnHost } from "../lib/backends/host_reads.ts";
+import { selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
@@ -90,8 +89,7 @@ export async function main(argv: string[]): Promise<number> {
           `its saved models may still change`,
       );
     }
-    await selectBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
-    await parkOnHost();
+    await selectRunBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
     const size = config.evaluation.imageSize;
     const models = await loadSavedModels(results, config.triplet?.miners ?? [], size);
     if (models.length === 0) {

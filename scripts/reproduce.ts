@@ -32,10 +32,8 @@ import {
   BACKEND_REQUESTS,
   type BackendRequest,
   computeNote,
-  hostBackend,
-  selectBackend,
+  selectRunBackend,
 } from "../lib/backends/select.ts";
-import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import {
   type ExperimentRecord,
@@ -181,12 +179,12 @@ export async function main(argv: string[]): Promise<number> {
 
   // Any backend that fails to start is the user's to fix (another --backend).
   const selected = await checkOrExit(
-    () => selectBackend(args.backend, log, { wasmThreads: args.threads }),
+    () => selectRunBackend(args.backend, log, { wasmThreads: args.threads }),
     () => true,
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
-  const host = hostBackend(await parkOnHost());
+  const host = backend.host;
   if (
     config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
   ) {
@@ -200,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
   if (config.slice) log(describeSlice(config.slice));
   log(
     `profile ${config.profile}, seed ${config.seed}, config ${identity.configHash}, backend ${backend.name} ` +
-      `(${computeNote(backend, host)}), experiments ${only.join(", ")}`,
+      `(${computeNote(backend)}), experiments ${only.join(", ")}`,
   );
   log(`results -> ${outDir}${folder === "same" ? " (a folder of this run: merging)" : ""}`);
 

@@ -6,8 +6,7 @@
  * otherwise; the test protocols are for a setting chosen there, once. Prints a Markdown table.
  * Exit 0; 1 when the folder has no such model; 2 on a usage or data error (before any scoring).
  */
-import { selectBackend } from "../lib/backends/select.ts";
-import { parkOnHost } from "../lib/backends/host_reads.ts";
+import { selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { MINERS } from "../lib/config.ts";
@@ -136,8 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: no saved ${parsed.miner} model in ${dir}/`);
       return 1;
     }
-    await selectBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
-    await parkOnHost();
+    await selectRunBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
     const { net: model, meta } = await loadTriplet(dir);
     const distance = distanceByName(meta.distance);
     // The net as trained, as every other task scores a saved model (it disposes the model).

@@ -20,10 +20,8 @@ import {
   BACKEND_REQUESTS,
   type BackendRequest,
   computeNote,
-  hostBackend,
-  selectBackend,
+  selectRunBackend,
 } from "../lib/backends/select.ts";
-import { parkOnHost } from "../lib/backends/host_reads.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { checkOutDir } from "../lib/report/out_dir.ts";
@@ -167,15 +165,14 @@ export async function main(
   const out = outChecked.value;
   // Any backend that fails to start is the user's to fix (another --backend), as in reproduce.
   const selected = await checkOrExit(
-    () => selectBackend(args.backend, log, { wasmThreads: args.threads }),
+    () => selectRunBackend(args.backend, log, { wasmThreads: args.threads }),
     () => true,
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
-  const host = hostBackend(await parkOnHost());
   log(
     `tune ${args.model}, profile ${args.profile}, seed ${args.seed}: ${settings}; backend ${backend.name} ` +
-      `(${computeNote(backend, host)})`,
+      `(${computeNote(backend)})`,
   );
   return await exitOnDataError(async () => {
     const started = performance.now();

@@ -102,7 +102,7 @@ function onBackend(t: tf.Tensor, name: string): boolean {
 
 /**
  * Makes the host backend active where a backend without synchronous reads was selected (else
- * nothing): for the entry points, right after `selectBackend`, so that whatever evaluates before
+ * nothing): for the entry points, through `selectRunBackend` (select.ts), so that whatever evaluates before
  * or without training (saved models reused, the evaluation-only tasks) reads where it can;
  * `train` switches to the GPU for its steps. Returns the host backend's name when it parked.
  */

@@ -28,7 +28,7 @@ import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
 import { registerReductionGradients } from "./reduction_grads.ts";
 import { startThreadedWasm } from "./wasm_threads.ts";
 import { defaultThreads } from "./threads.ts";
-import { noteSelectedBackend } from "./host_reads.ts";
+import { noteSelectedBackend, parkOnHost } from "./host_reads.ts";
 
 /** Backends this project can run on, fastest first. */
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -167,18 +167,39 @@ export interface HostBackend {
   threads: number;
 }
 
-/** `host` (what `parkOnHost` returned) with its threads; `undefined` when none parked. */
-export function hostBackend(host: string | undefined): HostBackend | undefined {
-  if (host === undefined) return undefined;
-  return { backend: host, threads: host === "wasm" ? wasmThreadsCount() : 1 };
+/** A backend an entry point runs on, with the host beside it where it has one. */
+export interface RunBackend extends SelectedBackend {
+  /** Where validation and evaluation run beside a GPU backend that only trains; else unset. */
+  host?: HostBackend;
+}
+
+/**
+ * {@link selectBackend} for an entry point (reproduce, tune, the evaluation tasks, notebooks):
+ * where the backend cannot read synchronously (webgpu), the host backend is made active right
+ * away (host_reads.ts `parkOnHost`), so that whatever evaluates before or without training reads
+ * where it can; `train` switches to the GPU for its steps.
+ */
+export async function selectRunBackend(
+  request: BackendRequest,
+  log: (line: string) => void = () => {},
+  options: SelectOptions = {},
+): Promise<RunBackend> {
+  const selected = await selectBackend(request, log, options);
+  const host = await parkOnHost();
+  if (host === undefined) return selected;
+  return {
+    ...selected,
+    host: { backend: host, threads: host === "wasm" ? wasmThreadsCount() : 1 },
+  };
 }
 
 /**
  * The log headers' note on where a run computes: the backend's CPU threads, or, beside a GPU
  * backend that only trains, where validation and evaluation run.
  */
-export function computeNote(backend: SelectedBackend, host: HostBackend | undefined): string {
+export function computeNote(backend: RunBackend): string {
   const threads = (n: number | null) => `${n ?? "?"} thread${n === 1 ? "" : "s"}`;
+  const host = backend.host;
   return host
     ? `training steps only; validation and evaluation on ${host.backend}, ${threads(host.threads)}`
     : threads(backend.threads);

@@ -86,15 +86,17 @@ export function applyLayers(layers: readonly tfl.layers.Layer[], x: tf.Tensor): 
 }
 
 /**
- * The model's training-mode output on `images` as {@link chunkedModelGradients} computes it:
- * the trunk chunk by chunk, the tail once on the gathered features. Untaped use (reading the
- * outputs ahead of a step); batch norm in the tail updates its moving statistics.
+ * The model's training-mode output on `images` as a step computes it: whole, or with
+ * `chunkImages` set as {@link chunkedModelGradients} does, the trunk chunk by chunk and the tail
+ * once on the gathered features. Untaped use (reading the outputs ahead of a step); batch norm
+ * updates its moving statistics.
  */
-export function chunkedForward(
+export function stepForward(
   model: tfl.LayersModel,
   images: tf.Tensor4D,
-  chunkImages: number,
+  chunkImages?: number,
 ): tf.Tensor {
+  if (!chunkImages) return model.apply(images, { training: true }) as tf.Tensor;
   const { trunk, tail } = splitForChunks(model);
   return tf.tidy(() =>
     applyLayers(tail, chunkedFeatures(images, chunkImages, (x) => applyLayers(trunk, x)))

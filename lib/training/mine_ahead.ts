@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Mined, TripletLoss } from "../losses/triplet_loss.ts";
 import type { Miner } from "../miners/miner.ts";
-import { chunkedForward } from "./gradient_cache.ts";
+import { stepForward } from "./gradient_cache.ts";
+import { restoringStatistics } from "./read_ahead.ts";
 
 /** What {@link mineAhead} read: the distances, the triplets and the loss they give. */
 export interface MinedAhead extends Mined {
@@ -30,11 +31,8 @@ export async function mineAhead(options: {
   const { model, loss, miner, chunkImages } = options;
   const matrix = restoringStatistics([model], () =>
     tf.tidy(() => {
-      const images = options.images();
-      const embeddings = chunkImages
-        ? chunkedForward(model, images, chunkImages)
-        : model.apply(images, { training: true }) as tf.Tensor;
-      return loss.distance.pairwise(embeddings as tf.Tensor2D);
+      const embeddings = stepForward(model, options.images(), chunkImages) as tf.Tensor2D;
+      return loss.distance.pairwise(embeddings);
     }));
   try {
     const distances = await matrix.data() as Float32Array;
@@ -45,21 +43,5 @@ export async function mineAhead(options: {
     return { distances, triplets, value: read };
   } finally {
     matrix.dispose();
-  }
-}
-
-/**
- * `forward()` (a training-mode pass of `models`, untaped) with the models' non-trainable
- * weights (batch norm's moving statistics) put back afterwards: a pass that only reads ahead
- * of a step must not update them, the step does that once.
- */
-export function restoringStatistics<T>(models: readonly tfl.LayersModel[], forward: () => T): T {
-  const stats = models.flatMap((m) => m.weights.filter((w) => !w.trainable));
-  const saved = stats.map((w) => w.read().clone());
-  try {
-    return forward();
-  } finally {
-    stats.forEach((w, i) => w.write(saved[i]));
-    tf.dispose(saved);
   }
 }

@@ -10,9 +10,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Mined } from "../losses/triplet_loss.ts";
 import type { SiameseNet } from "../models/siamese_net.ts";
-import { chunkedForward } from "./gradient_cache.ts";
+import { stepForward } from "./gradient_cache.ts";
 import { hardestPairWeights } from "./hardest_pairs.ts";
-import { restoringStatistics } from "./mine_ahead.ts";
+import { restoringStatistics } from "./read_ahead.ts";
 import { type PairBatchTensors, pairLogits } from "./siamese_loss.ts";
 import type { TripletTerm } from "./siamese_triplet_term.ts";
 
@@ -46,9 +46,7 @@ export async function siameseAhead(options: {
   }
   const [logits, matrix] = restoringStatistics([net.tower, net.head], () =>
     tf.tidy(() => {
-      const features = (chunkImages
-        ? chunkedForward(net.tower, batch.images, chunkImages)
-        : net.tower.apply(batch.images, { training: true })) as tf.Tensor2D;
+      const features = stepForward(net.tower, batch.images, chunkImages) as tf.Tensor2D;
       return [
         hardest ? pairLogits(net.head, features, batch.difference, true) : undefined,
         term ? term.loss.distance.pairwise(features) : undefined,

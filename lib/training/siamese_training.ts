@@ -21,7 +21,8 @@ import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pai
 import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "./schedules.ts";
 import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
-import { type SiameseAhead, siameseAhead } from "./siamese_ahead.ts";
+import { siameseAhead } from "./siamese_ahead.ts";
+import { readAhead } from "./read_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 
 /** Table 1's training set: a fixed pool of labelled pairs, sampled in minibatches. */
@@ -145,25 +146,18 @@ export async function trainSiamese(
   // On a backend that cannot read inside the taped step (webgpu), hardest-pair mining and the
   // triplet term choose from values read ahead of it (siamese_ahead.ts).
   const hardest = config.pairMining === "hardest";
-  let ahead: { step: number; drawn: ReturnType<typeof sample>; read: SiameseAhead } | undefined;
-  const prepare = async (step: number) => {
-    const drawn = sample(step);
+  const ahead = readAhead(sample, async (drawn) => {
     const b = tensors(drawn);
     try {
-      const read = await siameseAhead({
-        net,
-        batch: b,
-        hardest,
-        term,
-        chunkImages: config.chunkImages,
-      });
-      ahead = { step, drawn, read };
+      return await siameseAhead({ net, batch: b, hardest, term, chunkImages: config.chunkImages });
     } finally {
       tf.dispose([b.images, b.difference, b.target, b.weight]);
     }
+  });
+  const batch = (step: number) => {
+    const { drawn, read } = ahead.take(step);
+    return { ...tensors(drawn), ...read };
   };
-  const batch = (step: number) =>
-    ahead?.step === step ? { ...tensors(ahead.drawn), ...ahead.read } : tensors(sample(step));
   const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
 
   const valTask = validationTask(
@@ -183,7 +177,7 @@ export async function trainSiamese(
     models: [net.tower, net.head],
     optimizer,
     batch,
-    prepare: trainsWithoutSyncReads() && (hardest || term) ? prepare : undefined,
+    prepare: trainsWithoutSyncReads() && (hardest || term) ? ahead.prepare : undefined,
     loss: (b) =>
       tf.tidy(() =>
         lossOfFeatures(net.tower.apply(b.images, { training: true }) as tf.Tensor2D, b)

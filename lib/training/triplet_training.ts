@@ -27,6 +27,7 @@ import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchLabelCount, batchTensor, sampleBatch } from "./batches.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
+import { readAhead } from "./read_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { validationTask } from "../episodes/validation_task.ts";
@@ -217,23 +218,23 @@ export async function trainTripletEmbedding(
     });
 
   // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.
-  let ahead: { step: number; batch: Batch; mined: MinedAhead } | undefined;
-  const prepare = async (step: number) => {
-    const batch = makeBatch(step);
-    const mined = await mineAhead({
+  const ahead = readAhead(makeBatch, (batch) =>
+    mineAhead({
       model,
       loss,
       miner,
       images: () => batchTensor(batch),
       labels: batch.labels,
       chunkImages: config.chunkImages,
-    });
-    ahead = { step, batch, mined };
-  };
+    }));
 
   // The loss of a batch from its embeddings (whole batch): mining, kinds, collapse watch.
-  const lossOfEmbeddings = (step: number, batch: Batch, embeddings: tf.Tensor2D) => {
-    const mined = ahead?.step === step ? ahead.mined : undefined;
+  const lossOfEmbeddings = (
+    step: number,
+    batch: Batch,
+    embeddings: tf.Tensor2D,
+    mined: MinedAhead | undefined,
+  ) => {
     const out = loss.compute(embeddings, batch.labels, miner, mined);
     const value = mined ? mined.value : out.loss.dataSync()[0];
     const input = { distances: out.distances, labels: batch.labels };
@@ -267,25 +268,29 @@ export async function trainTripletEmbedding(
   };
 
   const run = () =>
-    train<{ step: number; batch: Batch }>({
+    train<{ step: number; batch: Batch; mined?: MinedAhead }>({
       models: classifier ? [model, classifier.model] : [model],
       optimizer,
-      batch: (step) => ({ step, batch: ahead?.step === step ? ahead.batch : makeBatch(step) }),
-      prepare: trainsWithoutSyncReads() ? prepare : undefined,
-      loss: ({ step, batch }) =>
+      batch: (step) => {
+        const { drawn, read } = ahead.take(step);
+        return { step, batch: drawn, mined: read };
+      },
+      prepare: trainsWithoutSyncReads() ? ahead.prepare : undefined,
+      loss: ({ step, batch, mined }) =>
         lossOfEmbeddings(
           step,
           batch,
           model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D,
+          mined,
         ),
       // A chunk size set: the memory-bounded step (the miners still see the whole batch).
       gradients: config.chunkImages
-        ? ({ step, batch }) =>
+        ? ({ step, batch, mined }) =>
           chunkedModelGradients(
             model,
             batchTensor(batch),
             config.chunkImages!,
-            (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D),
+            (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D, mined),
           )
         : undefined,
       imagesPerPass: config.chunkImages,

@@ -106,6 +106,12 @@ export interface TrainingConfig {
    */
   thickStrokes?: number;
   /**
+   * Root-mean-square displacement, in pixels of a 105x105 image, of the elastic distortions each
+   * training image takes before the affine ones (lib/training/elastic_distortions.ts); unset =
+   * none, and no draws.
+   */
+  elastic?: number;
+  /**
    * Decay (0-1) of a running average of all weights that validation, early stopping and the
    * saved model use instead of the last step's (lib/training/weight_average.ts); unset = none.
    */
@@ -580,6 +586,7 @@ export function sameTowerConfig(config: RunConfig): SiameseConfig {
     quarterTurns: triplet.quarterTurns,
     mirrors: triplet.mirrors,
     thickStrokes: triplet.thickStrokes,
+    elastic: triplet.elastic,
     // The triplet net's geometry too: its linear, batch-normalised, L2-normalised embedding,
     // compared by (weighted) squared distance (cosine_head.ts), unless the Siamese block names a
     // head. Chosen on validation (full 5,500-step same-tower studies, seed 1): koch-val 79.45%

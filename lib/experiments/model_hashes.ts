@@ -52,6 +52,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     quarterTurns: s.quarterTurns,
     // Table 1's models draw from their fixed pools of pairs (samplePoolBatch), never thickened.
     thickStrokes: point ? undefined : s.thickStrokes,
+    elastic: point ? undefined : s.elastic,
     normalizedFeatures: s.normalizedFeatures,
     pairMining: s.pairMining,
     head: s.head,
@@ -165,6 +166,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       // JSON leaves it out when unset, so the hashes of models saved before it stay.
       quarterTurns: t.quarterTurns,
       thickStrokes: t.thickStrokes,
+      elastic: t.elastic,
       weightAverage: t.weightAverage,
       mirrors: t.mirrors,
     },

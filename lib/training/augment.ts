@@ -11,6 +11,7 @@
  * screen). Sampling is bilinear; points outside the image read as background (0).
  */
 import type { Rng } from "../rng.ts";
+import { readBilinear } from "./bilinear.ts";
 import { transformEachImage } from "./each_image.ts";
 
 /** Ranges of the random distortions. */
@@ -127,20 +128,10 @@ export function warpAffine(
   if (!(Math.abs(det) > 1e-12)) throw new RangeError("warpAffine: the transformation is singular");
   // inverse of [[a, b], [d, e]]
   const ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
-  const at = (
-    x: number,
-    y: number,
-  ) => (x >= 0 && x < size && y >= 0 && y < size ? image[y * size + x] : 0);
   for (let yo = 0; yo < size; yo++) {
     for (let xo = 0; xo < size; xo++) {
       const u = xo - c, v = yo - f;
-      const xs = ia * u + ib * v, ys = id * u + ie * v;
-      const x0 = Math.floor(xs), y0 = Math.floor(ys);
-      const fx = xs - x0, fy = ys - y0;
-      out[yo * size + xo] = x0 < -1 || y0 < -1 || x0 >= size || y0 >= size
-        ? 0
-        : (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
-          fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+      out[yo * size + xo] = readBilinear(image, size, ia * u + ib * v, id * u + ie * v);
     }
   }
   return out;

@@ -20,6 +20,7 @@ import {
   turnedLabel,
 } from "./quarter_turns.ts";
 import { thickenStrokes } from "./thick_strokes.ts";
+import { elasticDistortions } from "./elastic_distortions.ts";
 import { mirrorCount, mirrorImage } from "./mirror_images.ts";
 
 /** Options of {@link sampleBatch}. */
@@ -57,6 +58,11 @@ export interface BatchOptions {
    * distortions; unset draws nothing (the batches are those without it).
    */
   thickStrokes?: number;
+  /**
+   * Elastic distortions (elastic_distortions.ts) of this root-mean-square displacement, pixels of
+   * a 105x105 image, before the affine ones; unset draws nothing (the batches are those without).
+   */
+  elastic?: number;
 }
 
 /** A P x K batch of images. */
@@ -150,6 +156,7 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
       p++;
     }
   }
+  if (options.elastic !== undefined) elasticDistortions(images, size, rng, options.elastic);
   if (options.augment) distortImages(images, size, rng, options.augment);
   if (options.thickStrokes !== undefined) thickenStrokes(images, size, rng, options.thickStrokes);
   return { size, count: P * K, images, labels, alphabets };

@@ -120,6 +120,7 @@ export async function trainSiamese(
         turns: config.quarterTurns,
         mirrors: config.mirrors,
         thickStrokes: config.thickStrokes,
+        elastic: config.elastic,
       });
       ({ images, count, labels } = b);
       pairs = allPairs(b.labels, {

@@ -215,6 +215,7 @@ export async function trainTripletEmbedding(
       turns: config.quarterTurns,
       mirrors: config.mirrors,
       thickStrokes: config.thickStrokes,
+      elastic: config.elastic,
     });
 
   // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.

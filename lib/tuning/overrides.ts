@@ -9,6 +9,7 @@ import { TOWERS } from "../config.ts";
 import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 import { isThickStrokeProbability } from "../training/thick_strokes.ts";
+import { isElasticDisplacement } from "../training/elastic_distortions.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
@@ -42,6 +43,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   validationTrialsPerAlphabet: "number",
   quarterTurns: "number",
   thickStrokes: "number",
+  elastic: "number",
   weightAverage: "number",
   mirrors: "boolean",
   // The Siamese block's only (the triplet embedding is always normalised).
@@ -120,6 +122,10 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
     says: `takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`,
   },
   thickStrokes: { accepts: isThickStrokeProbability, says: "takes a probability from 0 to 1" },
+  elastic: {
+    accepts: isElasticDisplacement,
+    says: "takes a displacement above 0 up to 20 (pixels of a 105x105 image)",
+  },
   weightAverage: {
     accepts: isWeightAverageDecay,
     says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",

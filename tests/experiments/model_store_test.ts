@@ -113,7 +113,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, normalized features, pair mining, the cosine head, weight averaging and mirror images change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging and mirror images change the hashes when set", () => {
   const base = resolveConfig("standard");
   const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [
     ["siamese quarterTurns", (c) => (c.siamese.quarterTurns = 4)],
@@ -124,6 +124,7 @@ Deno.test("the study settings quarter turns, thick strokes, normalized features,
     ["siamese weightAverage", (c) => (c.siamese.weightAverage = 0.99)],
     ["siamese mirrors", (c) => (c.siamese.mirrors = true)],
     ["siamese tripletWeight", (c) => (c.siamese.tripletWeight = 1)],
+    ["siamese elastic", (c) => (c.siamese.elastic = 6)],
   ];
   for (const [name, change] of variants) {
     const c = resolveConfig("standard");
@@ -133,6 +134,9 @@ Deno.test("the study settings quarter turns, thick strokes, normalized features,
   const averaged = resolveConfig("standard");
   averaged.triplet.weightAverage = 0.999;
   assert.notEqual(tripletHash(averaged, "batch-hard"), tripletHash(base, "batch-hard"));
+  const bent = resolveConfig("standard");
+  bent.triplet.elastic = 6;
+  assert.notEqual(tripletHash(bent, "batch-hard"), tripletHash(base, "batch-hard"));
   const mirrored = resolveConfig("standard");
   mirrored.triplet.mirrors = true;
   assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));

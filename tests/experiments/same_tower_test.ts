@@ -47,6 +47,7 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
     // The triplet's training characters and strokes, so the data is the same too.
     assert.equal(s.quarterTurns, triplet.quarterTurns, profile);
     assert.equal(s.thickStrokes, triplet.thickStrokes, profile);
+    assert.equal(s.elastic, triplet.elastic, profile);
     // Its time net: about the triplet's scaled by the step cost (a safety net, never the bound).
     assert.equal(s.maxSeconds, Math.round(triplet.maxSeconds * SAME_TOWER_STEP_COST), profile);
     assert.ok(s.maxSeconds > triplet.maxSeconds, profile);
@@ -70,6 +71,9 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
   const standard = resolveConfig("standard");
   assert.notDeepEqual(sameTowerConfig(standard).tower.convs, standard.siamese.tower.convs);
   assert.equal(sameTowerConfig(standard).thickStrokes, 0.5);
+  const bent = resolveConfig("standard");
+  bent.triplet.elastic = 6;
+  assert.equal(sameTowerConfig(bent).elastic, 6, "the triplet's elastic distortions too");
   // The triplet's geometry: the cosine head on a linear embedding, unless the Siamese block
   // names a head (then it is the Siamese block's, with the sigmoid features it expects).
   assert.equal(standard.siamese.head, undefined);

@@ -172,6 +172,28 @@ Deno.test("a classification weight trains class proxies beside the triplet loss:
   );
 });
 
+Deno.test("the settings that change a batch's images reach the triplet batches: thick strokes, elastic distortions", async () => {
+  const bars = split(
+    ["A", "B", "C", "D", "E"],
+    4,
+    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? 0.5 : 0),
+  );
+  const firstLoss = async (changes: Partial<TripletConfig>) =>
+    (await trainTripletEmbedding({
+      config: tinyConfig({ steps: 2, validateEvery: 2, ...changes }),
+      miner: "batch-hard",
+      background: bars,
+      evaluation,
+      rng: new Rng(5),
+      quiet: true,
+    })).train.history[0].loss;
+  const plain = await firstLoss({});
+  assert.equal(await firstLoss({}), plain, "the same run, the same loss");
+  for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }]) {
+    assert.notEqual(await firstLoss(changes), plain, JSON.stringify(changes));
+  }
+});
+
 Deno.test("loss=softmax builds the N-pair loss at softmaxScale, else its default scale", () => {
   const config = profileConfig("quick").triplet;
   const unset = tripletLoss({ ...config, loss: "softmax" }, squaredL2);

@@ -1,0 +1,49 @@
+import { selectBackend } from "../../lib/backends/select.ts";
+import assert from "node:assert/strict";
+import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
+import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { trainSiamese } from "../../lib/training/siamese_training.ts";
+import { Rng } from "../../lib/rng.ts";
+import { fakeSplit, tinyTower } from "./fixtures.ts";
+
+await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
+
+const SIZE = 12;
+const pixel = (c: number, d: number, i: number) =>
+  ((c * 7 + i * 3 + (i % SIZE) * c) % 5) / 4 + (d % 3) * 0.01;
+const background = fakeSplit(["A", "B", "C", "D"], 3, SIZE, pixel);
+const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, SIZE, pixel, "evaluation");
+
+/** The first validation window's mean loss of a 2-step run with `changes`. */
+async function firstLoss(changes: Partial<SiameseConfig>): Promise<number> {
+  const { net, result } = await trainSiamese({
+    config: {
+      ...profileConfig("quick").siamese,
+      tower: tinyTower(SIZE),
+      batchCharacters: 4,
+      batchDrawings: 2,
+      batchPerAlphabet: 1,
+      distortions: false,
+      steps: 2,
+      validateEvery: 2,
+      patience: 100,
+      maxSeconds: 1e9,
+      ...changes,
+    },
+    background,
+    evaluation,
+    rng: new Rng(1, "siamese"),
+    quiet: true,
+  });
+  net.tower.dispose();
+  net.head.dispose();
+  return result.history[0].loss;
+}
+
+Deno.test("the settings that change a batch's images reach the Siamese net's batches: thick strokes, elastic distortions", async () => {
+  const plain = await firstLoss({});
+  assert.equal(await firstLoss({}), plain, "the same run, the same loss");
+  for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }]) {
+    assert.notEqual(await firstLoss(changes), plain, JSON.stringify(changes));
+  }
+});

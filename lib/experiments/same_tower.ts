@@ -1,6 +1,7 @@
 /**
  * A controlled comparison of the two losses: Koch et al.'s Siamese net (binary cross-entropy on
- * all pairs of a P x K batch, with the Siamese experiment's focal weighting, optimiser, L2,
+ * the pairs of a P x K batch, each image's hardest positive and negative pair carrying it as
+ * batch-hard's triplets are mined, with the Siamese experiment's focal weighting, optimiser, L2,
  * distortions and rate schedule) trained on the triplet experiment's tower, with its embedding
  * end and squared-distance geometry (the cosine head), for the triplet's steps
  * (`sameTowerConfig`). The Siamese and triplet experiments use different towers, so their
@@ -18,6 +19,7 @@ import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { oneShotRow } from "../evaluation/rows.ts";
 import { siameseSimilarity } from "../evaluation/siamese_scores.ts";
 import type { SiameseHead } from "../models/cosine_head.ts";
+import type { PairMining } from "../training/siamese_loss.ts";
 import type { TowerSpec } from "../models/koch.ts";
 import { disposeNet } from "../models/siamese_net.ts";
 import { trainingCurveFigure } from "../report/figures.ts";
@@ -41,6 +43,8 @@ export type SameTowerDetails = {
   tower: TowerSpec;
   /** The head joining the towers (runs before it was recorded had the paper's `weighted-l1`). */
   head: SiameseHead;
+  /** Which pairs carry the loss (runs before it was recorded weighed `all`). */
+  pairMining: PairMining;
   params: number;
   steps: number;
   /** The step bound (the triplet's steps): a time-limit stop is reported against it. */
@@ -143,6 +147,7 @@ export async function run(
       reused,
       tower: config.tower,
       head: config.head ?? "weighted-l1",
+      pairMining: config.pairMining ?? "all",
       params: t.params,
       steps: t.steps,
       maxSteps: config.steps,

@@ -54,10 +54,17 @@ export function sameTowerMarkdown(
   };
   if (!twenty.some((r) => r.experiment === "same-tower")) return [];
   const same = run.experiments["same-tower"]?.details as
-    | { tower?: TowerSpec; head?: string; steps?: number; bestValidationAccuracy?: number }
+    | {
+      tower?: TowerSpec;
+      head?: string;
+      pairMining?: string;
+      steps?: number;
+      bestValidationAccuracy?: number;
+    }
     | undefined;
   // Runs before the head was recorded trained the paper's head.
   const cosine = same?.head === "cosine";
+  const hardest = same?.pairMining === "hardest";
   const tripletDetails = run.experiments["triplet"]?.details as
     | { models?: Record<string, Model>; embeddingDim?: number; margin?: number; loss?: string }
     | undefined;
@@ -67,7 +74,10 @@ export function sameTowerMarkdown(
 
   const rows: (string | number)[][] = [[
     SAME_TOWER_METHOD,
-    "binary cross-entropy (focal), all pairs",
+    // Runs before the weighting was recorded weighed every pair.
+    hardest
+      ? "binary cross-entropy (focal), each image's hardest positive and negative pair"
+      : "binary cross-entropy (focal), all pairs",
     same?.tower ? towerLabel(same.tower, same.tower.dense) : "",
     cosine ? COSINE_HEAD_LABEL : PAPER_HEAD_LABEL,
     same?.steps ?? "",
@@ -125,6 +135,10 @@ export function sameTowerMarkdown(
         "sigmoid) against the triplet net's linear embedding with batch norm and L2 " +
         "normalisation, and each loss keeps its own optimiser settings (rate, decay, L2 " +
         "weight, focal weighting). ") +
+    (hardest
+      ? "Its cross-entropy is carried by each image's hardest positive and negative pair, the " +
+        "pairs batch-hard mines its triplets from. "
+      : "") +
     "The last row, the Siamese experiment on its own tower and head (its head column), shows " +
     "the tower's and the head's part for the same loss. Validation: best 20-way accuracy on 320 " +
     "validation-alphabet tasks during training.",

@@ -82,6 +82,13 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
   const paperHead = resolveConfig("standard");
   paperHead.siamese.head = "weighted-l1";
   assert.equal(sameTowerConfig(paperHead).head, "weighted-l1");
+  // Batch-hard's pairs carry the cross-entropy, unless the Siamese block names a weighting; the
+  // Siamese net on its own tower keeps every pair (its head collapses under the hardest).
+  assert.equal(standard.siamese.pairMining, undefined);
+  assert.equal(sameTowerConfig(standard).pairMining, "hardest");
+  const every = resolveConfig("standard");
+  every.siamese.pairMining = "all";
+  assert.equal(sameTowerConfig(every).pairMining, "all");
   assert.equal(sameTowerConfig(paperHead).tower.denseActivation, "sigmoid");
   assert.notEqual(sameTowerHash(paperHead), sameTowerHash(standard));
 });
@@ -228,6 +235,7 @@ Deno.test({
     assert.equal(headKind(saved.net.head), "cosine");
     assert.deepEqual(saved.net.head.outputs[0].shape, [null, 1]);
     assert.equal(first.details.head, "cosine");
+    assert.equal(first.details.pairMining, "hardest");
     assert.equal(saved.meta.config.focus, config.siamese.focus);
     assert.equal(saved.meta.config.learningRate, config.siamese.learningRate);
     saved.net.tower.dispose();

@@ -138,6 +138,30 @@ Deno.test("the head column and the text follow the head the same-tower net train
   assert.doesNotMatch(old.join("\n"), /the triplet's geometry/);
 });
 
+Deno.test("the loss column and the text say which pairs carried the same-tower net's cross-entropy", () => {
+  const table = (details: Record<string, unknown>) =>
+    sameTowerMarkdown(
+      [...sameRows, ...tripletRows],
+      run({ "same-tower": ok(details), triplet: tripletDetails }),
+    );
+  const base = { tower, head: "cosine", steps: 5500, bestValidationAccuracy: 80 };
+  const hardest = table({ ...base, pairMining: "hardest" });
+  assert.equal(
+    cells(hardest)[1][1],
+    "binary cross-entropy (focal), each image's hardest positive and negative pair",
+  );
+  assert.match(
+    hardest.join("\n"),
+    /hardest positive and negative pair, the pairs batch-hard mines/,
+  );
+  // Every pair, and runs from before the weighting was recorded, which weighed every pair.
+  for (const details of [{ ...base, pairMining: "all" }, base]) {
+    const lines = table(details);
+    assert.equal(cells(lines)[1][1], "binary cross-entropy (focal), all pairs");
+    assert.doesNotMatch(lines.join("\n"), /hardest/);
+  }
+});
+
 Deno.test("without the triplet experiment the same-tower table shows the Siamese row alone", () => {
   const body = cells(sameTowerMarkdown(sameRows, run({ "same-tower": sameDetails })));
   assert.equal(body.length, 2); // header + one row

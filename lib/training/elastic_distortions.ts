@@ -68,6 +68,15 @@ export function blurField(
   }
 }
 
+/** The field's Gaussian for each image side, made once: every image of a batch blurs by it. */
+const KERNELS = new Map<number, Float64Array>();
+
+function kernelForSide(size: number): Float64Array {
+  let kernel = KERNELS.get(size);
+  if (!kernel) KERNELS.set(size, kernel = gaussianKernel(ELASTIC_SIGMA_FRACTION * size));
+  return kernel;
+}
+
 /** A displacement field: pixel i of the output reads the source at (x + dx[i], y + dy[i]). */
 export interface DisplacementField {
   dx: Float64Array;
@@ -80,7 +89,7 @@ export interface DisplacementField {
  */
 export function elasticField(rng: Rng, size: number, rms: number): DisplacementField {
   const n = size * size;
-  const kernel = gaussianKernel(ELASTIC_SIGMA_FRACTION * size);
+  const kernel = kernelForSide(size);
   const scratch = new Float64Array(n);
   const noise = () => {
     const field = new Float64Array(n);

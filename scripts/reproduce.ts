@@ -184,7 +184,6 @@ export async function main(argv: string[]): Promise<number> {
   );
   if ("exit" in selected) return selected.exit;
   const backend = selected.value;
-  const host = backend.host;
   if (
     config.profile === "paper" && (backend.name === "cpu" || backend.name === "wasm") && !args.force
   ) {
@@ -223,7 +222,7 @@ export async function main(argv: string[]): Promise<number> {
     backend: backend.name,
     backendsSkipped: backend.skipped,
     threads: backend.threads,
-    ...(host ? { host } : {}),
+    ...(backend.host ? { host: backend.host } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     versions: versions(),

@@ -1,6 +1,9 @@
 /** Small hand-made Omniglot-like splits, and a tower to train on them, for the training tests. */
+import type { SiameseConfig } from "../../lib/config.ts";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
 import type { TowerSpec } from "../../lib/models/koch.ts";
+import { Rng } from "../../lib/rng.ts";
+import { trainSiamese } from "../../lib/training/siamese_training.ts";
 
 /**
  * A tower small enough for the cpu backend on `size` x `size` images: one 3x3 convolution of 2
@@ -61,4 +64,25 @@ export function fakeSplit(
     characters: chars,
     images: { size, count, pixels },
   };
+}
+
+/**
+ * The first validation window's mean training loss of `trainSiamese` with `config` on these
+ * splits (seed 1, quiet), its net disposed: what a setting does to the very first steps.
+ */
+export async function firstSiameseLoss(
+  config: SiameseConfig,
+  background: OmniglotSplit,
+  evaluation: OmniglotSplit,
+): Promise<number> {
+  const { net, result } = await trainSiamese({
+    config,
+    background,
+    evaluation,
+    rng: new Rng(1, "siamese"),
+    quiet: true,
+  });
+  net.tower.dispose();
+  net.head.dispose();
+  return result.history[0].loss;
 }

@@ -2,9 +2,7 @@ import { selectBackend } from "../../lib/backends/select.ts";
 import assert from "node:assert/strict";
 import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
-import { trainSiamese } from "../../lib/training/siamese_training.ts";
-import { Rng } from "../../lib/rng.ts";
-import { fakeSplit, tinyTower } from "./fixtures.ts";
+import { fakeSplit, firstSiameseLoss, tinyTower } from "./fixtures.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -15,9 +13,9 @@ const background = fakeSplit(["A", "B", "C", "D"], 3, SIZE, pixel);
 const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, SIZE, pixel, "evaluation");
 
 /** The first validation window's mean loss of a 2-step run with `changes`. */
-async function firstLoss(changes: Partial<SiameseConfig>): Promise<number> {
-  const { net, result } = await trainSiamese({
-    config: {
+const firstLoss = (changes: Partial<SiameseConfig>) =>
+  firstSiameseLoss(
+    {
       ...profileConfig("quick").siamese,
       tower: tinyTower(SIZE),
       batchCharacters: 4,
@@ -32,13 +30,7 @@ async function firstLoss(changes: Partial<SiameseConfig>): Promise<number> {
     },
     background,
     evaluation,
-    rng: new Rng(1, "siamese"),
-    quiet: true,
-  });
-  net.tower.dispose();
-  net.head.dispose();
-  return result.history[0].loss;
-}
+  );
 
 Deno.test("the settings that change a batch's images reach the Siamese net's batches: thick strokes, elastic distortions", async () => {
   const plain = await firstLoss({});

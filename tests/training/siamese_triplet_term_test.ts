@@ -8,14 +8,13 @@ import { Rng } from "../../lib/rng.ts";
 import { chunkedModelGradients } from "../../lib/training/gradient_cache.ts";
 import { allPairs, differenceMatrix } from "../../lib/training/pairs.ts";
 import { siameseLossOfFeatures } from "../../lib/training/siamese_loss.ts";
-import { trainSiamese } from "../../lib/training/siamese_training.ts";
 import {
   siameseLossWithTerm,
   tripletTerm,
   tripletTermProblem,
 } from "../../lib/training/siamese_triplet_term.ts";
 import { buildSiamese } from "../../lib/models/siamese_net.ts";
-import { fakeSplit, tinyTower } from "./fixtures.ts";
+import { fakeSplit, firstSiameseLoss, tinyTower } from "./fixtures.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -122,18 +121,7 @@ function tinyConfig(extra: Partial<SiameseConfig>): SiameseConfig {
   };
 }
 
-async function firstLoss(config: SiameseConfig): Promise<number> {
-  const { net, result } = await trainSiamese({
-    config,
-    background,
-    evaluation,
-    rng: new Rng(1, "siamese"),
-    quiet: true,
-  });
-  net.tower.dispose();
-  net.head.dispose();
-  return result.history[0].loss;
-}
+const firstLoss = (config: SiameseConfig) => firstSiameseLoss(config, background, evaluation);
 
 Deno.test("trainSiamese trains with the term when tripletWeight is set, and refuses it without unit features", async () => {
   const plain = await firstLoss(tinyConfig({}));

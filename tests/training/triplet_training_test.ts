@@ -80,6 +80,14 @@ function tinyConfig(overrides: Partial<TripletConfig> = {}): TripletConfig {
   };
 }
 
+/** Each character a different bar of `ink` (learnable, so the kinds move and nothing collapses). */
+const barSplit = (ink = 1) =>
+  split(
+    ["A", "B", "C", "D", "E"],
+    4,
+    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? ink : 0),
+  );
+
 // Validation needs the 10 validation alphabets with at least 20 characters each.
 const evaluation = split(
   VALIDATION_ALPHABETS,
@@ -124,12 +132,7 @@ Deno.test("blank training images collapse the embedding: training stops early, r
 });
 
 Deno.test("healthy training records the triplet kinds per validation window and no collapse", async () => {
-  // Each character a different bar: learnable, so the kinds move and nothing collapses.
-  const bars = split(
-    ["A", "B", "C", "D", "E"],
-    4,
-    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? 1 : 0),
-  );
+  const bars = barSplit();
   const result = await trainTripletEmbedding({
     config: tinyConfig(),
     miner: "semi-hard",
@@ -146,11 +149,7 @@ Deno.test("healthy training records the triplet kinds per validation window and 
 });
 
 Deno.test("a classification weight trains class proxies beside the triplet loss: the loss grows by the cross-entropy, labels span the turned characters", async () => {
-  const bars = split(
-    ["A", "B", "C", "D", "E"],
-    4,
-    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? 1 : 0),
-  );
+  const bars = barSplit();
   const run = (config: TripletConfig) =>
     trainTripletEmbedding({
       config,
@@ -173,11 +172,7 @@ Deno.test("a classification weight trains class proxies beside the triplet loss:
 });
 
 Deno.test("the settings that change a batch's images reach the triplet batches: thick strokes, elastic distortions", async () => {
-  const bars = split(
-    ["A", "B", "C", "D", "E"],
-    4,
-    (c, d, i) => (Math.floor(i / SIZE) === c % SIZE || (i % SIZE) === (c + d % 2) % SIZE ? 0.5 : 0),
-  );
+  const bars = barSplit(0.5);
   const firstLoss = async (changes: Partial<TripletConfig>) =>
     (await trainTripletEmbedding({
       config: tinyConfig({ steps: 2, validateEvery: 2, ...changes }),

@@ -144,6 +144,24 @@ Deno.test("overrides change a copy; a tower by name is sized to the images and k
   assert.equal(describeOverrides([]), "(profile defaults)");
 });
 
+Deno.test("the study towers by name scale every convolution's filters and keep the rest", () => {
+  const config = resolveConfig("standard");
+  const filters = (name: string) => {
+    const tower = applyOverrides(config, [parseOverride(`triplet.tower=${name}`, config)])
+      .triplet.tower;
+    assert.equal(tower.name, name);
+    assert.equal(tower.dense, config.triplet.tower.dense, name);
+    assert.deepEqual(
+      tower.convs.map((c) => c.kernel),
+      config.triplet.tower.convs.map((c) => c.kernel),
+    );
+    return tower.convs.map((c) => c.filters);
+  };
+  assert.deepEqual(filters("triplet-35"), [32, 64, 64, 128]);
+  assert.deepEqual(filters("triplet-wide"), [64, 128, 128, 256]);
+  assert.deepEqual(filters("triplet-narrow"), [16, 32, 32, 64]);
+});
+
 Deno.test("evaluation.imageSize resizes the images and both towers, before or after a tower by name", () => {
   const config = resolveConfig("standard");
   const parse = (texts: string[]) => texts.map((s) => parseOverride(s, config));

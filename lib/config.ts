@@ -6,6 +6,7 @@
 import { UsageError } from "./cli.ts";
 import type { SiameseHead } from "./models/cosine_head.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
+import { QUICK_TOWER, TRIPLET_35 } from "./models/towers.ts";
 import type { RunSlice } from "./training/run_slice.ts";
 import type { PairMining } from "./training/siamese_loss.ts";
 
@@ -240,74 +241,6 @@ function applyDelta<T>(base: T, delta: Delta<T>): T {
   }
   return out as T;
 }
-
-const QUICK_TOWER: TowerSpec = {
-  ...STANDARD_35,
-  name: "quick",
-  convs: [
-    { filters: 16, kernel: 3, pool: true },
-    { filters: 32, kernel: 3, pool: true },
-    { filters: 32, kernel: 3, pool: true },
-  ],
-  dense: 64,
-};
-
-/**
- * The standard triplet tower: no batch norm in the convolutions (twice the steps per second on
- * wasm) and a fourth convolution in place of the last pool, so the embedding sees a 3x3x128 map
- * rather than 2x2x64. The standard batch-hard model on it scores 82.15% [80.4, 83.8] on koch-val
- * (validation, 2,000 trials; 79.95% semi-hard; 79.85 and 79.25 before quarter turns). First picked
- * against the three-convolution tower by a batch-hard comparison on lake-runs (a test protocol);
- * confirmed on validation by 2,000-step batch-hard studies (`deno task tune`, koch-val): this tower
- * 77.20% [75.3, 79.0], the standard Siamese tower (`triplet.tower=standard`) 69.80% [67.8, 71.8].
- */
-const TRIPLET_35: TowerSpec = {
-  name: "triplet-35",
-  inputSize: STANDARD_35.inputSize,
-  convs: [
-    { filters: 32, kernel: 3, pool: true },
-    { filters: 64, kernel: 3, pool: true },
-    { filters: 64, kernel: 3, pool: false },
-    { filters: 128, kernel: 3, pool: false },
-  ],
-  dense: 128,
-  denseActivation: "linear",
-  batchNorm: false,
-  init: "he",
-};
-
-/**
- * `spec` with every convolution's filters times `factor`, named `name`: for validation studies of
- * capacity and of what a step costs.
- */
-function scaledWidth(spec: TowerSpec, factor: number, name: string): TowerSpec {
-  const convs = spec.convs.map((c) => ({ ...c, filters: Math.round(factor * c.filters) }));
-  return { ...spec, name, convs };
-}
-
-/** The standard Siamese tower at twice the width (64, 128, 128 filters; about 4x the multiply-adds). */
-const STANDARD_WIDE = scaledWidth(STANDARD_35, 2, "standard-wide");
-
-/** The triplet tower at twice the width (64, 128, 128, 256 filters). */
-const TRIPLET_WIDE = scaledWidth(TRIPLET_35, 2, "triplet-wide");
-
-/**
- * The triplet tower at half the width (16, 32, 32, 64 filters; about a quarter of the
- * multiply-adds): a training step of 64 images takes 24.8 ms on wasm (2 threads) against 67 for
- * the full width, one of 128 images 49.6 ms (`deno task bench`, 2026-12-05).
- */
-const TRIPLET_NARROW = scaledWidth(TRIPLET_35, 0.5, "triplet-narrow");
-
-/** The towers of the profiles by name, for `--set siamese.tower=<name>` (lib/tuning/overrides.ts). */
-export const TOWERS: Readonly<Record<string, TowerSpec>> = {
-  [STANDARD_35.name]: STANDARD_35,
-  [TRIPLET_35.name]: TRIPLET_35,
-  [QUICK_TOWER.name]: QUICK_TOWER,
-  [STANDARD_WIDE.name]: STANDARD_WIDE,
-  [TRIPLET_WIDE.name]: TRIPLET_WIDE,
-  [TRIPLET_NARROW.name]: TRIPLET_NARROW,
-  [KOCH_105.name]: KOCH_105,
-};
 
 /** The reference profile: real results on a 2-core CPU in under an hour. */
 const STANDARD: RunConfig = {

@@ -5,7 +5,7 @@
  * a word), so a typo is refused before any training rather than silently ignored.
  */
 import { UsageError } from "../cli.ts";
-import { TOWERS } from "../config.ts";
+import { TOWERS } from "../models/towers.ts";
 import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 import { isThickStrokeProbability } from "../training/thick_strokes.ts";

@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig, type RunConfig, sameTowerConfig } from "../lib/config.ts";
+import { batchShapeProblem } from "../lib/training/batches.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import {
   BACKEND_REQUESTS,
@@ -120,12 +121,15 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   const overrides = sets.map((s) => parseOverride(s, defaults));
   const applied = applyOverrides(defaults, overrides);
   // Settings that parse one by one but cannot train together, refused before any data loads.
-  if (model === "siamese" || model === "same-tower") {
-    const problem = tripletTermProblem(
-      model === "siamese" ? applied.siamese : sameTowerConfig(applied),
-    );
-    if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
-  }
+  const siamese = model === "siamese"
+    ? applied.siamese
+    : model === "same-tower"
+    ? sameTowerConfig(applied)
+    : undefined;
+  const problem = siamese
+    ? batchShapeProblem(siamese) ?? tripletTermProblem(siamese)
+    : batchShapeProblem(applied.triplet);
+  if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
   return {
     profile,
     model,

@@ -65,6 +65,42 @@ export interface BatchOptions {
   elastic?: number;
 }
 
+/** The three settings of a block that shape its P x K batches. */
+export interface BatchShape {
+  /** P: characters a batch. */
+  batchCharacters: number;
+  /** K: drawings of each. */
+  batchDrawings: number;
+  /** Characters from each alphabet of a batch. */
+  batchPerAlphabet: number;
+}
+
+/**
+ * Why {@link sampleBatch} would refuse batches of this shape from the background alphabets, or
+ * `null` when it draws them: checked by `tune` at parsing, so that a study whose `--set`s cannot
+ * make a batch exits 2 before any data loads rather than throwing at its first step.
+ */
+export function batchShapeProblem(shape: BatchShape): string | null {
+  const { batchCharacters: P, batchDrawings: K, batchPerAlphabet: per } = shape;
+  const { alphabets, smallestAlphabet } = EXPECTED.background;
+  if (K > EXPECTED.drawers) {
+    return `batchDrawings (${K}) is more than the ${EXPECTED.drawers} drawers of a character`;
+  }
+  if (per > smallestAlphabet) {
+    return `batchPerAlphabet (${per}) is more than the ${smallestAlphabet} characters of the ` +
+      `smallest background alphabets`;
+  }
+  if (P % per !== 0) {
+    return `batchPerAlphabet (${per}) must divide batchCharacters (${P})`;
+  }
+  if (P / per > alphabets) {
+    return `${P} characters a batch, ${per} from each alphabet, need ${P / per} alphabets and ` +
+      `the background set has ${alphabets}: raise batchPerAlphabet or keep batchCharacters at ` +
+      `most ${alphabets * per}`;
+  }
+  return null;
+}
+
 /** A P x K batch of images. */
 export interface Batch {
   /** Side length of the images. */

@@ -8,7 +8,7 @@ import { decodeSplitZip } from "../../lib/data/omniglot_split.ts";
 import { ensureOmniglotFiles } from "../../lib/data/omniglot_release.ts";
 import { cacheDir } from "../../lib/data/paths.ts";
 import { checkDigests } from "../../lib/data/omniglot_content.ts";
-import { TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
+import { EXPECTED, TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import { NO_OMNIGLOT, omniglotFolder, tempDir } from "../helpers.ts";
 
 /** A 105x105 8-bit grey PNG, white with a black square at rows/cols 10-19. */
@@ -72,6 +72,10 @@ Deno.test({
     const o = await loadOmniglot({ size: 35 });
     assert.equal(o.background.alphabets.length, 30);
     assert.equal(o.background.characters.length, 964);
+    assert.equal(
+      Math.min(...o.background.alphabets.map((a) => a.characters.length)),
+      EXPECTED.background.smallestAlphabet,
+    );
     assert.equal(o.evaluation.alphabets.length, 20);
     assert.equal(o.evaluation.characters.length, 659);
     assert.equal(o.background.images.count, 964 * 20);

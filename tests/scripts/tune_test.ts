@@ -232,6 +232,42 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
   );
 });
 
+Deno.test("tune refuses a batch the background alphabets cannot make, for the block the model trains", () => {
+  const refusal = (model: string, ...sets: string[]) => {
+    try {
+      parseTuneArgs(["--model", model, ...sets.flatMap((s) => ["--set", s])]);
+      return null;
+    } catch (err) {
+      assert.ok(err instanceof UsageError, String(err));
+      assert.match(err.message, new RegExp(`\\(--model ${model}\\)$`));
+      return err.message;
+    }
+  };
+  // 64 characters, 2 from each alphabet: 32 alphabets of the 30 (it threw at the first step).
+  assert.match(
+    refusal("batch-hard", "triplet.batchCharacters=64")!,
+    /64 characters a batch, 2 from each alphabet, need 32 alphabets .* has 30: .* at most 60/,
+  );
+  assert.equal(refusal("batch-hard", "triplet.batchCharacters=60"), null);
+  assert.equal(
+    refusal("batch-hard", "triplet.batchCharacters=64", "triplet.batchPerAlphabet=4"),
+    null,
+  );
+  assert.match(
+    refusal("semi-hard", "triplet.batchPerAlphabet=3")!,
+    /must divide batchCharacters \(16\)/,
+  );
+  assert.match(
+    refusal("siamese", "siamese.batchCharacters=30", "siamese.batchPerAlphabet=15")!,
+    /batchPerAlphabet \(15\) is more than the 14 characters/,
+  );
+  assert.match(refusal("siamese", "siamese.batchDrawings=21")!, /more than the 20 drawers/);
+  // The same-tower net takes the Siamese block's batch, the miners the triplet block's.
+  assert.match(refusal("same-tower", "siamese.batchCharacters=62")!, /need 31 alphabets/);
+  assert.equal(refusal("batch-hard", "siamese.batchCharacters=62"), null);
+  assert.equal(refusal("siamese", "triplet.batchCharacters=62"), null);
+});
+
 Deno.test("deno task tune exits 2 on a bad --set or --out before loading any data", async () => {
   const out = tempDir();
   const bad = await runTask("tune", [
@@ -247,6 +283,19 @@ Deno.test("deno task tune exits 2 on a bad --set or --out before loading any dat
   const outside = await runTask("tune", ["--model", "siamese", "--out", "/etc/tune"]);
   assert.equal(outside.code, 2);
   assert.match(outside.stderr, /--out \/etc\/tune/);
+  const wide = await runTask("tune", [
+    "--model",
+    "batch-hard",
+    "--set",
+    "triplet.batchCharacters=64",
+    "--out",
+    out,
+  ]);
+  assert.equal(wide.code, 2);
+  assert.match(
+    wide.stderr,
+    /--set: 64 characters a batch, 2 from each alphabet, need 32 alphabets/,
+  );
   assert.deepEqual([...Deno.readDirSync(out)], [], "nothing written");
 });
 

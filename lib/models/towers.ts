@@ -58,7 +58,10 @@ const TRIPLET_WIDE = scaledWidth(TRIPLET_35, 2, "triplet-wide");
 /**
  * The triplet tower at half the width (16, 32, 32, 64 filters; about a quarter of the
  * multiply-adds): a training step of 64 images takes 24.8 ms on wasm (2 threads) against 67 for
- * the full width, one of 128 images 49.6 ms (`deno task bench`, 2026-12-05).
+ * the full width, one of 128 images 49.6 ms (`deno task bench`, 2026-12-05). Batch-hard on it
+ * (full-length studies, seed 1) reads koch-val 76.80% at the profile's 16 x 4 batch, 81.20 at
+ * 32 x 4 and 81.25 at 60 x 4, against 82.00 and 83.70 for the full width at 16 x 4 and 32 x 4:
+ * not a cheaper way to the larger batch.
  */
 const TRIPLET_NARROW = scaledWidth(TRIPLET_35, 0.5, "triplet-narrow");
 

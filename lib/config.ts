@@ -42,6 +42,12 @@ export interface EvaluationConfig {
    * by 3). The only place it is set: the towers take their input size from it.
    */
   imageSize: number;
+  /**
+   * Omniglot's images cut to the square window around their ink whose longer side is this share
+   * of it, before resampling to `imageSize` (lib/data/ink_box.ts; training and every protocol
+   * alike, MNIST untouched). Not in the paper; unset in every profile (the images as released).
+   */
+  inkBox?: number;
   /** N values of the n-way curve. */
   nWays: number[];
   /** Trials per test alphabet for each N of the curve (10 alphabets). */

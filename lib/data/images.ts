@@ -5,6 +5,7 @@
  * polarity and a model trained on one sees the other the same way up (paper section 4.4).
  */
 import { sum } from "d3-array";
+import { cropWindow, inkWindow } from "./ink_box.ts";
 
 /** A stack of square single-channel images. */
 export interface ImageSet {
@@ -242,9 +243,15 @@ export function resample(set: ImageSet, size: number): ImageSet {
 /**
  * Unpack bit-packed 105x105 ink images (1 = ink, PNG row layout, `PACKED_ROW_BYTES` per
  * row) into an `ImageSet` at `size`, resampling on the fly so the 105x105 floats of the
- * whole data set never exist at once.
+ * whole data set never exist at once. With `inkBox` each image is first cut to the window
+ * around its ink whose longer side is that share of it (ink_box.ts).
  */
-export function unpackImages(packed: Uint8Array, count: number, size: number): ImageSet {
+export function unpackImages(
+  packed: Uint8Array,
+  count: number,
+  size: number,
+  inkBox?: number,
+): ImageSet {
   if (packed.length !== count * PACKED_IMAGE_BYTES) {
     throw new RangeError(
       `unpackImages: expected ${count * PACKED_IMAGE_BYTES} bytes, got ${packed.length}`,
@@ -254,16 +261,21 @@ export function unpackImages(packed: Uint8Array, count: number, size: number): I
   const full = new Float32Array(S * S);
   const n = size * size;
   const pixels = new Float32Array(count * n);
+  const window = inkBox === undefined ? undefined : new Float32Array((2 * S) ** 2);
   for (let i = 0; i < count; i++) {
     const base = i * PACKED_IMAGE_BYTES;
-    const target = size === S ? pixels.subarray(i * n, (i + 1) * n) : full;
+    const target = size === S && !window ? pixels.subarray(i * n, (i + 1) * n) : full;
     for (let y = 0; y < S; y++) {
       const row = base + y * PACKED_ROW_BYTES;
       for (let x = 0; x < S; x++) {
         target[y * S + x] = (packed[row + (x >> 3)] >> (7 - (x & 7))) & 1;
       }
     }
-    if (size !== S) resampleInto(full, S, pixels.subarray(i * n, (i + 1) * n), size);
+    if (window) {
+      const cut = inkWindow(full, S, inkBox!);
+      cropWindow(full, S, cut, window);
+      resampleInto(window, cut.side, pixels.subarray(i * n, (i + 1) * n), size);
+    } else if (size !== S) resampleInto(full, S, pixels.subarray(i * n, (i + 1) * n), size);
   }
   return { size, count, pixels };
 }

@@ -6,13 +6,13 @@ import type { LakeRun } from "./omniglot.ts";
 import type { RunContent } from "./omniglot_content.ts";
 import { decodeOmniglotPng } from "./omniglot_png.ts";
 
-/** A run at `size` from its packed content. */
-export function unpackRun(r: RunContent, size: number): LakeRun {
+/** A run at `size` from its packed content (each image cut to its ink box when `inkBox` is set). */
+export function unpackRun(r: RunContent, size: number, inkBox?: number): LakeRun {
   const half = EXPECTED.runWays * PACKED_IMAGE_BYTES;
   return {
     name: r.name,
-    training: unpackImages(r.packed.subarray(0, half), EXPECTED.runWays, size),
-    test: unpackImages(r.packed.subarray(half), EXPECTED.runWays, size),
+    training: unpackImages(r.packed.subarray(0, half), EXPECTED.runWays, size, inkBox),
+    test: unpackImages(r.packed.subarray(half), EXPECTED.runWays, size, inkBox),
     answers: r.answers,
   };
 }

@@ -22,6 +22,7 @@ import { CACHE_VERSION, type CacheHeader, encodeCache, readCache } from "./omnig
 import { ensureOmniglotFiles, readZip } from "./omniglot_release.ts";
 import { decodeSplitZip } from "./omniglot_split.ts";
 import { readRuns, unpackRun } from "./lake_runs.ts";
+import { isInkBoxFill } from "./ink_box.ts";
 
 /** One of the two release zips. */
 export type OmniglotSetName = "background" | "evaluation";
@@ -70,6 +71,11 @@ export interface LakeRun {
 export interface LoadOmniglotOptions {
   /** Side length of the returned images (105 = as released; 35 = the paper's downsampling by 3). */
   size?: number;
+  /**
+   * Each image cut to the window around its ink whose longer side is this share of it, before
+   * resampling (ink_box.ts); the images as released when left out.
+   */
+  inkBox?: number;
   /** Folder with the three zips; defaults to `OMNIGLOT_DIR` or `data/omniglot/`. */
   dir?: string;
   /** Cache folder; defaults to `data/cache/`. */
@@ -110,11 +116,17 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
   // Temp files of killed runs (a kill between write and rename) would pile up here.
   await removeStaleTemps(cache, 0);
   await removeStaleTemps(dir, 0);
-  const background = await loadSplit("background", dir, cache, size, options.progress);
-  const evaluation = await loadSplit("evaluation", dir, cache, size, options.progress);
+  const { inkBox } = options;
+  if (inkBox !== undefined && !isInkBoxFill(inkBox)) {
+    throw new RangeError(`loadOmniglot: inkBox must be in (0, 1], got ${inkBox}`);
+  }
+  const form = { size, inkBox };
+  const background = await loadSplit("background", dir, cache, form, options.progress);
+  const evaluation = await loadSplit("evaluation", dir, cache, form, options.progress);
   const packedRuns = readRuns(await readZip(`${dir}/all_runs.zip`));
   checkDigests(`${dir}/all_runs.zip`, runDigests(packedRuns), EXPECTED_CONTENT.runs);
-  return { background, evaluation, runs: packedRuns.map((r) => unpackRun(r, size)), source: dir };
+  const runs = packedRuns.map((r) => unpackRun(r, size, inkBox));
+  return { background, evaluation, runs, source: dir };
 }
 
 /**
@@ -137,11 +149,17 @@ export async function omniglotContent(dirOverride?: string): Promise<ContentDige
   };
 }
 
+/** The side images are resampled to, and the ink box's share when they are cut to it first. */
+interface ImageForm {
+  size: number;
+  inkBox?: number;
+}
+
 async function loadSplit(
   name: OmniglotSetName,
   dir: string,
   cache: string,
-  size: number,
+  form: ImageForm,
   progress?: StartProgress,
 ): Promise<OmniglotSplit> {
   const zipPath = `${dir}/images_${name}.zip`;
@@ -183,14 +201,14 @@ async function loadSplit(
   } else {
     check(decoded);
   }
-  return buildSplit(name, decoded.header, decoded.packed, size);
+  return buildSplit(name, decoded.header, decoded.packed, form);
 }
 
 function buildSplit(
   name: OmniglotSetName,
   header: CacheHeader,
   packed: Uint8Array,
-  size: number,
+  form: ImageForm,
 ): OmniglotSplit {
   const alphabets: Alphabet[] = [];
   const characters: Character[] = [];
@@ -202,5 +220,6 @@ function buildSplit(
     }
     alphabets.push({ name: a.name, characters: indices });
   }
-  return { name, alphabets, characters, images: unpackImages(packed, header.images, size) };
+  const images = unpackImages(packed, header.images, form.size, form.inkBox);
+  return { name, alphabets, characters, images };
 }

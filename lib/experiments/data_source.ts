@@ -40,10 +40,11 @@ export class DataSource {
     this.quiet = options.quiet ?? false;
   }
 
-  /** Omniglot at `evaluation.imageSize`. */
+  /** Omniglot at `evaluation.imageSize` (cut to its ink boxes when `evaluation.inkBox` is set). */
   omniglot(): Promise<Omniglot> {
     return this.#omniglot ??= loadOmniglot({
       size: this.evaluation.imageSize,
+      inkBox: this.evaluation.inkBox,
       progress: this.quiet ? undefined : (label, total) => new Progress({ label, total }),
     });
   }

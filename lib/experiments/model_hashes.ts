@@ -13,6 +13,12 @@ function hash16(key: unknown): string {
   return digest(new TextEncoder().encode(JSON.stringify(key))).slice(0, 16);
 }
 
+/** The images every model is trained on: their side, and the ink box only when one is set. */
+function imageKey(config: RunConfig): { imageSize: number; inkBox?: number } {
+  const { imageSize, inkBox } = config.evaluation;
+  return inkBox === undefined ? { imageSize } : { imageSize, inkBox };
+}
+
 /**
  * The hash of everything that decides the Siamese net's weights: its training settings,
  * the seed and the image size. With `point`, the hash of that Table 1 model (whose key holds
@@ -73,7 +79,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     version: 1,
     config: key,
     seed: config.seed,
-    imageSize: config.evaluation.imageSize,
+    ...imageKey(config),
   });
 }
 
@@ -90,7 +96,7 @@ export function sameTowerHash(config: RunConfig): string {
     version: 1,
     experiment: "same-tower",
     seed: config.seed,
-    imageSize: config.evaluation.imageSize,
+    ...imageKey(config),
     config: training,
   });
 }
@@ -117,7 +123,7 @@ export function table1ExperimentHash(config: RunConfig, point: Table1Point): str
     version: 1,
     experiment: "table1",
     seed: config.seed,
-    imageSize: config.evaluation.imageSize,
+    ...imageKey(config),
     config: training,
     budget,
     // The point's two fields only, whatever else the object passed carries.
@@ -137,7 +143,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
     version: 1,
     miner,
     seed: config.seed,
-    imageSize: config.evaluation.imageSize,
+    ...imageKey(config),
     triplet: {
       tower: t.tower,
       embeddingDim: t.embeddingDim,

@@ -13,6 +13,7 @@ import { isElasticDisplacement } from "../training/elastic_distortions.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
+import { isInkBoxFill } from "../data/ink_box.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
@@ -22,6 +23,9 @@ const BLOCKS = ["siamese", "triplet"] as const;
  * resizes both towers (their `inputSize`), as a profile's `evaluation.imageSize` does.
  */
 const IMAGE_SIZE = "evaluation.imageSize";
+
+/** The other evaluation setting `--set` reaches: Omniglot cut to its ink boxes (ink_box.ts). */
+const INK_BOX = "evaluation.inkBox";
 
 /** Image sides Omniglot can be loaded at (lib/data/omniglot.ts): downsampled from 105 only. */
 const IMAGE_SIZES = { min: 8, max: 105 } as const;
@@ -161,11 +165,16 @@ export function parseOverride(text: string, config: RunConfig): Override {
     }
     return { path, value: n };
   }
+  if (path === INK_BOX) {
+    const n = Number(raw);
+    if (!isInkBoxFill(n)) throw bad(`${path} takes the box's share of the window, above 0 up to 1`);
+    return { path, value: n };
+  }
   const [block, ...rest] = path.split(".");
   if (!(BLOCKS as readonly string[]).includes(block) || rest.length === 0) {
     throw bad(
       `the setting must start with ${BLOCKS.join(" or ")}, e.g. siamese.learningRate ` +
-        `(or be ${IMAGE_SIZE})`,
+        `(or be ${IMAGE_SIZE} or ${INK_BOX})`,
     );
   }
   const key = rest.join(".");
@@ -220,6 +229,10 @@ export function applyOverrides(config: RunConfig, overrides: readonly Override[]
       out.evaluation.imageSize = size;
       out.siamese.tower.inputSize = size;
       out.triplet.tower.inputSize = size;
+      continue;
+    }
+    if (path === INK_BOX) {
+      out.evaluation.inkBox = value as number;
       continue;
     }
     const [block, ...rest] = path.split(".");

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { profileConfig, resolveConfig } from "../../lib/config.ts";
 import { siameseDir, table1Dir, tripletDir } from "../../lib/experiments/model_store.ts";
-import { siameseHash, tripletHash } from "../../lib/experiments/model_hashes.ts";
+import {
+  sameTowerHash,
+  siameseHash,
+  table1ExperimentHash,
+  tripletHash,
+} from "../../lib/experiments/model_hashes.ts";
 
 Deno.test("the config hashes of the existing profiles are the ones their saved models carry", () => {
   // Computed by the code before the model store existed (commit fad9072); a change here
@@ -102,6 +107,29 @@ Deno.test("the triplet hash changes with the miner and with any triplet setting,
   const c = resolveConfig("quick");
   c.triplet.validationTrialsPerAlphabet = 2;
   assert.notEqual(tripletHash(a, "batch-hard"), tripletHash(c, "batch-hard"));
+});
+
+Deno.test("Omniglot cut to its ink boxes changes every model's hash; unset, the hashes are the saved ones", () => {
+  const base = resolveConfig("standard");
+  const boxed = resolveConfig("standard");
+  boxed.evaluation.inkBox = 0.8;
+  assert.notEqual(siameseHash(boxed), siameseHash(base));
+  assert.notEqual(
+    siameseHash(boxed, { trainPairs: 30_000, distortions: true }),
+    siameseHash(base, { trainPairs: 30_000, distortions: true }),
+  );
+  assert.notEqual(tripletHash(boxed, "batch-hard"), tripletHash(base, "batch-hard"));
+  assert.notEqual(sameTowerHash(boxed), sameTowerHash(base));
+  assert.notEqual(
+    table1ExperimentHash(boxed, { trainPairs: 30_000, distortions: true }),
+    table1ExperimentHash(base, { trainPairs: 30_000, distortions: true }),
+  );
+  const other = resolveConfig("standard");
+  other.evaluation.inkBox = 0.9;
+  assert.notEqual(tripletHash(other, "batch-hard"), tripletHash(boxed, "batch-hard"));
+  // Left unset (every profile), the keys are those of before: the pinned hashes.
+  assert.equal(siameseHash(base), "cbbd7f15492928c5");
+  assert.equal(tripletHash(base, "batch-hard"), "e311e49c60404c17");
 });
 
 Deno.test("the model layout: one folder per model under <out>/models", () => {

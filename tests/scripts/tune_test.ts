@@ -185,6 +185,23 @@ Deno.test("evaluation.imageSize resizes the images and both towers, before or af
   assert.equal(config.siamese.tower.inputSize, 35);
 });
 
+Deno.test("evaluation.inkBox cuts Omniglot to its ink boxes; a share outside (0, 1] is refused", () => {
+  const config = resolveConfig("standard");
+  const set = parseOverride("evaluation.inkBox=0.8", config);
+  assert.deepEqual(set, { path: "evaluation.inkBox", value: 0.8 });
+  const changed = applyOverrides(config, [set]);
+  assert.equal(changed.evaluation.inkBox, 0.8);
+  assert.equal(changed.evaluation.imageSize, 35);
+  assert.equal(config.evaluation.inkBox, undefined, "the profile's config is untouched");
+  for (const bad of ["0", "1.5", "-0.5", "wide"]) {
+    assert.throws(
+      () => parseOverride(`evaluation.inkBox=${bad}`, config),
+      /evaluation.inkBox takes the box's share of the window, above 0 up to 1/,
+      bad,
+    );
+  }
+});
+
 Deno.test("tune's flags: --model is required and checked, every --set is checked before any work", () => {
   assert.throws(() => parseTuneArgs([]), /--model is required/);
   assert.throws(() => parseTuneArgs(["--model", "siames"]), /unknown model "siames"/);

@@ -5,7 +5,7 @@
  * polarity and a model trained on one sees the other the same way up (paper section 4.4).
  */
 import { sum } from "d3-array";
-import { cropWindow, inkWindow } from "./ink_box.ts";
+import { cropWindow, inkWindow, maxInkWindow } from "./ink_box.ts";
 
 /** A stack of square single-channel images. */
 export interface ImageSet {
@@ -261,7 +261,7 @@ export function unpackImages(
   const full = new Float32Array(S * S);
   const n = size * size;
   const pixels = new Float32Array(count * n);
-  const window = inkBox === undefined ? undefined : new Float32Array((2 * S) ** 2);
+  const window = inkBox === undefined ? undefined : new Float32Array(maxInkWindow(S, inkBox) ** 2);
   for (let i = 0; i < count; i++) {
     const base = i * PACKED_IMAGE_BYTES;
     const target = size === S && !window ? pixels.subarray(i * n, (i + 1) * n) : full;

@@ -51,6 +51,11 @@ export function inkWindow(image: ArrayLike<number>, size: number, fill: number):
   return { x, y, side };
 }
 
+/** The widest window {@link inkWindow} gives for images of side `size` at `fill`: ink from edge to edge. */
+export function maxInkWindow(size: number, fill: number): number {
+  return Math.max(Math.round(size / fill), Math.ceil(size / MAX_INK_BOX_ZOOM));
+}
+
 /** Copy `window` of `image` (`[size, size]`) into `out` (`[side, side]`), zeros outside the image. */
 export function cropWindow(
   image: ArrayLike<number>,

@@ -82,6 +82,12 @@ Deno.test("with an ink box a small character off centre comes out centred and la
   const large = inkShape(unpackImages(packedRectangle(0, 0, 99, 99), 1, 35, 0.8).pixels, 35);
   assert.ok(Math.abs(large.cx - 17.5) < 0.5, JSON.stringify(large));
   assert.ok(large.width >= 28 && large.width <= 30, JSON.stringify(large));
+  // At a small share the window is wider than twice the image (350 at 0.3): still cut.
+  const far = inkShape(unpackImages(packedRectangle(0, 0, 104, 104), 1, 35, 0.3).pixels, 35);
+  assert.ok(
+    Math.abs(far.cx - 17.5) < 0.5 && far.width >= 10 && far.width <= 12,
+    JSON.stringify(far),
+  );
   // Unset, the images are those of before (the same call without the argument).
   assert.deepEqual(
     unpackImages(packed, 1, 35, undefined).pixels,

@@ -33,11 +33,26 @@ export class DataSource {
   #mnistTask?: Promise<OneShotTask>;
   #mnistVal?: Promise<OneShotTask>;
   #mnistInkMatched?: Promise<{ task: OneShotTask; factor: number }>;
+  #released?: DataSource;
 
   constructor(options: { evaluation: EvaluationConfig; seed: number; quiet?: boolean }) {
     this.evaluation = options.evaluation;
     this.seed = options.seed;
     this.quiet = options.quiet ?? false;
+  }
+
+  /**
+   * The same source on Omniglot's images as released (no ink boxes): this one when
+   * `evaluation.inkBox` is unset. The episodes are the same trials (they depend on the seed and
+   * the alphabets, not on the pixels); the 1-NN baseline reads these, the paper's pixels.
+   */
+  released(): DataSource {
+    if (this.evaluation.inkBox === undefined) return this;
+    return this.#released ??= new DataSource({
+      evaluation: { ...this.evaluation, inkBox: undefined },
+      seed: this.seed,
+      quiet: this.quiet,
+    });
   }
 
   /** Omniglot at `evaluation.imageSize` (cut to its ink boxes when `evaluation.inkBox` is set). */

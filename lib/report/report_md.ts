@@ -45,6 +45,16 @@ export function reportMarkdown(input: ReportInput): string {
       `the paper is Koch, Zemel and Salakhutdinov (2015).`,
   );
   out.push("");
+  const inkBox = (run.config as { evaluation?: { inkBox?: number } } | null)?.evaluation?.inkBox;
+  if (inkBox !== undefined) {
+    out.push(
+      `Images: Omniglot cut to ink boxes (not in the paper): each image to the square window in ` +
+        `which its ink's bounding box takes ${inkBox} of the side, centred on it, before ` +
+        `resampling; training and every protocol alike, MNIST as the paper preprocesses it. ` +
+        `The 1-NN rows read the images as released.`,
+    );
+    out.push("");
+  }
   const limited = Object.entries(run.experiments).flatMap(([, e]) => e.timeLimit ?? []);
   if (limited.length) {
     out.push(`> **${timeLimitHeading(limited)}**`);

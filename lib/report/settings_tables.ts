@@ -6,10 +6,23 @@ import type { RunConfig } from "../config.ts";
 import type { TableRow } from "./display.ts";
 import { formatSeconds } from "./progress.ts";
 
+/** The images every model sees: their side, and the ink box when they are cut to one. */
+export function imagesSetting(config: RunConfig): TableRow {
+  const { imageSize, inkBox } = config.evaluation;
+  return {
+    setting: "images",
+    value: `${imageSize}x${imageSize}` +
+      (inkBox === undefined
+        ? ", as released"
+        : `, each cut to the square its ink's bounding box takes ${inkBox} of`),
+  };
+}
+
 /** The Siamese block, with the verification pairs every method is scored on. */
 export function siameseSettingsTable(config: RunConfig): TableRow[] {
   const s = config.siamese;
   return [
+    imagesSetting(config),
     {
       setting: "batch",
       value:
@@ -33,6 +46,7 @@ export function siameseSettingsTable(config: RunConfig): TableRow[] {
 export function tripletSettingsTable(config: RunConfig): TableRow[] {
   const t = config.triplet;
   return [
+    imagesSetting(config),
     {
       setting: "embedding",
       value: `d = ${t.embeddingDim}, L2-normalised${

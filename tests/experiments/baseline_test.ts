@@ -107,3 +107,28 @@ Deno.test("no pixel reading of MNIST comes near the paper's 26.5% 1-NN (bounds o
     assert.ok(r.ci_low > 26.5 + 10, `${r.method}: interval reaches down to ${r.ci_low}`);
   }
 });
+
+Deno.test({
+  name:
+    "with ink boxes the models' images change, but 1-NN reads the released pixels on the same trials",
+  ignore: NO_OMNIGLOT,
+  fn: async () => {
+    const plain = resolveConfig("quick");
+    plain.evaluation.inkBox = undefined;
+    const boxed = structuredClone(plain);
+    boxed.evaluation.inkBox = 0.8;
+    const plainData = new DataSource({ evaluation: plain.evaluation, seed: 1, quiet: true });
+    const boxedData = new DataSource({ evaluation: boxed.evaluation, seed: 1, quiet: true });
+    assert.equal(plainData.released(), plainData);
+    const [a, b] = [await plainData.tasks(), await boxedData.tasks()];
+    // The same trials (images by index), other pixels.
+    assert.deepEqual(b.koch400.trials.slice(0, 5), a.koch400.trials.slice(0, 5));
+    assert.notDeepEqual(
+      b.koch400.bank.pixels.subarray(0, 35 * 35 * 4),
+      a.koch400.bank.pixels.subarray(0, 35 * 35 * 4),
+    );
+    const rows = async (config: typeof plain, data: DataSource) =>
+      (await run(experimentContext(config, "baseline", { data }))).oneShot;
+    assert.deepEqual(await rows(boxed, boxedData), await rows(plain, plainData));
+  },
+});

@@ -11,8 +11,10 @@ import {
 Deno.test("the config hashes of the existing profiles are the ones their saved models carry", () => {
   // Computed by the code before the model store existed (commit fad9072); a change here
   // makes every saved model of that profile stale, so it must be deliberate.
-  const hashes = (profile: string) => {
+  const hashes = (profile: string, inkBox?: number) => {
     const config = profileConfig(profile);
+    // The pins below were made before the ink boxes: each profile's images as released.
+    config.evaluation.inkBox = inkBox;
     const out: Record<string, string> = { siamese: siameseHash(config) };
     for (const trainPairs of config.siamese.table1.trainPairs) {
       for (const distortions of config.siamese.table1.distortions) {
@@ -49,6 +51,23 @@ Deno.test("the config hashes of the existing profiles are the ones their saved m
     "triplet-batch-hard": "f4ff8589d4d0466e",
     "triplet-semi-hard": "f52228fbdb349268",
   });
+  // The standard and quick profiles cut the images to ink boxes (0.8) from commit NEXT on.
+  assert.deepEqual(hashes("standard", 0.8), {
+    siamese: "f0b13d8cb1bc0d26",
+    "table1 30000 false": "3e9cb3f02a0062e7",
+    "table1 30000 true": "34133e8a75ebf1bd",
+    "triplet-batch-hard": "e0eb1c59d9068d1f",
+    "triplet-semi-hard": "33a18b4816d0fd9f",
+  });
+  assert.deepEqual(hashes("quick", 0.8), {
+    siamese: "0e502947704baaef",
+    "table1 2000 true": "26706251fa79fe78",
+    "triplet-batch-hard": "12d8bbd3c1975a7f",
+    "triplet-semi-hard": "9c6661b43fc1558a",
+  });
+  assert.equal(profileConfig("standard").evaluation.inkBox, 0.8);
+  assert.equal(profileConfig("quick").evaluation.inkBox, 0.8);
+  assert.equal(profileConfig("paper").evaluation.inkBox, undefined);
 });
 
 Deno.test("the Siamese hash ignores the verification pairs and Table 1, but not a training setting", () => {
@@ -111,6 +130,7 @@ Deno.test("the triplet hash changes with the miner and with any triplet setting,
 
 Deno.test("Omniglot cut to its ink boxes changes every model's hash; unset, the hashes are the saved ones", () => {
   const base = resolveConfig("standard");
+  base.evaluation.inkBox = undefined;
   const boxed = resolveConfig("standard");
   boxed.evaluation.inkBox = 0.8;
   assert.notEqual(siameseHash(boxed), siameseHash(base));
@@ -142,7 +162,13 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
 });
 
 Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging and mirror images change the hashes when set", () => {
-  const base = resolveConfig("standard");
+  // Pinned before the ink boxes: the images as released.
+  const standard = () => {
+    const config = resolveConfig("standard");
+    config.evaluation.inkBox = undefined;
+    return config;
+  };
+  const base = standard();
   const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [
     ["siamese quarterTurns", (c) => (c.siamese.quarterTurns = 4)],
     ["siamese normalizedFeatures", (c) => (c.siamese.normalizedFeatures = true)],
@@ -155,36 +181,36 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
     ["siamese elastic", (c) => (c.siamese.elastic = 6)],
   ];
   for (const [name, change] of variants) {
-    const c = resolveConfig("standard");
+    const c = standard();
     change(c);
     assert.notEqual(siameseHash(c), siameseHash(base), name);
   }
-  const averaged = resolveConfig("standard");
+  const averaged = standard();
   averaged.triplet.weightAverage = 0.999;
   assert.notEqual(tripletHash(averaged, "batch-hard"), tripletHash(base, "batch-hard"));
-  const bent = resolveConfig("standard");
+  const bent = standard();
   bent.triplet.elastic = 6;
   assert.notEqual(tripletHash(bent, "batch-hard"), tripletHash(base, "batch-hard"));
-  const mirrored = resolveConfig("standard");
+  const mirrored = standard();
   mirrored.triplet.mirrors = true;
   assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));
   // The triplet block's study settings the profile takes, each unset in turn: another model.
-  const thin = resolveConfig("standard");
+  const thin = standard();
   thin.triplet.thickStrokes = undefined;
   assert.notEqual(tripletHash(thin, "batch-hard"), tripletHash(base, "batch-hard"));
   // Unset, the hash is the one models saved before thick strokes (commit 4c52548 on) carry.
   assert.equal(tripletHash(thin, "batch-hard"), "620c26db8dc733a7");
-  const t = resolveConfig("standard");
+  const t = standard();
   t.triplet.quarterTurns = undefined;
   t.triplet.thickStrokes = undefined;
   // Both unset, the hash models saved before quarter turns carry.
   assert.equal(tripletHash(t, "batch-hard"), "74743cd408806c4e");
   // Without the weight average, the Siamese hash models saved before it carry (session 26's runs).
-  const unaveraged = resolveConfig("standard");
+  const unaveraged = standard();
   unaveraged.siamese.weightAverage = undefined;
   assert.equal(siameseHash(unaveraged), "1b7d8157f424b3e0");
   // Without thick strokes too, the hash of models saved before them (session 25's runs).
-  const plainSiamese = resolveConfig("standard");
+  const plainSiamese = standard();
   plainSiamese.siamese.weightAverage = undefined;
   plainSiamese.siamese.thickStrokes = undefined;
   assert.equal(siameseHash(plainSiamese), "66209911dda19df5");

@@ -187,12 +187,12 @@ Deno.test("evaluation.imageSize resizes the images and both towers, before or af
 
 Deno.test("evaluation.inkBox cuts Omniglot to its ink boxes; a share outside (0, 1] is refused", () => {
   const config = resolveConfig("standard");
-  const set = parseOverride("evaluation.inkBox=0.8", config);
-  assert.deepEqual(set, { path: "evaluation.inkBox", value: 0.8 });
+  const set = parseOverride("evaluation.inkBox=0.9", config);
+  assert.deepEqual(set, { path: "evaluation.inkBox", value: 0.9 });
   const changed = applyOverrides(config, [set]);
-  assert.equal(changed.evaluation.inkBox, 0.8);
+  assert.equal(changed.evaluation.inkBox, 0.9);
   assert.equal(changed.evaluation.imageSize, 35);
-  assert.equal(config.evaluation.inkBox, undefined, "the profile's config is untouched");
+  assert.equal(config.evaluation.inkBox, 0.8, "the profile's config is untouched");
   for (const bad of ["0", "1.5", "-0.5", "wide"]) {
     assert.throws(
       () => parseOverride(`evaluation.inkBox=${bad}`, config),

@@ -45,7 +45,8 @@ export interface EvaluationConfig {
   /**
    * Omniglot's images cut to the square window around their ink whose longer side is this share
    * of it, before resampling to `imageSize` (lib/data/ink_box.ts; training and every protocol
-   * alike, MNIST untouched). Not in the paper; unset in every profile (the images as released).
+   * alike, MNIST untouched). Not in the paper: the standard and quick profiles set it, the paper
+   * profile leaves it unset (the images as released), and the 1-NN baseline always reads those.
    */
   inkBox?: number;
   /** N values of the n-way curve. */

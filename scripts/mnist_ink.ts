@@ -62,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const mnist = await loadMnist({ split: "train", size });
-    const omniglot = await loadOmniglot({ size });
+    // The training images the models saw (cut to ink boxes where the profile does).
+    const omniglot = await loadOmniglot({ size, inkBox: config.evaluation.inkBox });
     const matched = inkMatchFactor(mnist.images, omniglot.background.images);
     console.log(
       `MNIST training set at ${size}x${size}; ink-matching factor ${matched.toFixed(3)}; ` +

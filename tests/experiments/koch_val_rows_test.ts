@@ -7,11 +7,11 @@ import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import { run as runSiamese } from "../../lib/experiments/siamese.ts";
 import { run as runTriplet } from "../../lib/experiments/triplet.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
-import type { RunRecord } from "../../lib/report/results.ts";
 import { table2Cells, validationCells } from "../../lib/report/summary_tables.ts";
 import type { OneShotRow } from "../../lib/report/tables.ts";
 import { applySlice } from "../../lib/training/run_slice.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+import { runRecord } from "../report/run_record.ts";
 
 Deno.test({
   name:
@@ -82,19 +82,7 @@ Deno.test({
       reportMarkdown({
         oneShot,
         verification: [],
-        run: {
-          profile: "quick",
-          seed: 1,
-          backend: "wasm",
-          backendsSkipped: [],
-          startedAt: "",
-          finishedAt: "",
-          versions: {},
-          gitCommit: null,
-          command: [],
-          config,
-          experiments: {},
-        } as RunRecord,
+        run: runRecord(config),
         figures: [],
       });
     const md = report(rows);

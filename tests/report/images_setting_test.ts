@@ -1,27 +1,12 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/config.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
-import type { RunRecord } from "../../lib/report/results.ts";
 import {
   imagesSetting,
   siameseSettingsTable,
   tripletSettingsTable,
 } from "../../lib/report/settings_tables.ts";
-
-const record = (config: ReturnType<typeof resolveConfig>) =>
-  ({
-    profile: config.profile,
-    seed: 1,
-    backend: "wasm",
-    backendsSkipped: [],
-    startedAt: "",
-    finishedAt: "",
-    versions: {},
-    gitCommit: null,
-    command: [],
-    config,
-    experiments: {},
-  }) as RunRecord;
+import { runRecord } from "./run_record.ts";
 
 Deno.test("report.md and the settings tables say when the images are cut to ink boxes", () => {
   const boxed = resolveConfig("standard");
@@ -29,7 +14,7 @@ Deno.test("report.md and the settings tables say when the images are cut to ink 
   const plain = resolveConfig("standard");
   plain.evaluation.inkBox = undefined;
   const md = (config: ReturnType<typeof resolveConfig>) =>
-    reportMarkdown({ oneShot: [], verification: [], run: record(config), figures: [] });
+    reportMarkdown({ oneShot: [], verification: [], run: runRecord(config), figures: [] });
   assert.match(md(boxed), /Images: Omniglot cut to ink boxes .* takes 0\.8 of the side/);
   assert.match(md(boxed), /The 1-NN rows read the images as released/);
   assert.doesNotMatch(md(plain), /ink box/);

@@ -5,6 +5,7 @@ import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
 import { sameTowerMarkdown } from "../../lib/report/same_tower_table.ts";
 import type { OneShotRow } from "../../lib/report/tables.ts";
+import { runRecord } from "./run_record.ts";
 
 const row = (
   experiment: string,
@@ -170,19 +171,7 @@ Deno.test("without the triplet experiment the same-tower table shows the Siamese
 });
 
 Deno.test("report.md has the same-tower section only when the experiment has rows", () => {
-  const record = (experiments: RunRecord["experiments"]): RunRecord => ({
-    profile: "standard",
-    seed: 1,
-    backend: "wasm",
-    backendsSkipped: [],
-    startedAt: "",
-    finishedAt: "",
-    versions: {},
-    gitCommit: null,
-    command: [],
-    config,
-    experiments,
-  });
+  const record = (experiments: RunRecord["experiments"]) => runRecord(config, experiments);
   const without = reportMarkdown({
     oneShot: tripletRows,
     verification: [],

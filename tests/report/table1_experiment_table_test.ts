@@ -8,6 +8,7 @@ import {
   verificationAccuracy,
 } from "../../lib/report/table1_experiment_table.ts";
 import type { VerificationRow } from "../../lib/report/tables.ts";
+import { runRecord } from "./run_record.ts";
 
 const vrow = (
   experiment: string,
@@ -157,19 +158,7 @@ Deno.test("report.md keeps the in-run rows in the Table 1 section and gives the 
   const report = reportMarkdown({
     oneShot: [],
     verification: [...inRunRows, ...table1Rows],
-    run: {
-      profile: "standard",
-      seed: 1,
-      backend: "wasm",
-      backendsSkipped: [],
-      startedAt: "",
-      finishedAt: "",
-      versions: {},
-      gitCommit: null,
-      command: [],
-      config: resolveConfig("standard"),
-      experiments,
-    },
+    run: runRecord(resolveConfig("standard"), experiments),
     figures: [],
   });
   const inRun = report.slice(

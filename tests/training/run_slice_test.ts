@@ -3,7 +3,7 @@ import { resolveConfig } from "../../lib/config.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
-import type { RunRecord } from "../../lib/report/results.ts";
+import { runRecord } from "../report/run_record.ts";
 import {
   applySlice,
   checkChunking,
@@ -93,19 +93,7 @@ Deno.test("a 105x105 slice on a CPU backend evaluates one-shot only and says wha
   assert.ok(config.slice!.skipped.some((s) => /Table 1 fixed-pool/.test(s)));
   assert.match(describeSlice(config.slice!), /at most 10 min of training per model/);
 
-  const run = {
-    profile: "paper",
-    seed: 1,
-    backend: "wasm",
-    backendsSkipped: [],
-    startedAt: "",
-    finishedAt: "",
-    versions: {},
-    gitCommit: null,
-    command: [],
-    config,
-    experiments: {},
-  } as RunRecord;
+  const run = runRecord(config);
   const md = reportMarkdown({ oneShot: [], verification: [], run, figures: [] });
   assert.match(md, /## Bounded slice/);
   assert.match(md, /lake-runs and koch-400 only/);

@@ -123,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       profile: record.profile,
       seed: record.seed,
       imageSize: size,
+      inkBox: config.evaluation.inkBox,
       repeats,
     });
     console.log(markdown);

@@ -15,6 +15,8 @@ export interface ProtocolGapHeading {
   profile: string;
   seed: number;
   imageSize: number;
+  /** The ink box the models' images were cut to (`evaluation.inkBox`), which 1-NN here reads too. */
+  inkBox?: number;
   /** Draws of each run per variant with a random factor. */
   repeats: number;
 }
@@ -44,7 +46,11 @@ export function protocolGapMarkdown(gap: ProtocolGap, heading: ProtocolGapHeadin
     "# lake-runs against koch-400: where the gap comes from",
     "",
     `Models of \`${heading.results}\` (profile ${heading.profile}, seed ${heading.seed}, ` +
-      `${heading.imageSize}x${heading.imageSize}). The official runs are rebuilt on ` +
+      `${heading.imageSize}x${heading.imageSize}` +
+      (heading.inkBox === undefined
+        ? ""
+        : `, every image cut to its ink box at ${heading.inkBox}, 1-NN's too`) +
+      "). The official runs are rebuilt on " +
       "images_evaluation (their images located by exact pixel match) with their characters " +
       "and/or drawers replaced by koch-400's random draw (20 characters of the run's alphabet; " +
       `one random drawer for the supports, another for the queries), ${heading.repeats} ` +

@@ -168,6 +168,16 @@ Deno.test("protocolGapMarkdown tabulates every construction and the factor effec
     acc("knows Lake's drawers", "random/random").accuracy;
   assert.equal(drawersEffect[3], expected.toFixed(2));
   assert.match(md, /\| run02 \| B \| 1->2 \| 100\.00 \| 100\.00 \| 0\.00 \|/);
+  assert.match(md, /seed 1, 4x4\)\. The official runs/);
+  const boxed = protocolGapMarkdown(gap, {
+    results: "/tmp/x",
+    profile: "quick",
+    seed: 1,
+    imageSize: 4,
+    inkBox: 0.8,
+    repeats: 20,
+  });
+  assert.match(boxed, /seed 1, 4x4, every image cut to its ink box at 0\.8, 1-NN's too\)/);
 });
 
 Deno.test("spreads: a scorer that knows only Lake's characters ranks Lake's sets above random draws, not Lake's drawers", () => {

@@ -13,6 +13,7 @@ import {
   type VerificationRow,
 } from "../../lib/report/tables.ts";
 import { NO_OMNIGLOT, runTask, taskPermissions, tempDir } from "../helpers.ts";
+import { runRecord } from "../report/run_record.ts";
 
 /** `deno task seeds` with the task's permissions; an empty OMNIGLOT_DIR so nothing can train. */
 function seeds(args: string[]) {
@@ -89,19 +90,11 @@ function writeSeedRun(
   const config = resolveConfig("quick", { seed, miners: ["batch-hard"] });
   const identity = runIdentity(config);
   Deno.mkdirSync(dir, { recursive: true });
-  const ok = { status: "ok", seconds: 1, backend: "wasm" };
+  const ok = { status: "ok", seconds: 1, backend: "wasm" } as const;
   const record = {
+    ...runRecord(config, { siamese: ok, triplet: ok }),
     ...identity,
     status: options.status ?? "complete",
-    backend: "wasm",
-    backendsSkipped: [],
-    startedAt: "",
-    finishedAt: "",
-    versions: {},
-    gitCommit: null,
-    command: [],
-    config,
-    experiments: { siamese: ok, triplet: ok },
   };
   Deno.writeTextFileSync(`${dir}/run.json`, JSON.stringify(record));
   const row = (method: string, protocol: string, accuracy: number): OneShotRow => ({

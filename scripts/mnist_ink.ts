@@ -13,10 +13,10 @@ import { profileConfig } from "../lib/config.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { inkMatchFactor } from "../lib/data/images.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
-import { loadOmniglot } from "../lib/data/omniglot.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { mnist400Task, scaleTaskImages } from "../lib/episodes/one_shot.ts";
 import { scoreOneShot } from "../lib/evaluation/one_shot.ts";
+import { DataSource } from "../lib/experiments/data_source.ts";
 import { loadSavedModels } from "../lib/experiments/saved_models.ts";
 import { modelsDir } from "../lib/experiments/model_store.ts";
 import { Progress } from "../lib/report/progress.ts";
@@ -62,8 +62,9 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const mnist = await loadMnist({ split: "train", size });
-    // The training images the models saw (cut to ink boxes where the profile does).
-    const omniglot = await loadOmniglot({ size, inkBox: config.evaluation.inkBox });
+    // The training images the models saw, loaded as every run loads them (ink boxes included).
+    const data = new DataSource({ evaluation: config.evaluation, seed: config.seed, quiet: true });
+    const omniglot = await data.omniglot();
     const matched = inkMatchFactor(mnist.images, omniglot.background.images);
     console.log(
       `MNIST training set at ${size}x${size}; ink-matching factor ${matched.toFixed(3)}; ` +

@@ -43,17 +43,21 @@ export function inkWindow(image: ArrayLike<number>, size: number, fill: number):
     }
   }
   if (x1 < 0) return { x: 0, y: 0, side: size };
-  const longer = Math.max(x1 - x0 + 1, y1 - y0 + 1);
-  const side = Math.max(Math.round(longer / fill), Math.ceil(size / MAX_INK_BOX_ZOOM));
+  const side = windowSide(Math.max(x1 - x0 + 1, y1 - y0 + 1), size, fill);
   // Centre of the box in pixel edges: [x0, x1 + 1).
   const x = Math.round((x0 + x1 + 1 - side) / 2);
   const y = Math.round((y0 + y1 + 1 - side) / 2);
   return { x, y, side };
 }
 
+/** The side of the window whose `fill` a box of side `longer` takes, in an image of side `size`. */
+function windowSide(longer: number, size: number, fill: number): number {
+  return Math.max(Math.round(longer / fill), Math.ceil(size / MAX_INK_BOX_ZOOM));
+}
+
 /** The widest window {@link inkWindow} gives for images of side `size` at `fill`: ink from edge to edge. */
 export function maxInkWindow(size: number, fill: number): number {
-  return Math.max(Math.round(size / fill), Math.ceil(size / MAX_INK_BOX_ZOOM));
+  return windowSide(size, size, fill);
 }
 
 /** Copy `window` of `image` (`[size, size]`) into `out` (`[side, side]`), zeros outside the image. */

@@ -45,7 +45,9 @@ export function reportMarkdown(input: ReportInput): string {
       `the paper is Koch, Zemel and Salakhutdinov (2015).`,
   );
   out.push("");
-  const inkBox = (run.config as { evaluation?: { inkBox?: number } } | null)?.evaluation?.inkBox;
+  // run.json's config as read back: the parts of a RunConfig this report looks at, any may lack.
+  const config = run.config as { slice?: RunSlice; evaluation?: { inkBox?: number } } | null;
+  const inkBox = config?.evaluation?.inkBox;
   if (inkBox !== undefined) {
     out.push(
       `Images: Omniglot cut to ink boxes (not in the paper): each image to the square window in ` +
@@ -64,7 +66,7 @@ export function reportMarkdown(input: ReportInput): string {
     );
     out.push("");
   }
-  const slice = (run.config as { slice?: RunSlice } | null)?.slice;
+  const slice = config?.slice;
   if (slice) {
     out.push("## Bounded slice");
     out.push("");

@@ -44,6 +44,10 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
     assert.equal(s.steps, triplet.steps, profile);
     assert.equal(s.validateEvery, triplet.validateEvery, profile);
     assert.equal(s.patience, triplet.patience, profile);
+    // The triplet's batch: the same images a step.
+    assert.equal(s.batchCharacters, triplet.batchCharacters, profile);
+    assert.equal(s.batchDrawings, triplet.batchDrawings, profile);
+    assert.equal(s.batchPerAlphabet, triplet.batchPerAlphabet, profile);
     // The triplet's training characters and strokes, so the data is the same too.
     assert.equal(s.quarterTurns, triplet.quarterTurns, profile);
     assert.equal(s.thickStrokes, triplet.thickStrokes, profile);
@@ -59,9 +63,6 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
         "decayEvery",
         "optimizer",
         "l2",
-        "batchCharacters",
-        "batchDrawings",
-        "batchPerAlphabet",
         "sameAlphabetWeight",
         "distortions",
       ] as const

@@ -272,15 +272,16 @@ Deno.test("tune refuses a batch the background alphabets cannot make, for the bl
   );
   assert.match(
     refusal("semi-hard", "triplet.batchPerAlphabet=3")!,
-    /must divide batchCharacters \(16\)/,
+    /must divide batchCharacters \(32\)/,
   );
   assert.match(
     refusal("siamese", "siamese.batchCharacters=30", "siamese.batchPerAlphabet=15")!,
     /batchPerAlphabet \(15\) is more than the 14 characters/,
   );
   assert.match(refusal("siamese", "siamese.batchDrawings=21")!, /more than the 20 drawers/);
-  // The same-tower net takes the Siamese block's batch, the miners the triplet block's.
-  assert.match(refusal("same-tower", "siamese.batchCharacters=62")!, /need 31 alphabets/);
+  // The same-tower net takes the triplet block's batch, as the miners do; the Siamese net its own.
+  assert.match(refusal("same-tower", "triplet.batchCharacters=62")!, /need 31 alphabets/);
+  assert.equal(refusal("same-tower", "siamese.batchCharacters=62"), null);
   assert.equal(refusal("batch-hard", "siamese.batchCharacters=62"), null);
   assert.equal(refusal("siamese", "triplet.batchCharacters=62"), null);
 });

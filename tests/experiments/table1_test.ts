@@ -123,7 +123,7 @@ Deno.test("a slice caps table1's steps and time as every model's", () => {
  */
 Deno.test("the profiles' run identities stay what they were", () => {
   // From commit daab9d1 the quick and standard profiles cut the images to ink boxes, and from
-  // the commit after 69a0132 the standard triplet block takes 32 characters a batch (quick keeps 16) and a
+  // commit 8637af6 the standard triplet block takes 32 characters a batch (quick keeps 16) and a
   // time net to match; undone, they are the configurations of before.
   assert.equal(runIdentity(resolveConfig("quick")).configHash, "e4d3731ff7a8");
   assert.equal(runIdentity(resolveConfig("standard")).configHash, "b5e14c10ecea");

@@ -16,6 +16,7 @@ import {
 } from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig, type RunConfig, sameTowerConfig } from "../lib/config.ts";
 import { batchShapeProblem } from "../lib/training/batches.ts";
+import { unreadOverride } from "../lib/tuning/model_reads.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import {
   BACKEND_REQUESTS,
@@ -119,6 +120,11 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   // Every --set is checked against the profile now, before any data is loaded.
   const defaults = resolveConfig(profile, { seed });
   const overrides = sets.map((s) => parseOverride(s, defaults));
+  // A --set the model does not read would train the profile's own model under its name.
+  for (const override of overrides) {
+    const unread = unreadOverride(model, defaults, override);
+    if (unread) throw new UsageError(unread);
+  }
   const applied = applyOverrides(defaults, overrides);
   // Settings that parse one by one but cannot train together, refused before any data loads.
   const siamese = model === "siamese"

@@ -279,11 +279,55 @@ Deno.test("tune refuses a batch the background alphabets cannot make, for the bl
     /batchPerAlphabet \(15\) is more than the 14 characters/,
   );
   assert.match(refusal("siamese", "siamese.batchDrawings=21")!, /more than the 20 drawers/);
-  // The same-tower net takes the triplet block's batch, as the miners do; the Siamese net its own.
+  // The same-tower net takes the triplet block's batch, as the miners do.
   assert.match(refusal("same-tower", "triplet.batchCharacters=62")!, /need 31 alphabets/);
-  assert.equal(refusal("same-tower", "siamese.batchCharacters=62"), null);
-  assert.equal(refusal("batch-hard", "siamese.batchCharacters=62"), null);
-  assert.equal(refusal("siamese", "triplet.batchCharacters=62"), null);
+});
+
+Deno.test("tune refuses a --set the model does not read, naming the setting that it does", () => {
+  const unread = (model: string, set: string) => {
+    try {
+      parseTuneArgs(["--model", model, "--set", set]);
+      return null;
+    } catch (err) {
+      assert.ok(err instanceof UsageError, String(err));
+      return err.message;
+    }
+  };
+  // The same-tower net takes its batch from the triplet block since commit 8637af6: the way its
+  // twice-the-batch studies were run would now train the profile's own net.
+  assert.match(
+    unread("same-tower", "siamese.batchCharacters=32")!,
+    /--set "siamese.batchCharacters=32" changes nothing the same-tower model trains with .*; it reads triplet.batchCharacters, 32 already$/,
+  );
+  assert.match(
+    unread("same-tower", "siamese.batchCharacters=48")!,
+    /; set triplet.batchCharacters instead$/,
+  );
+  assert.equal(unread("same-tower", "triplet.batchCharacters=32"), null);
+  assert.match(
+    unread("batch-hard", "siamese.learningRate=0.001")!,
+    /the triplet miners train on the triplet block\); set triplet.learningRate instead$/,
+  );
+  // No such setting in the other block: nothing to suggest.
+  assert.match(unread("siamese", "triplet.margin=0.3")!, /trains on the siamese block\)$/);
+  assert.match(unread("same-tower", "triplet.margin=0.3")!, /same-tower model/);
+  // What each model reads passes: its own block, the parts of the other the same-tower net
+  // takes, the images.
+  for (
+    const [model, set] of [
+      ["siamese", "siamese.focus=1"],
+      ["same-tower", "siamese.focus=1"],
+      ["same-tower", "triplet.steps=100"],
+      ["same-tower", "triplet.tower=triplet-wide"],
+      ["semi-hard", "triplet.margin=0.3"],
+      ["batch-hard", "evaluation.inkBox=0.9"],
+      ["siamese", "evaluation.imageSize=52"],
+    ]
+  ) assert.equal(unread(model, set), null, `${model} ${set}`);
+  // The profile's own value changes nothing at all: a no-op, not a mistake.
+  assert.equal(unread("batch-hard", "triplet.margin=0.2"), null);
+  const rate = resolveConfig("standard").siamese.learningRate;
+  assert.equal(unread("batch-hard", `siamese.learningRate=${rate}`), null);
 });
 
 Deno.test("deno task tune exits 2 on a bad --set or --out before loading any data", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { profileConfig, resolveConfig } from "../../lib/config.ts";
+import { profileConfig, resolveConfig, type RunConfig } from "../../lib/config.ts";
 import { siameseDir, table1Dir, tripletDir } from "../../lib/experiments/model_store.ts";
 import {
   sameTowerHash,
@@ -8,13 +8,25 @@ import {
   tripletHash,
 } from "../../lib/experiments/model_hashes.ts";
 
+/**
+ * The standard triplet block as it was before commit 8637af6 (16 characters a step, a 30-min time
+ * net), which the older pins below were made with.
+ */
+function smallTripletBatch(config: RunConfig): RunConfig {
+  config.triplet.batchCharacters = 16;
+  config.triplet.maxSeconds = 30 * 60;
+  return config;
+}
+
 Deno.test("the config hashes of the existing profiles are the ones their saved models carry", () => {
   // Computed by the code before the model store existed (commit fad9072); a change here
   // makes every saved model of that profile stale, so it must be deliberate.
-  const hashes = (profile: string, inkBox?: number) => {
+  const hashes = (profile: string, inkBox?: number, tripletBatch = 16) => {
     const config = profileConfig(profile);
-    // The pins below were made before the ink boxes: each profile's images as released.
+    // The pins below were made before the ink boxes: each profile's images as released; and
+    // before the standard profile's triplet batch went from 16 to 32 characters (commit 8637af6).
     config.evaluation.inkBox = inkBox;
+    if (profile === "standard" && tripletBatch === 16) smallTripletBatch(config);
     const out: Record<string, string> = { siamese: siameseHash(config) };
     for (const trainPairs of config.siamese.table1.trainPairs) {
       for (const distortions of config.siamese.table1.distortions) {
@@ -58,6 +70,15 @@ Deno.test("the config hashes of the existing profiles are the ones their saved m
     "table1 30000 true": "34133e8a75ebf1bd",
     "triplet-batch-hard": "e0eb1c59d9068d1f",
     "triplet-semi-hard": "33a18b4816d0fd9f",
+  });
+  // From commit 8637af6 the standard triplet block trains on 32 characters a step (the hashes
+  // its standard run saved its models under).
+  assert.deepEqual(hashes("standard", 0.8, 32), {
+    siamese: "f0b13d8cb1bc0d26",
+    "table1 30000 false": "3e9cb3f02a0062e7",
+    "table1 30000 true": "34133e8a75ebf1bd",
+    "triplet-batch-hard": "cdbae58fd8cbbdcf",
+    "triplet-semi-hard": "4c8911debdf5a29c",
   });
   assert.deepEqual(hashes("quick", 0.8), {
     siamese: "0e502947704baaef",
@@ -131,6 +152,8 @@ Deno.test("the triplet hash changes with the miner and with any triplet setting,
 Deno.test("Omniglot cut to its ink boxes changes every model's hash; unset, the hashes are the saved ones", () => {
   const base = resolveConfig("standard");
   base.evaluation.inkBox = undefined;
+  // The pins were made before the triplet batch doubled (commit 8637af6).
+  smallTripletBatch(base);
   const boxed = resolveConfig("standard");
   boxed.evaluation.inkBox = 0.8;
   assert.notEqual(siameseHash(boxed), siameseHash(base));
@@ -162,11 +185,11 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
 });
 
 Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging and mirror images change the hashes when set", () => {
-  // Pinned before the ink boxes: the images as released.
+  // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
     config.evaluation.inkBox = undefined;
-    return config;
+    return smallTripletBatch(config);
   };
   const base = standard();
   const variants: [string, (c: ReturnType<typeof resolveConfig>) => void][] = [

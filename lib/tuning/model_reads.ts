@@ -17,7 +17,7 @@ import { applyOverrides, type Override, parseOverride } from "./overrides.ts";
 import type { StudyModel } from "./validation_study.ts";
 
 /** The training settings `model` trains with under `config`. */
-export function studyTrainingConfig(
+function studyTrainingConfig(
   model: StudyModel,
   config: RunConfig,
 ): SiameseConfig | TripletConfig {

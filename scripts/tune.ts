@@ -14,9 +14,9 @@ import {
   seedFlag,
   UsageError,
 } from "../lib/cli.ts";
-import { MINERS, PROFILES, resolveConfig, type RunConfig, sameTowerConfig } from "../lib/config.ts";
+import { MINERS, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
 import { batchShapeProblem } from "../lib/training/batches.ts";
-import { unreadOverride } from "../lib/tuning/model_reads.ts";
+import { studyTrainingConfig, unreadOverride } from "../lib/tuning/model_reads.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import {
   BACKEND_REQUESTS,
@@ -127,14 +127,11 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   }
   const applied = applyOverrides(defaults, overrides);
   // Settings that parse one by one but cannot train together, refused before any data loads.
-  const siamese = model === "siamese"
-    ? applied.siamese
-    : model === "same-tower"
-    ? sameTowerConfig(applied)
-    : undefined;
-  const problem = siamese
-    ? batchShapeProblem(siamese) ?? tripletTermProblem(siamese)
-    : batchShapeProblem(applied.triplet);
+  let problem: string | null;
+  if (model === "siamese" || model === "same-tower") {
+    const siamese = studyTrainingConfig(model, applied);
+    problem = batchShapeProblem(siamese) ?? tripletTermProblem(siamese);
+  } else problem = batchShapeProblem(applied.triplet);
   if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
   return {
     profile,

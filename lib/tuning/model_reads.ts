@@ -4,7 +4,8 @@
  * derived `sameTowerConfig` for `same-tower` (the triplet block's tower, batch, steps and training
  * characters, the Siamese block's loss and optimiser), the triplet block for a miner. A `--set`
  * that changes the config but nothing the model reads would train the profile's own model under
- * another setting's name, so `deno task tune` refuses it (`unreadOverride`).
+ * another setting's name, so `deno task tune` refuses it (`unreadOverride`). tune's checks and the
+ * study itself take a model's training settings from `studyTrainingConfig`.
  */
 import { isDeepStrictEqual } from "node:util";
 import {
@@ -17,7 +18,15 @@ import { applyOverrides, type Override, parseOverride } from "./overrides.ts";
 import type { StudyModel } from "./validation_study.ts";
 
 /** The training settings `model` trains with under `config`. */
-function studyTrainingConfig(
+export function studyTrainingConfig(
+  model: "siamese" | "same-tower",
+  config: RunConfig,
+): SiameseConfig;
+export function studyTrainingConfig(
+  model: StudyModel,
+  config: RunConfig,
+): SiameseConfig | TripletConfig;
+export function studyTrainingConfig(
   model: StudyModel,
   config: RunConfig,
 ): SiameseConfig | TripletConfig {

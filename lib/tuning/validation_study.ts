@@ -11,7 +11,7 @@
  */
 import type { TrialScores } from "../evaluation/one_shot.ts";
 import type { Miner, RunConfig } from "../config.ts";
-import { sameTowerConfig } from "../config.ts";
+import { studyTrainingConfig } from "./model_reads.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { DataSource } from "../experiments/data_source.ts";
 import { Rng } from "../rng.ts";
@@ -84,7 +84,7 @@ export async function validationStudy(options: StudyOptions): Promise<StudyResul
   };
   let stepBound: number;
   if (model === "siamese" || model === "same-tower") {
-    const cfg = model === "siamese" ? config.siamese : sameTowerConfig(config);
+    const cfg = studyTrainingConfig(model, config);
     stepBound = cfg.steps;
     const trained = await trainSiamese({
       ...common,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { profileConfig, resolveConfig, type RunConfig } from "../../lib/config.ts";
+import { profileConfig, resolveConfig } from "../../lib/config.ts";
+import { smallTripletBatch } from "./small_triplet_batch.ts";
 import { siameseDir, table1Dir, tripletDir } from "../../lib/experiments/model_store.ts";
 import {
   sameTowerHash,
@@ -7,16 +8,6 @@ import {
   table1ExperimentHash,
   tripletHash,
 } from "../../lib/experiments/model_hashes.ts";
-
-/**
- * The standard triplet block as it was before commit 8637af6 (16 characters a step, a 30-min time
- * net), which the older pins below were made with.
- */
-function smallTripletBatch(config: RunConfig): RunConfig {
-  config.triplet.batchCharacters = 16;
-  config.triplet.maxSeconds = 30 * 60;
-  return config;
-}
 
 Deno.test("the config hashes of the existing profiles are the ones their saved models carry", () => {
   // Computed by the code before the model store existed (commit fad9072); a change here

@@ -23,6 +23,7 @@ import { timeLimitStops } from "../../lib/report/time_limits.ts";
 import { applySlice, checkChunking } from "../../lib/training/run_slice.ts";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
+import { smallTripletBatch } from "./small_triplet_batch.ts";
 
 await selectBackend("wasm");
 
@@ -129,11 +130,7 @@ Deno.test("the profiles' run identities stay what they were", () => {
   assert.equal(runIdentity(resolveConfig("standard")).configHash, "b5e14c10ecea");
   const smallBatch = (profile: string) => {
     const config = resolveConfig(profile);
-    if (profile === "standard") {
-      config.triplet.batchCharacters = 16;
-      config.triplet.maxSeconds = 30 * 60;
-    }
-    return config;
+    return profile === "standard" ? smallTripletBatch(config) : config;
   };
   assert.equal(runIdentity(smallBatch("standard")).configHash, "bf5c8c29c8ae");
   const released = (profile: string) => {

@@ -4,7 +4,8 @@
  * batch-hard --seed N`) into `<out>/seed-<N>/`, one run per folder; a seed whose folder already
  * holds that run complete is reused, so an interrupted run resumes. Then `<out>/seeds.md` and
  * `<out>/seeds.csv`: each seed's accuracy, mean, sample standard deviation, min and max per
- * model and protocol. Exit 0 success, 1 a seed's run failed, 2 bad usage or bad input (found
+ * model and protocol; and each model's seeds scored together as one ensemble, on the first
+ * seed's trials (`<out>/seed_ensembles.csv`, a section of seeds.md). Exit 0 success, 1 a seed's run failed, 2 bad usage or bad input (found
  * before any training).
  */
 import {
@@ -17,7 +18,7 @@ import {
   UsageError,
 } from "../lib/cli.ts";
 import { type Miner, PROFILES, resolveConfig } from "../lib/config.ts";
-import { BACKEND_REQUESTS } from "../lib/backends/select.ts";
+import { BACKEND_REQUESTS, type BackendRequest, selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { resultsDir } from "../lib/data/paths.ts";
@@ -35,6 +36,9 @@ import {
   seedSpreadCsv,
   seedSpreadTable,
 } from "../lib/report/seed_spread.ts";
+import { seedEnsembleTable } from "../lib/report/seed_ensemble_table.ts";
+import { ONE_SHOT_COLUMNS, toCsv } from "../lib/report/tables.ts";
+import { scoreSeedEnsembles } from "../lib/experiments/seed_ensemble.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { parseSliceFlags, type SliceFlags } from "../lib/training/run_slice.ts";
 import { main as reproduce } from "./reproduce.ts";
@@ -43,7 +47,9 @@ const HELP = `deno task seeds [flags]
 
 Trains the Siamese net and the triplet batch-hard net once per seed (each a reproduce run of
 siamese and triplet with the batch-hard miner only, in <out>/seed-<N>/) and writes the spread
-of their accuracies to <out>/seeds.md and <out>/seeds.csv.
+of their accuracies to <out>/seeds.md and <out>/seeds.csv; then scores each model's seeds
+together as one ensemble, and each seed alone, on the first seed's trials
+(<out>/seed_ensembles.csv and a section of seeds.md).
 
   --profile quick|standard|paper   scale of each run (default standard)
   --seeds a,b,...                  seeds (0 or more), two or more, no repeats
@@ -221,7 +227,33 @@ export async function main(argv: string[]): Promise<number> {
     const rows = seedSpread(perSeed);
     const table = seedSpreadTable(rows, args.seeds);
     const slice = args.slice.maxSteps !== undefined || args.slice.maxMinutes !== undefined;
+
+    log(
+      `scoring each model's ${args.seeds.length} seeds together on seed ${args.seeds[0]}'s trials`,
+    );
+    const ensembles = await scoreSeedEnsembles(
+      args.seeds.map((seed) => ({ seed, dir: seedDir(out, seed) })),
+      MINERS,
+      () =>
+        selectRunBackend(args.backend as BackendRequest, () => {}, {
+          ...(args.threads !== undefined ? { wasmThreads: threadsFlag(args.threads) } : {}),
+        }),
+    );
+    const ensembleSection = ensembles === undefined
+      ? `\nNo ensembles over seeds: some seed's folder saved no model.\n`
+      : `\n## The seeds' nets together\n\nEach seed's net and the seeds' nets as one ensemble ` +
+        `(each net's similarities standardised per trial, then averaged; "+ views": each image's ` +
+        `features averaged over it and its four one-pixel shifts), all on seed ${
+          args.seeds[0]
+        }'s ` +
+        `trials, so members and ensemble read on the same ones. Accuracy in % [95% interval]; ` +
+        `koch-val is validation. Rows also in \`seed_ensembles.csv\`.\n\n` +
+        `${seedEnsembleTable(ensembles)}\n`;
+
     await writeFileAtomic(`${out}/seeds.csv`, seedSpreadCsv(rows, args.seeds));
+    if (ensembles !== undefined) {
+      await writeFileAtomic(`${out}/seed_ensembles.csv`, toCsv(ONE_SHOT_COLUMNS, ensembles));
+    }
     await writeFileAtomic(
       `${out}/seeds.md`,
       `# Spread over seeds: profile ${args.profile}\n\n` +
@@ -229,9 +261,11 @@ export async function main(argv: string[]): Promise<number> {
         `--only siamese,triplet --miners batch-hard --seed N\`${
           slice ? ", a bounded slice: not the profile's numbers" : ""
         }). Accuracy in %; sd is the sample standard deviation (n - 1).\n\n` +
-        `Command: \`${["deno", "task", "seeds", ...argv].join(" ")}\`\n\n${table}\n`,
+        `Command: \`${["deno", "task", "seeds", ...argv].join(" ")}\`\n\n${table}\n` +
+        ensembleSection,
     );
     console.log(table);
+    if (ensembles !== undefined) console.log(`\n${seedEnsembleTable(ensembles)}`);
     log(
       `\nwrote ${out}/seeds.md, seeds.csv (${formatSeconds((performance.now() - started) / 1000)})`,
     );

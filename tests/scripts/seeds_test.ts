@@ -274,6 +274,39 @@ Deno.test({
     assert.ok(csv.some((x) => x.seed_1 !== x.seed_2), JSON.stringify(csv));
     assert.match(r.stdout, /\| siamese \| lake-runs \|/);
 
+    // The seeds' nets together, on seed 1's trials: each member's row on lake-runs (the same
+    // trials for every seed) is its own run's, and on koch-400 seed 1's is seed 1's own.
+    const ensembles = parseCsv(Deno.readTextFileSync(`${out}/seed_ensembles.csv`));
+    const accuracy = (method: string, protocol: string) =>
+      Number(ensembles.find((x) => x.method === method && x.protocol === protocol)?.accuracy);
+    for (const method of ["siamese-bce", "triplet-batch-hard"]) {
+      assert.deepEqual(
+        ensembles.filter((x) => x.protocol === "koch-400" && x.method.startsWith(method))
+          .map((x) => x.method),
+        [
+          `${method}, seed 1`,
+          `${method}, seed 2`,
+          `${method}, seeds 1+2`,
+          `${method}, seeds 1+2 + views`,
+        ],
+      );
+      for (const seed of [1, 2]) {
+        const own = await readOneShot(seedDir(out, seed));
+        const want = (protocol: string) =>
+          own.find((o) => o.method === method && o.protocol === protocol)!.accuracy;
+        assert.equal(accuracy(`${method}, seed ${seed}`, "lake-runs"), want("lake-runs"));
+        if (seed === 1) {
+          assert.equal(accuracy(`${method}, seed 1`, "koch-400"), want("koch-400"));
+        }
+      }
+    }
+    assert.deepEqual(
+      [...new Set(ensembles.map((x) => x.protocol))],
+      ["lake-runs", "koch-400", "koch-val", "mnist-400"],
+    );
+    assert.match(Deno.readTextFileSync(`${out}/seeds.md`), /## The seeds' nets together/);
+    assert.match(r.stdout, /\| triplet-batch-hard, seeds 1\+2 \+ views \| \d+\.\d\d \[/);
+
     // The same command again reuses both complete seeds: nothing trains, the same table.
     const again = await runTask("seeds", [...args, "--out", out], env);
     assert.equal(again.code, 0, again.stderr);

@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
           `its saved models may still change`,
       );
     }
-    await selectRunBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
+    await selectRunBackend("auto", () => {}, { wasmThreads: parsed.threads });
     const size = config.evaluation.imageSize;
     const models = await loadSavedModels(results, config.triplet?.miners ?? [], size);
     if (models.length === 0) {

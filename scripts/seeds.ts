@@ -77,7 +77,7 @@ export interface SeedsArgs {
   out: string | undefined;
   /** `--threads` as given (validated), passed on to each run. */
   threads: string | undefined;
-  backend: string;
+  backend: BackendRequest;
   slice: SliceFlags;
   help: boolean;
 }
@@ -102,7 +102,7 @@ export function parseSeedsArgs(args: string[]): SeedsArgs {
     seeds: parseSeeds(v.seeds!),
     out: v.out,
     threads: v.threads,
-    backend: v.backend!,
+    backend: v.backend as BackendRequest,
     slice: parseSliceFlags(v),
     help: v.help!,
   };
@@ -235,8 +235,8 @@ export async function main(argv: string[]): Promise<number> {
       args.seeds.map((seed) => ({ seed, dir: seedDir(out, seed) })),
       MINERS,
       () =>
-        selectRunBackend(args.backend as BackendRequest, () => {}, {
-          ...(args.threads !== undefined ? { wasmThreads: threadsFlag(args.threads) } : {}),
+        selectRunBackend(args.backend, () => {}, {
+          wasmThreads: threadsFlag(args.threads),
         }),
     );
     const ensembleSection = ensembles === undefined

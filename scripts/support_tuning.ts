@@ -135,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: no saved ${parsed.miner} model in ${dir}/`);
       return 1;
     }
-    await selectRunBackend("auto", () => {}, parsed.threads ? { wasmThreads: parsed.threads } : {});
+    await selectRunBackend("auto", () => {}, { wasmThreads: parsed.threads });
     const { net: model, meta } = await loadTriplet(dir);
     const distance = distanceByName(meta.distance);
     // The net as trained, as every other task scores a saved model (it disposes the model).

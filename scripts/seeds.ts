@@ -5,8 +5,8 @@
  * holds that run complete is reused, so an interrupted run resumes. Then `<out>/seeds.md` and
  * `<out>/seeds.csv`: each seed's accuracy, mean, sample standard deviation, min and max per
  * model and protocol; and each model's seeds scored together as one ensemble, on the first
- * seed's trials (`<out>/seed_ensembles.csv`, a section of seeds.md). Exit 0 success, 1 a seed's run failed, 2 bad usage or bad input (found
- * before any training).
+ * seed's trials (`<out>/seed_ensembles.csv`, a section of seeds.md). Exit 0 success, 1 a seed's
+ * run failed, 2 bad usage or bad input (found before any training).
  */
 import {
   exitOnDataError,
@@ -228,31 +228,29 @@ export async function main(argv: string[]): Promise<number> {
     const table = seedSpreadTable(rows, args.seeds);
     const slice = args.slice.maxSteps !== undefined || args.slice.maxMinutes !== undefined;
 
-    log(
-      `scoring each model's ${args.seeds.length} seeds together on seed ${args.seeds[0]}'s trials`,
-    );
+    const trials = `seed ${args.seeds[0]}'s trials`;
+    log(`scoring each model's ${args.seeds.length} seeds together on ${trials}`);
     const ensembles = await scoreSeedEnsembles(
       args.seeds.map((seed) => ({ seed, dir: seedDir(out, seed) })),
       MINERS,
-      () =>
-        selectRunBackend(args.backend, () => {}, {
-          wasmThreads: threadsFlag(args.threads),
-        }),
+      () => selectRunBackend(args.backend, () => {}, { wasmThreads: threadsFlag(args.threads) }),
     );
     const ensembleSection = ensembles === undefined
       ? `\nNo ensembles over seeds: some seed's folder saved no model.\n`
       : `\n## The seeds' nets together\n\nEach seed's net and the seeds' nets as one ensemble ` +
         `(each net's similarities standardised per trial, then averaged; "+ views": each image's ` +
-        `features averaged over it and its four one-pixel shifts), all on seed ${
-          args.seeds[0]
-        }'s ` +
-        `trials, so members and ensemble read on the same ones. Accuracy in % [95% interval]; ` +
-        `koch-val is validation. Rows also in \`seed_ensembles.csv\`.\n\n` +
-        `${seedEnsembleTable(ensembles)}\n`;
+        `features averaged over it and its four one-pixel shifts), all on ${trials}, so members ` +
+        `and ensemble read on the same ones. Accuracy in % [95% interval]; koch-val is ` +
+        `validation. Rows also in \`seed_ensembles.csv\`.\n\n${seedEnsembleTable(ensembles)}\n`;
 
     await writeFileAtomic(`${out}/seeds.csv`, seedSpreadCsv(rows, args.seeds));
     if (ensembles !== undefined) {
       await writeFileAtomic(`${out}/seed_ensembles.csv`, toCsv(ONE_SHOT_COLUMNS, ensembles));
+    } else {
+      // An earlier command's ensembles are not these seeds' runs.
+      await Deno.remove(`${out}/seed_ensembles.csv`).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
     }
     await writeFileAtomic(
       `${out}/seeds.md`,

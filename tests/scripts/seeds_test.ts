@@ -144,8 +144,15 @@ Deno.test("complete seed folders are reused and aggregated; an unfinished one ru
   assert.throws(() => Deno.statSync(`${out}/seeds.csv`), Deno.errors.NotFound);
 
   writeSeedRun(seedDir(out, 3), 3, { lake: 70, verification: 84 });
+  // An earlier command's ensembles: these folders saved no model, so none are these seeds'.
+  Deno.writeTextFileSync(`${out}/seed_ensembles.csv`, "experiment,method\nseed-ensemble,old\n");
   const r = await seeds(["--profile", "quick", "--seeds", "1,3", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
+  assert.throws(() => Deno.statSync(`${out}/seed_ensembles.csv`), Deno.errors.NotFound);
+  assert.match(
+    Deno.readTextFileSync(`${out}/seeds.md`),
+    /No ensembles over seeds: some seed's folder saved no model/,
+  );
   assert.match(r.stderr, /seed-3 holds this seed's complete run: reused/);
   const rows = parseCsv(Deno.readTextFileSync(`${out}/seeds.csv`));
   const get = (model: string, protocol: string) =>

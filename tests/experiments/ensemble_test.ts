@@ -1,45 +1,14 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/config.ts";
-import type { OneShotTask } from "../../lib/episodes/one_shot.ts";
 import { beyondRows, ensembles, run } from "../../lib/experiments/ensemble.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
-import type { SavedModel } from "../../lib/experiments/saved_models.ts";
+import { fakeModel, twoTrials } from "./fake_models.ts";
 import { NO_OMNIGLOT, tempDir } from "../helpers.ts";
 
-/** Two 3-way trials whose answer is candidate 0. */
-const task: OneShotTask = {
-  protocol: "koch-val",
-  dataset: "omniglot-validation",
-  ways: 3,
-  shots: 1,
-  bank: { size: 1, count: 4, pixels: new Float32Array(4) },
-  trials: [
-    { query: 0, support: [1, 2, 3], answer: 0, group: "a" },
-    { query: 0, support: [1, 2, 3], answer: 0, group: "b" },
-  ],
-};
-
-/** A fake saved model scoring each trial as given, with views as given. */
-function model(
-  method: string,
-  experiment: string,
-  plain: number[][],
-  views: number[][],
-): SavedModel {
-  return {
-    method,
-    experiment,
-    dir: "",
-    scores: () => plain,
-    viewScores: () => views,
-    dispose: () => {},
-  };
-}
-
 Deno.test("ensembles: the triplet miners together, and all models when others were saved", () => {
-  const bh = model("triplet-batch-hard", "triplet", [], []);
-  const sh = model("triplet-semi-hard", "triplet", [], []);
-  const si = model("siamese-bce", "siamese", [], []);
+  const bh = fakeModel("triplet-batch-hard", "triplet", [], []);
+  const sh = fakeModel("triplet-semi-hard", "triplet", [], []);
+  const si = fakeModel("siamese-bce", "siamese", [], []);
   assert.deepEqual(ensembles([bh, sh, si]), [
     { method: "triplet-batch-hard + triplet-semi-hard", members: [bh.method, sh.method] },
     { method: "all 3 models", members: [bh.method, sh.method, si.method] },
@@ -54,13 +23,17 @@ Deno.test("ensembles: the triplet miners together, and all models when others we
 Deno.test("beyond rows: each model with views, each ensemble with and without, scored per task", () => {
   // Model a gets trial 1 right, model b trial 2; with views each gets both right. Together, b's
   // strong preference in trial 2 and a's in trial 1 make the ensemble right in both.
-  const a = model("triplet-batch-hard", "triplet", [[9, 0, 0], [0, 0.1, 0]], [[1, 0, 0], [
+  const a = fakeModel("triplet-batch-hard", "triplet", [[9, 0, 0], [0, 0.1, 0]], [[1, 0, 0], [
     1,
     0,
     0,
   ]]);
-  const b = model("triplet-semi-hard", "triplet", [[0, 0.1, 0], [9, 0, 0]], [[1, 0, 0], [1, 0, 0]]);
-  const rows = beyondRows([a, b], [task]);
+  const b = fakeModel("triplet-semi-hard", "triplet", [[0, 0.1, 0], [9, 0, 0]], [[1, 0, 0], [
+    1,
+    0,
+    0,
+  ]]);
+  const rows = beyondRows([a, b], [twoTrials]);
   const accuracy = Object.fromEntries(rows.map((r) => [r.method, r.accuracy]));
   assert.deepEqual(accuracy, {
     "triplet-batch-hard + views": 100,
@@ -72,8 +45,8 @@ Deno.test("beyond rows: each model with views, each ensemble with and without, s
   assert.ok(rows.every((r) => r.paper_accuracy === undefined));
   // Each model alone is half right: the ensemble row is not a copy of a member's.
   const single = beyondRows([
-    model("x", "triplet", [[9, 0, 0], [0, 0.1, 0]], [[0, 1, 0], [0, 1, 0]]),
-  ], [task]);
+    fakeModel("x", "triplet", [[9, 0, 0], [0, 0.1, 0]], [[0, 1, 0], [0, 1, 0]]),
+  ], [twoTrials]);
   assert.deepEqual(single.map((r) => [r.method, r.accuracy]), [["x + views", 0]]);
 });
 

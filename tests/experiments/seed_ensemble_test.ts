@@ -6,36 +6,16 @@ import {
   scoreSeedEnsembles,
   seedEnsembleRows,
 } from "../../lib/experiments/seed_ensemble.ts";
-import type { SavedModel } from "../../lib/experiments/saved_models.ts";
+import { fakeModel, twoTrials } from "./fake_models.ts";
 import { seedEnsembleTable } from "../../lib/report/seed_ensemble_table.ts";
 import { tempDir } from "../helpers.ts";
 
-/** Two 3-way trials whose answer is candidate 0. */
-const task: OneShotTask = {
-  protocol: "koch-val",
-  dataset: "omniglot-validation",
-  ways: 3,
-  shots: 1,
-  bank: { size: 1, count: 4, pixels: new Float32Array(4) },
-  trials: [
-    { query: 0, support: [1, 2, 3], answer: 0, group: "a" },
-    { query: 0, support: [1, 2, 3], answer: 0, group: "b" },
-  ],
-};
-
 /** The same trials under lake-runs' name, so rows of two tasks can be told apart. */
-const lake: OneShotTask = { ...task, protocol: "lake-runs", dataset: "omniglot" };
+const lake: OneShotTask = { ...twoTrials, protocol: "lake-runs", dataset: "omniglot" };
 
-/** A fake saved model scoring each trial as given, with views as given. */
-function model(method: string, plain: number[][], views: number[][] = plain): SavedModel {
-  return {
-    method,
-    experiment: "triplet",
-    dir: "",
-    scores: () => plain,
-    viewScores: () => views,
-    dispose: () => {},
-  };
+/** A fake triplet net scoring each trial as given, with views as given (default: the same). */
+function model(method: string, plain: number[][], views: number[][] = plain) {
+  return fakeModel(method, "triplet", plain, views);
 }
 
 Deno.test("seed ensembles: each seed alone, the seeds together, and with views, per model and task", () => {
@@ -48,7 +28,7 @@ Deno.test("seed ensembles: each seed alone, the seeds together, and with views, 
   const rows = seedEnsembleRows([
     { seed: 1, models: [siamese, seed1] },
     { seed: 2, models: [seed2] },
-  ], [task, lake]);
+  ], [twoTrials, lake]);
   assert.deepEqual(rows.map((r) => [r.protocol, r.method, r.accuracy]), [
     ["koch-val", "triplet-batch-hard, seed 1", 50],
     ["koch-val", "triplet-batch-hard, seed 2", 50],
@@ -62,7 +42,7 @@ Deno.test("seed ensembles: each seed alone, the seeds together, and with views, 
   assert.ok(rows.every((r) => r.experiment === "seed-ensemble" && r.paper_accuracy === undefined));
   assert.equal(memberMethod("m", 3), "m, seed 3");
   assert.equal(ensembleMethod("m", [3, 1]), "m, seeds 3+1");
-  assert.throws(() => seedEnsembleRows([{ seed: 1, models: [seed1] }], [task]), /two seeds/);
+  assert.throws(() => seedEnsembleRows([{ seed: 1, models: [seed1] }], [twoTrials]), /two seeds/);
 
   const table = seedEnsembleTable(rows);
   assert.match(table, /^\| model \| koch-val \| lake-runs \|$/m);

@@ -235,13 +235,16 @@ export async function main(argv: string[]): Promise<number> {
       MINERS,
       () => selectRunBackend(args.backend, () => {}, { wasmThreads: threadsFlag(args.threads) }),
     );
+    const noEnsembles = "No ensembles over seeds: some seed's folder saved no model.";
+    if (ensembles === undefined) log(noEnsembles);
+    const ensembleTable = ensembles && seedEnsembleTable(ensembles);
     const ensembleSection = ensembles === undefined
-      ? `\nNo ensembles over seeds: some seed's folder saved no model.\n`
+      ? `\n${noEnsembles}\n`
       : `\n## The seeds' nets together\n\nEach seed's net and the seeds' nets as one ensemble ` +
         `(each net's similarities standardised per trial, then averaged; "+ views": each image's ` +
         `features averaged over it and its four one-pixel shifts), all on ${trials}, so members ` +
         `and ensemble read on the same ones. Accuracy in % [95% interval]; koch-val is ` +
-        `validation. Rows also in \`seed_ensembles.csv\`.\n\n${seedEnsembleTable(ensembles)}\n`;
+        `validation. Rows also in \`seed_ensembles.csv\`.\n\n${ensembleTable}\n`;
 
     await writeFileAtomic(`${out}/seeds.csv`, seedSpreadCsv(rows, args.seeds));
     if (ensembles !== undefined) {
@@ -263,9 +266,11 @@ export async function main(argv: string[]): Promise<number> {
         ensembleSection,
     );
     console.log(table);
-    if (ensembles !== undefined) console.log(`\n${seedEnsembleTable(ensembles)}`);
+    if (ensembleTable !== undefined) console.log(`\n${ensembleTable}`);
     log(
-      `\nwrote ${out}/seeds.md, seeds.csv (${formatSeconds((performance.now() - started) / 1000)})`,
+      `\nwrote ${out}/seeds.md, seeds.csv${ensembles ? ", seed_ensembles.csv" : ""} (${
+        formatSeconds((performance.now() - started) / 1000)
+      })`,
     );
     return 0;
   });

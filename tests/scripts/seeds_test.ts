@@ -149,6 +149,8 @@ Deno.test("complete seed folders are reused and aggregated; an unfinished one ru
   const r = await seeds(["--profile", "quick", "--seeds", "1,3", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   assert.throws(() => Deno.statSync(`${out}/seed_ensembles.csv`), Deno.errors.NotFound);
+  assert.match(r.stderr, /No ensembles over seeds: some seed's folder saved no model/);
+  assert.match(r.stderr, /wrote .*seeds\.md, seeds\.csv \(/);
   assert.match(
     Deno.readTextFileSync(`${out}/seeds.md`),
     /No ensembles over seeds: some seed's folder saved no model/,
@@ -312,6 +314,7 @@ Deno.test({
       ["lake-runs", "koch-400", "koch-val", "mnist-400"],
     );
     assert.match(Deno.readTextFileSync(`${out}/seeds.md`), /## The seeds' nets together/);
+    assert.match(r.stderr, /wrote .*seeds\.md, seeds\.csv, seed_ensembles\.csv \(/);
     assert.match(r.stdout, /\| triplet-batch-hard, seeds 1\+2 \+ views \| \d+\.\d\d \[/);
 
     // The same command again reuses both complete seeds: nothing trains, the same table.

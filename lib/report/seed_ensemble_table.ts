@@ -2,7 +2,7 @@
  * The Markdown table of the ensembles over seeds (lib/experiments/seed_ensemble.ts) in
  * `seeds.md`: one line per row method, one column per protocol, in the order the rows came.
  */
-import { markdownTable, type OneShotRow } from "./tables.ts";
+import { formatAccuracy, markdownTable, type OneShotRow } from "./tables.ts";
 
 /** Methods down, protocols across; a protocol a method has no row for reads "-". */
 export function seedEnsembleTable(rows: readonly OneShotRow[]): string {
@@ -14,9 +14,7 @@ export function seedEnsembleTable(rows: readonly OneShotRow[]): string {
       method,
       ...protocols.map((protocol) => {
         const r = rows.find((x) => x.method === method && x.protocol === protocol);
-        return r
-          ? `${r.accuracy.toFixed(2)} [${r.ci_low.toFixed(1)}, ${r.ci_high.toFixed(1)}]`
-          : "-";
+        return r ? formatAccuracy(r) : "-";
       }),
     ]),
   );

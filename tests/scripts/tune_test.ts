@@ -290,25 +290,24 @@ Deno.test("tune refuses a batch the background alphabets cannot make, for the bl
 });
 
 Deno.test("tune refuses a --set the model does not read, naming the setting that it does", () => {
-  const unread = setRefusal;
   // The same-tower net takes its batch from the triplet block since commit 8637af6: the way its
   // twice-the-batch studies were run would now train the profile's own net.
   assert.match(
-    unread("same-tower", "siamese.batchCharacters=32")!,
+    setRefusal("same-tower", "siamese.batchCharacters=32")!,
     /--set "siamese.batchCharacters=32" changes nothing the same-tower model trains with .*; it reads triplet.batchCharacters, 32 already$/,
   );
   assert.match(
-    unread("same-tower", "siamese.batchCharacters=48")!,
+    setRefusal("same-tower", "siamese.batchCharacters=48")!,
     /; set triplet.batchCharacters instead$/,
   );
-  assert.equal(unread("same-tower", "triplet.batchCharacters=32"), null);
+  assert.equal(setRefusal("same-tower", "triplet.batchCharacters=32"), null);
   assert.match(
-    unread("batch-hard", "siamese.learningRate=0.001")!,
+    setRefusal("batch-hard", "siamese.learningRate=0.001")!,
     /the triplet miners train on the triplet block\); set triplet.learningRate instead$/,
   );
   // No such setting in the other block: nothing to suggest.
-  assert.match(unread("siamese", "triplet.margin=0.3")!, /trains on the siamese block\)$/);
-  assert.match(unread("same-tower", "triplet.margin=0.3")!, /same-tower model/);
+  assert.match(setRefusal("siamese", "triplet.margin=0.3")!, /trains on the siamese block\)$/);
+  assert.match(setRefusal("same-tower", "triplet.margin=0.3")!, /same-tower model/);
   // What each model reads passes: its own block, the parts of the other the same-tower net
   // takes, the images.
   for (
@@ -321,11 +320,11 @@ Deno.test("tune refuses a --set the model does not read, naming the setting that
       ["batch-hard", "evaluation.inkBox=0.9"],
       ["siamese", "evaluation.imageSize=52"],
     ]
-  ) assert.equal(unread(model, set), null, `${model} ${set}`);
+  ) assert.equal(setRefusal(model, set), null, `${model} ${set}`);
   // The profile's own value changes nothing at all: a no-op, not a mistake.
-  assert.equal(unread("batch-hard", "triplet.margin=0.2"), null);
+  assert.equal(setRefusal("batch-hard", "triplet.margin=0.2"), null);
   const rate = resolveConfig("standard").siamese.learningRate;
-  assert.equal(unread("batch-hard", `siamese.learningRate=${rate}`), null);
+  assert.equal(setRefusal("batch-hard", `siamese.learningRate=${rate}`), null);
 });
 
 Deno.test("deno task tune exits 2 on a bad --set or --out before loading any data", async () => {

@@ -12,11 +12,13 @@ import {
 Deno.test("the config hashes of the existing profiles are the ones their saved models carry", () => {
   // Computed by the code before the model store existed (commit fad9072); a change here
   // makes every saved model of that profile stale, so it must be deliberate.
-  const hashes = (profile: string, inkBox?: number, tripletBatch = 16) => {
+  const hashes = (profile: string, inkBox?: number, tripletBatch = 16, tripletAverage?: number) => {
     const config = profileConfig(profile);
-    // The pins below were made before the ink boxes: each profile's images as released; and
-    // before the standard profile's triplet batch went from 16 to 32 characters (commit 8637af6).
+    // The pins below were made before the ink boxes: each profile's images as released; before
+    // the standard profile's triplet batch went from 16 to 32 characters (commit 8637af6); and
+    // before the triplet block averaged its weights (session 42).
     config.evaluation.inkBox = inkBox;
+    config.triplet.weightAverage = tripletAverage;
     if (profile === "standard" && tripletBatch === 16) smallTripletBatch(config);
     const out: Record<string, string> = { siamese: siameseHash(config) };
     for (const trainPairs of config.siamese.table1.trainPairs) {
@@ -70,6 +72,20 @@ Deno.test("the config hashes of the existing profiles are the ones their saved m
     "table1 30000 true": "34133e8a75ebf1bd",
     "triplet-batch-hard": "cdbae58fd8cbbdcf",
     "triplet-semi-hard": "4c8911debdf5a29c",
+  });
+  // From session 42 the triplet block averages its weights (0.999), quick profile too.
+  assert.deepEqual(hashes("standard", 0.8, 32, 0.999), {
+    siamese: "f0b13d8cb1bc0d26",
+    "table1 30000 false": "3e9cb3f02a0062e7",
+    "table1 30000 true": "34133e8a75ebf1bd",
+    "triplet-batch-hard": "1bd6fab692b2a463",
+    "triplet-semi-hard": "3bc7d537755cf0ea",
+  });
+  assert.deepEqual(hashes("quick", 0.8, 16, 0.999), {
+    siamese: "0e502947704baaef",
+    "table1 2000 true": "26706251fa79fe78",
+    "triplet-batch-hard": "537fca3e8eba79ff",
+    "triplet-semi-hard": "436118ecaeb567f2",
   });
   assert.deepEqual(hashes("quick", 0.8), {
     siamese: "0e502947704baaef",

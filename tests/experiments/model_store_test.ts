@@ -16,7 +16,7 @@ Deno.test("the config hashes of the existing profiles are the ones their saved m
     const config = profileConfig(profile);
     // The pins below were made before the ink boxes: each profile's images as released; before
     // the standard profile's triplet batch went from 16 to 32 characters (commit 8637af6); and
-    // before the triplet block averaged its weights (session 42).
+    // before the triplet block averaged its weights (commit b2c2014).
     config.evaluation.inkBox = inkBox;
     config.triplet.weightAverage = tripletAverage;
     if (profile === "standard" && tripletBatch === 16) smallTripletBatch(config);
@@ -73,7 +73,7 @@ Deno.test("the config hashes of the existing profiles are the ones their saved m
     "triplet-batch-hard": "cdbae58fd8cbbdcf",
     "triplet-semi-hard": "4c8911debdf5a29c",
   });
-  // From session 42 the triplet block averages its weights (0.999), quick profile too.
+  // From commit b2c2014 the triplet block averages its weights (0.999), quick profile too.
   assert.deepEqual(hashes("standard", 0.8, 32, 0.999), {
     siamese: "f0b13d8cb1bc0d26",
     "table1 30000 false": "3e9cb3f02a0062e7",

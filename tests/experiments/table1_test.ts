@@ -126,7 +126,7 @@ Deno.test("a slice caps table1's steps and time as every model's", () => {
 Deno.test("the profiles' run identities stay what they were", () => {
   // From commit daab9d1 the quick and standard profiles cut the images to ink boxes, from
   // commit 8637af6 the standard triplet block takes 32 characters a batch (quick keeps 16) and a
-  // time net to match, and from session 42 the triplet block averages its weights; undone, they
+  // time net to match, and from commit b2c2014 the triplet block averages its weights; undone, they
   // are the configurations of before.
   assert.equal(runIdentity(resolveConfig("quick")).configHash, "3c0112163fe7");
   assert.equal(runIdentity(resolveConfig("standard")).configHash, "eb563d39f7e7");

@@ -112,6 +112,14 @@ export class DataSource {
     return this.#lakeRuns ??= (async () => lakeRunsTask((await this.omniglot()).runs))();
   }
 
+  /**
+   * The protocols that views and ensembles are scored on, in their rows' order: lake-runs,
+   * koch-400, koch-val (validation) and mnist-400; the trials of `tasks()` and `mnistTask()`.
+   */
+  ensembleTasks(): Promise<OneShotTask[]> {
+    return Promise.all([this.lakeRuns(), this.koch400(), this.kochVal(), this.mnistTask()]);
+  }
+
   /** mnist-400 episodes. */
   mnistTask(): Promise<OneShotTask> {
     return this.#mnistTask ??= (async () =>

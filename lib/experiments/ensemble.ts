@@ -73,7 +73,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
     context.log(`  ${why}`);
     return { oneShot: [], verification: [], figures: [], details: { skipped: [why] } };
   }
-  const omniglot = await context.data.tasks();
+  const tasks = await context.data.ensembleTasks();
   const mnist = await context.data.mnistTask();
   const models = await loadSavedModels(
     context.outDir,
@@ -90,7 +90,7 @@ export async function run(context: ExperimentContext): Promise<ExperimentResult>
   const started = performance.now();
   let oneShot: OneShotRow[];
   try {
-    oneShot = beyondRows(models, [omniglot.lakeRuns, omniglot.koch400, omniglot.kochVal, mnist]);
+    oneShot = beyondRows(models, tasks);
   } finally {
     for (const m of models) m.dispose();
   }

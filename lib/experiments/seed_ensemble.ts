@@ -105,9 +105,7 @@ export async function scoreSeedEnsembles(
       if (models.length === 0) return undefined;
     }
     const data = new DataSource({ evaluation: config.evaluation, seed: record.seed, quiet: true });
-    const omniglot = await data.tasks();
-    const tasks = [omniglot.lakeRuns, omniglot.koch400, omniglot.kochVal, await data.mnistTask()];
-    return seedEnsembleRows(bySeed, tasks);
+    return seedEnsembleRows(bySeed, await data.ensembleTasks());
   } finally {
     for (const s of bySeed) for (const m of s.models) m.dispose();
   }

@@ -88,5 +88,14 @@ Deno.test({
     const alone = new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true });
     assert.deepEqual((await alone.koch400()).trials, tasks.koch400.trials);
     assert.deepEqual((await alone.lakeRuns()).trials, tasks.lakeRuns.trials);
+    // The ensembles' four protocols, in their rows' order, are those trials too.
+    const ensemble = await new DataSource({ evaluation: config.evaluation, seed: 1, quiet: true })
+      .ensembleTasks();
+    assert.deepEqual(ensemble.map((t) => t.trials), [
+      tasks.lakeRuns.trials,
+      tasks.koch400.trials,
+      tasks.kochVal.trials,
+      (await data.mnistTask()).trials,
+    ]);
   },
 });

@@ -23,16 +23,9 @@ Deno.test("ensembles: the triplet miners together, and all models when others we
 Deno.test("beyond rows: each model with views, each ensemble with and without, scored per task", () => {
   // Model a gets trial 1 right, model b trial 2; with views each gets both right. Together, b's
   // strong preference in trial 2 and a's in trial 1 make the ensemble right in both.
-  const a = fakeModel("triplet-batch-hard", "triplet", [[9, 0, 0], [0, 0.1, 0]], [[1, 0, 0], [
-    1,
-    0,
-    0,
-  ]]);
-  const b = fakeModel("triplet-semi-hard", "triplet", [[0, 0.1, 0], [9, 0, 0]], [[1, 0, 0], [
-    1,
-    0,
-    0,
-  ]]);
+  const bothRight = [[1, 0, 0], [1, 0, 0]];
+  const a = fakeModel("triplet-batch-hard", "triplet", [[9, 0, 0], [0, 0.1, 0]], bothRight);
+  const b = fakeModel("triplet-semi-hard", "triplet", [[0, 0.1, 0], [9, 0, 0]], bothRight);
   const rows = beyondRows([a, b], [twoTrials]);
   const accuracy = Object.fromEntries(rows.map((r) => [r.method, r.accuracy]));
   assert.deepEqual(accuracy, {

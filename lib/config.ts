@@ -49,6 +49,11 @@ export interface EvaluationConfig {
    * profile leaves it unset (the images as released), and the 1-NN baseline always reads those.
    */
   inkBox?: number;
+  /**
+   * Omniglot's images sheared back by this share of their slant (lib/data/deskew.ts) before the
+   * ink box; unset in every profile (a setting for studies, `--set evaluation.deskew`).
+   */
+  deskew?: number;
   /** N values of the n-way curve. */
   nWays: number[];
   /** Trials per test alphabet for each N of the curve (10 alphabets). */

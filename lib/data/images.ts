@@ -6,6 +6,7 @@
  */
 import { sum } from "d3-array";
 import { cropWindow, inkWindow, maxInkWindow } from "./ink_box.ts";
+import { deskewInto } from "./deskew.ts";
 
 /** A stack of square single-channel images. */
 export interface ImageSet {
@@ -241,41 +242,64 @@ export function resample(set: ImageSet, size: number): ImageSet {
 }
 
 /**
+ * How Omniglot's 105x105 images are normalised before they are resampled: each step applies
+ * when set, slant first, then the ink box. The images as released when both are unset.
+ */
+export interface InkNormalization {
+  /** Share of its slant each character is sheared back by (deskew.ts). */
+  deskew?: number;
+  /** Share of the window the ink's bounding box takes once cut to it (ink_box.ts). */
+  inkBox?: number;
+}
+
+/**
  * Unpack bit-packed 105x105 ink images (1 = ink, PNG row layout, `PACKED_ROW_BYTES` per
  * row) into an `ImageSet` at `size`, resampling on the fly so the 105x105 floats of the
- * whole data set never exist at once. With `inkBox` each image is first cut to the window
- * around its ink whose longer side is that share of it (ink_box.ts).
+ * whole data set never exist at once. With `deskew` each image is first sheared back by that
+ * share of its slant (deskew.ts); with `inkBox` it is then cut to the window around its ink
+ * whose longer side is that share of it (ink_box.ts).
  */
 export function unpackImages(
   packed: Uint8Array,
   count: number,
   size: number,
-  inkBox?: number,
+  normalization: InkNormalization = {},
 ): ImageSet {
   if (packed.length !== count * PACKED_IMAGE_BYTES) {
     throw new RangeError(
       `unpackImages: expected ${count * PACKED_IMAGE_BYTES} bytes, got ${packed.length}`,
     );
   }
+  const { deskew, inkBox } = normalization;
   const S = OMNIGLOT_SIZE;
   const full = new Float32Array(S * S);
+  const sheared = deskew === undefined ? undefined : new Float32Array(S * S);
   const n = size * size;
   const pixels = new Float32Array(count * n);
   const window = inkBox === undefined ? undefined : new Float32Array(maxInkWindow(S, inkBox) ** 2);
   for (let i = 0; i < count; i++) {
     const base = i * PACKED_IMAGE_BYTES;
-    const target = size === S && !window ? pixels.subarray(i * n, (i + 1) * n) : full;
+    const out = pixels.subarray(i * n, (i + 1) * n);
+    const direct = size === S && !window && !sheared;
+    const target = direct ? out : full;
     for (let y = 0; y < S; y++) {
       const row = base + y * PACKED_ROW_BYTES;
       for (let x = 0; x < S; x++) {
         target[y * S + x] = (packed[row + (x >> 3)] >> (7 - (x & 7))) & 1;
       }
     }
+    if (direct) continue;
+    let image = full;
+    if (sheared) {
+      deskewInto(full, S, deskew!, sheared);
+      image = sheared;
+    }
     if (window) {
-      const cut = inkWindow(full, S, inkBox!);
-      cropWindow(full, S, cut, window);
-      resampleInto(window, cut.side, pixels.subarray(i * n, (i + 1) * n), size);
-    } else if (size !== S) resampleInto(full, S, pixels.subarray(i * n, (i + 1) * n), size);
+      const cut = inkWindow(image, S, inkBox!);
+      cropWindow(image, S, cut, window);
+      resampleInto(window, cut.side, out, size);
+    } else if (size !== S) resampleInto(image, S, out, size);
+    else out.set(image);
   }
   return { size, count, pixels };
 }

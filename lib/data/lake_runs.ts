@@ -1,18 +1,22 @@
 /** Lake et al.'s 20 official one-shot runs (`all_runs.zip`), decoded and checked. */
 import { DataError } from "./errors.ts";
-import { PACKED_IMAGE_BYTES, unpackImages } from "./images.ts";
+import { type InkNormalization, PACKED_IMAGE_BYTES, unpackImages } from "./images.ts";
 import { EXPECTED } from "./splits.ts";
 import type { LakeRun } from "./omniglot.ts";
 import type { RunContent } from "./omniglot_content.ts";
 import { decodeOmniglotPng } from "./omniglot_png.ts";
 
-/** A run at `size` from its packed content (each image cut to its ink box when `inkBox` is set). */
-export function unpackRun(r: RunContent, size: number, inkBox?: number): LakeRun {
+/** A run at `size` from its packed content, each image normalised as `normalization` says. */
+export function unpackRun(
+  r: RunContent,
+  size: number,
+  normalization: InkNormalization = {},
+): LakeRun {
   const half = EXPECTED.runWays * PACKED_IMAGE_BYTES;
   return {
     name: r.name,
-    training: unpackImages(r.packed.subarray(0, half), EXPECTED.runWays, size, inkBox),
-    test: unpackImages(r.packed.subarray(half), EXPECTED.runWays, size, inkBox),
+    training: unpackImages(r.packed.subarray(0, half), EXPECTED.runWays, size, normalization),
+    test: unpackImages(r.packed.subarray(half), EXPECTED.runWays, size, normalization),
     answers: r.answers,
   };
 }

@@ -9,7 +9,13 @@
  */
 import { DataError } from "./errors.ts";
 import { digest, removeStaleTemps, writeFileAtomic } from "./files.ts";
-import { type ImageSet, OMNIGLOT_SIZE, PACKED_IMAGE_BYTES, unpackImages } from "./images.ts";
+import {
+  type ImageSet,
+  type InkNormalization,
+  OMNIGLOT_SIZE,
+  PACKED_IMAGE_BYTES,
+  unpackImages,
+} from "./images.ts";
 import { cacheDir } from "./paths.ts";
 import {
   checkDigests,
@@ -23,6 +29,7 @@ import { ensureOmniglotFiles, readZip } from "./omniglot_release.ts";
 import { decodeSplitZip } from "./omniglot_split.ts";
 import { readRuns, unpackRun } from "./lake_runs.ts";
 import { isInkBoxFill } from "./ink_box.ts";
+import { isDeskewAmount } from "./deskew.ts";
 
 /** One of the two release zips. */
 export type OmniglotSetName = "background" | "evaluation";
@@ -76,6 +83,8 @@ export interface LoadOmniglotOptions {
    * resampling (ink_box.ts); the images as released when left out.
    */
   inkBox?: number;
+  /** Each image sheared back by this share of its slant first (deskew.ts); unsheared when left out. */
+  deskew?: number;
   /** Folder with the three zips; defaults to `OMNIGLOT_DIR` or `data/omniglot/`. */
   dir?: string;
   /** Cache folder; defaults to `data/cache/`. */
@@ -116,16 +125,19 @@ export async function loadOmniglot(options: LoadOmniglotOptions = {}): Promise<O
   // Temp files of killed runs (a kill between write and rename) would pile up here.
   await removeStaleTemps(cache, 0);
   await removeStaleTemps(dir, 0);
-  const { inkBox } = options;
+  const { inkBox, deskew } = options;
   if (inkBox !== undefined && !isInkBoxFill(inkBox)) {
     throw new RangeError(`loadOmniglot: inkBox must be in (0, 1], got ${inkBox}`);
   }
-  const form = { size, inkBox };
+  if (deskew !== undefined && !isDeskewAmount(deskew)) {
+    throw new RangeError(`loadOmniglot: deskew must be in (0, 1], got ${deskew}`);
+  }
+  const form = { size, normalization: { inkBox, deskew } };
   const background = await loadSplit("background", dir, cache, form, options.progress);
   const evaluation = await loadSplit("evaluation", dir, cache, form, options.progress);
   const packedRuns = readRuns(await readZip(`${dir}/all_runs.zip`));
   checkDigests(`${dir}/all_runs.zip`, runDigests(packedRuns), EXPECTED_CONTENT.runs);
-  const runs = packedRuns.map((r) => unpackRun(r, size, inkBox));
+  const runs = packedRuns.map((r) => unpackRun(r, size, form.normalization));
   return { background, evaluation, runs, source: dir };
 }
 
@@ -149,10 +161,10 @@ export async function omniglotContent(dirOverride?: string): Promise<ContentDige
   };
 }
 
-/** The side images are resampled to, and the ink box's share when they are cut to it first. */
+/** The side images are resampled to, and how they are normalised first. */
 interface ImageForm {
   size: number;
-  inkBox?: number;
+  normalization: InkNormalization;
 }
 
 async function loadSplit(
@@ -220,6 +232,6 @@ function buildSplit(
     }
     alphabets.push({ name: a.name, characters: indices });
   }
-  const images = unpackImages(packed, header.images, form.size, form.inkBox);
+  const images = unpackImages(packed, header.images, form.size, form.normalization);
   return { name, alphabets, characters, images };
 }

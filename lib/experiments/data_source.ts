@@ -42,14 +42,14 @@ export class DataSource {
   }
 
   /**
-   * The same source on Omniglot's images as released (no ink boxes): this one when
-   * `evaluation.inkBox` is unset. The episodes are the same trials (they depend on the seed and
+   * The same source on Omniglot's images as released (no ink boxes, no deskewing): this one when
+   * `evaluation.inkBox` and `evaluation.deskew` are unset. The episodes are the same trials (they depend on the seed and
    * the alphabets, not on the pixels); the 1-NN baseline reads these, the paper's pixels.
    */
   released(): DataSource {
-    if (this.evaluation.inkBox === undefined) return this;
+    if (this.evaluation.inkBox === undefined && this.evaluation.deskew === undefined) return this;
     return this.#released ??= new DataSource({
-      evaluation: { ...this.evaluation, inkBox: undefined },
+      evaluation: { ...this.evaluation, inkBox: undefined, deskew: undefined },
       seed: this.seed,
       quiet: this.quiet,
     });
@@ -60,6 +60,7 @@ export class DataSource {
     return this.#omniglot ??= loadOmniglot({
       size: this.evaluation.imageSize,
       inkBox: this.evaluation.inkBox,
+      deskew: this.evaluation.deskew,
       progress: this.quiet ? undefined : (label, total) => new Progress({ label, total }),
     });
   }

@@ -13,10 +13,14 @@ function hash16(key: unknown): string {
   return digest(new TextEncoder().encode(JSON.stringify(key))).slice(0, 16);
 }
 
-/** The images every model is trained on: their side, and the ink box only when one is set. */
-function imageKey(config: RunConfig): { imageSize: number; inkBox?: number } {
-  const { imageSize, inkBox } = config.evaluation;
-  return inkBox === undefined ? { imageSize } : { imageSize, inkBox };
+/** The images every model is trained on: their side, and the ink box and deskew only when set. */
+function imageKey(config: RunConfig): { imageSize: number; inkBox?: number; deskew?: number } {
+  const { imageSize, inkBox, deskew } = config.evaluation;
+  return {
+    imageSize,
+    ...(inkBox === undefined ? {} : { inkBox }),
+    ...(deskew === undefined ? {} : { deskew }),
+  };
 }
 
 /**

@@ -14,6 +14,7 @@ import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
 import { isInkBoxFill } from "../data/ink_box.ts";
+import { isDeskewAmount } from "../data/deskew.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
@@ -24,8 +25,10 @@ const BLOCKS = ["siamese", "triplet"] as const;
  */
 const IMAGE_SIZE = "evaluation.imageSize";
 
-/** The other evaluation setting `--set` reaches: Omniglot cut to its ink boxes (ink_box.ts). */
+/** The other evaluation settings `--set` reaches: Omniglot cut to its ink boxes (ink_box.ts) and
+ * sheared back by its slant (deskew.ts). */
 const INK_BOX = "evaluation.inkBox";
+const DESKEW = "evaluation.deskew";
 
 /** Image sides Omniglot can be loaded at (lib/data/omniglot.ts): downsampled from 105 only. */
 const IMAGE_SIZES = { min: 8, max: 105 } as const;
@@ -170,11 +173,18 @@ export function parseOverride(text: string, config: RunConfig): Override {
     if (!isInkBoxFill(n)) throw bad(`${path} takes the box's share of the window, above 0 up to 1`);
     return { path, value: n };
   }
+  if (path === DESKEW) {
+    const n = Number(raw);
+    if (!isDeskewAmount(n)) {
+      throw bad(`${path} takes the share of the slant removed, above 0 up to 1`);
+    }
+    return { path, value: n };
+  }
   const [block, ...rest] = path.split(".");
   if (!(BLOCKS as readonly string[]).includes(block) || rest.length === 0) {
     throw bad(
       `the setting must start with ${BLOCKS.join(" or ")}, e.g. siamese.learningRate ` +
-        `(or be ${IMAGE_SIZE} or ${INK_BOX})`,
+        `(or be ${IMAGE_SIZE}, ${INK_BOX} or ${DESKEW})`,
     );
   }
   const key = rest.join(".");
@@ -233,6 +243,10 @@ export function applyOverrides(config: RunConfig, overrides: readonly Override[]
     }
     if (path === INK_BOX) {
       out.evaluation.inkBox = value as number;
+      continue;
+    }
+    if (path === DESKEW) {
+      out.evaluation.deskew = value as number;
       continue;
     }
     const [block, ...rest] = path.split(".");

@@ -68,7 +68,7 @@ Deno.test("with an ink box a small character off centre comes out centred and la
   // A 20x10 block of ink in the top-left quarter of the 105x105 canvas.
   const packed = packedRectangle(5, 10, 24, 19);
   const plain = inkShape(unpackImages(packed, 1, 35).pixels, 35);
-  const boxed = inkShape(unpackImages(packed, 1, 35, 0.8).pixels, 35);
+  const boxed = inkShape(unpackImages(packed, 1, 35, { inkBox: 0.8 }).pixels, 35);
   // Without the box: at a third of its place and size.
   assert.ok(Math.abs(plain.cx - 5) < 0.01 && Math.abs(plain.cy - 5) < 0.01, JSON.stringify(plain));
   assert.ok(plain.width <= 8);
@@ -79,18 +79,24 @@ Deno.test("with an ink box a small character off centre comes out centred and la
   );
   assert.ok(boxed.width >= 13, JSON.stringify(boxed));
   // A character that fills most of the canvas is scaled down to the share, centred.
-  const large = inkShape(unpackImages(packedRectangle(0, 0, 99, 99), 1, 35, 0.8).pixels, 35);
+  const large = inkShape(
+    unpackImages(packedRectangle(0, 0, 99, 99), 1, 35, { inkBox: 0.8 }).pixels,
+    35,
+  );
   assert.ok(Math.abs(large.cx - 17.5) < 0.5, JSON.stringify(large));
   assert.ok(large.width >= 28 && large.width <= 30, JSON.stringify(large));
   // At a small share the window is wider than twice the image (350 at 0.3): still cut.
-  const far = inkShape(unpackImages(packedRectangle(0, 0, 104, 104), 1, 35, 0.3).pixels, 35);
+  const far = inkShape(
+    unpackImages(packedRectangle(0, 0, 104, 104), 1, 35, { inkBox: 0.3 }).pixels,
+    35,
+  );
   assert.ok(
     Math.abs(far.cx - 17.5) < 0.5 && far.width >= 10 && far.width <= 12,
     JSON.stringify(far),
   );
   // Unset, the images are those of before (the same call without the argument).
   assert.deepEqual(
-    unpackImages(packed, 1, 35, undefined).pixels,
+    unpackImages(packed, 1, 35, {}).pixels,
     unpackImages(packed, 1, 35).pixels,
   );
 });

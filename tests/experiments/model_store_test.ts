@@ -177,6 +177,13 @@ Deno.test("Omniglot cut to its ink boxes changes every model's hash; unset, the 
   const other = resolveConfig("standard");
   other.evaluation.inkBox = 0.9;
   assert.notEqual(tripletHash(other, "batch-hard"), tripletHash(boxed, "batch-hard"));
+  // Deskewed images are other images: every kind of model.
+  const sheared = resolveConfig("standard");
+  sheared.evaluation.deskew = 1;
+  const boxedNow = resolveConfig("standard");
+  assert.notEqual(siameseHash(sheared), siameseHash(boxedNow));
+  assert.notEqual(tripletHash(sheared, "batch-hard"), tripletHash(boxedNow, "batch-hard"));
+  assert.notEqual(sameTowerHash(sheared), sameTowerHash(boxedNow));
   // Left unset (every profile), the keys are those of before: the pinned hashes.
   assert.equal(siameseHash(base), "cbbd7f15492928c5");
   assert.equal(tripletHash(base, "batch-hard"), "e311e49c60404c17");

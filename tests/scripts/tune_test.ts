@@ -202,6 +202,24 @@ Deno.test("evaluation.inkBox cuts Omniglot to its ink boxes; a share outside (0,
   }
 });
 
+Deno.test("evaluation.deskew shears Omniglot back by its slant; a share outside (0, 1] is refused", () => {
+  const config = resolveConfig("standard");
+  const set = parseOverride("evaluation.deskew=0.5", config);
+  assert.deepEqual(set, { path: "evaluation.deskew", value: 0.5 });
+  const changed = applyOverrides(config, [set]);
+  assert.equal(changed.evaluation.deskew, 0.5);
+  assert.equal(changed.evaluation.inkBox, 0.8, "the ink box stays");
+  assert.equal(config.evaluation.deskew, undefined, "the profile's config is untouched");
+  for (const bad of ["0", "1.5", "-0.5", "full"]) {
+    assert.throws(
+      () => parseOverride(`evaluation.deskew=${bad}`, config),
+      /evaluation.deskew takes the share of the slant removed, above 0 up to 1/,
+      bad,
+    );
+  }
+  assert.equal(setRefusal("siamese", "evaluation.deskew=1"), null);
+});
+
 Deno.test("tune's flags: --model is required and checked, every --set is checked before any work", () => {
   assert.throws(() => parseTuneArgs([]), /--model is required/);
   assert.throws(() => parseTuneArgs(["--model", "siames"]), /unknown model "siames"/);

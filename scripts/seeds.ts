@@ -235,25 +235,26 @@ export async function main(argv: string[]): Promise<number> {
       MINERS,
       () => selectRunBackend(args.backend, () => {}, { wasmThreads: threadsFlag(args.threads) }),
     );
-    const noEnsembles = "No ensembles over seeds: some seed's folder saved no model.";
-    if (ensembles === undefined) log(noEnsembles);
-    const ensembleTable = ensembles && seedEnsembleTable(ensembles);
-    const ensembleSection = ensembles === undefined
-      ? `\n${noEnsembles}\n`
-      : `\n## The seeds' nets together\n\nEach seed's net and the seeds' nets as one ensemble ` +
-        `(each net's similarities standardised per trial, then averaged; "+ views": each image's ` +
-        `features averaged over it and its four one-pixel shifts), all on ${trials}, so members ` +
-        `and ensemble read on the same ones. Accuracy in % [95% interval]; koch-val is ` +
-        `validation. Rows also in \`seed_ensembles.csv\`.\n\n${ensembleTable}\n`;
-
     await writeFileAtomic(`${out}/seeds.csv`, seedSpreadCsv(rows, args.seeds));
-    if (ensembles !== undefined) {
-      await writeFileAtomic(`${out}/seed_ensembles.csv`, toCsv(ONE_SHOT_COLUMNS, ensembles));
-    } else {
+    // What the ensembles add: a section of seeds.md, a table on the console, a file.
+    let ensembleSection: string, ensembleTable = "", ensembleFile = "";
+    if (ensembles === undefined) {
+      const none = "No ensembles over seeds: some seed's folder saved no model.";
+      log(none);
+      ensembleSection = `\n${none}\n`;
       // An earlier command's ensembles are not these seeds' runs.
       await Deno.remove(`${out}/seed_ensembles.csv`).catch((err) => {
         if (!(err instanceof Deno.errors.NotFound)) throw err;
       });
+    } else {
+      ensembleTable = `\n${seedEnsembleTable(ensembles)}`;
+      ensembleSection = `\n## The seeds' nets together\n\nEach seed's net and the seeds' nets as ` +
+        `one ensemble (each net's similarities standardised per trial, then averaged; "+ views": ` +
+        `each image's features averaged over it and its four one-pixel shifts), all on ${trials}, ` +
+        `so members and ensemble read on the same ones. Accuracy in % [95% interval]; koch-val ` +
+        `is validation. Rows also in \`seed_ensembles.csv\`.\n${ensembleTable}\n`;
+      await writeFileAtomic(`${out}/seed_ensembles.csv`, toCsv(ONE_SHOT_COLUMNS, ensembles));
+      ensembleFile = ", seed_ensembles.csv";
     }
     await writeFileAtomic(
       `${out}/seeds.md`,
@@ -266,9 +267,9 @@ export async function main(argv: string[]): Promise<number> {
         ensembleSection,
     );
     console.log(table);
-    if (ensembleTable !== undefined) console.log(`\n${ensembleTable}`);
+    if (ensembleTable) console.log(ensembleTable);
     log(
-      `\nwrote ${out}/seeds.md, seeds.csv${ensembles ? ", seed_ensembles.csv" : ""} (${
+      `\nwrote ${out}/seeds.md, seeds.csv${ensembleFile} (${
         formatSeconds((performance.now() - started) / 1000)
       })`,
     );

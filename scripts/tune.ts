@@ -55,7 +55,9 @@ read the test protocols with reproduce, once per configuration.
                                    (repeatable), e.g. --set siamese.batchPerAlphabet=4,
                                    --set siamese.steps=1500, --set triplet.margin=0.3,
                                    --set siamese.tower=triplet-35, --set siamese.tower.dense=256;
-                                   --set evaluation.imageSize=52 resizes the images and towers
+                                   --set evaluation.imageSize=52 resizes the images and towers;
+                                   --set evaluation.inkBox=0.9 and evaluation.deskew=1 cut
+                                   Omniglot to its ink boxes and shear it back by its slant
   --profile quick|standard|paper   the settings changed from (default standard)
   --seed N                         run seed (default 1): init, batches, the koch-val trials
   --out DIR                        default results/tune/

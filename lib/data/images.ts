@@ -277,10 +277,11 @@ export function unpackImages(
   const n = size * size;
   const pixels = new Float32Array(count * n);
   const window = inkBox === undefined ? undefined : new Float32Array(maxInkWindow(S, inkBox) ** 2);
+  // As released at 105: the bits are unpacked straight into the result.
+  const direct = size === S && !window && !sheared;
   for (let i = 0; i < count; i++) {
     const base = i * PACKED_IMAGE_BYTES;
     const out = pixels.subarray(i * n, (i + 1) * n);
-    const direct = size === S && !window && !sheared;
     const target = direct ? out : full;
     for (let y = 0; y < S; y++) {
       const row = base + y * PACKED_ROW_BYTES;

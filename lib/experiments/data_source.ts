@@ -55,7 +55,10 @@ export class DataSource {
     });
   }
 
-  /** Omniglot at `evaluation.imageSize` (cut to its ink boxes when `evaluation.inkBox` is set). */
+  /**
+   * Omniglot at `evaluation.imageSize`, sheared back by its slant when `evaluation.deskew` is set
+   * and cut to its ink boxes when `evaluation.inkBox` is.
+   */
   omniglot(): Promise<Omniglot> {
     return this.#omniglot ??= loadOmniglot({
       size: this.evaluation.imageSize,

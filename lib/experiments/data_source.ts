@@ -43,8 +43,9 @@ export class DataSource {
 
   /**
    * The same source on Omniglot's images as released (no ink boxes, no deskewing): this one when
-   * `evaluation.inkBox` and `evaluation.deskew` are unset. The episodes are the same trials (they depend on the seed and
-   * the alphabets, not on the pixels); the 1-NN baseline reads these, the paper's pixels.
+   * `evaluation.inkBox` and `evaluation.deskew` are unset. The episodes are the same trials (they
+   * depend on the seed and the alphabets, not on the pixels); the 1-NN baseline reads these, the
+   * paper's pixels.
    */
   released(): DataSource {
     if (this.evaluation.inkBox === undefined && this.evaluation.deskew === undefined) return this;

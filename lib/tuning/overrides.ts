@@ -30,6 +30,15 @@ const IMAGE_SIZE = "evaluation.imageSize";
 const INK_BOX = "evaluation.inkBox";
 const DESKEW = "evaluation.deskew";
 
+/** The evaluation settings that take a share above 0 up to 1: their check and what they take. */
+const SHARES: Record<
+  string,
+  { key: "inkBox" | "deskew"; valid(n: number): boolean; takes: string }
+> = {
+  [INK_BOX]: { key: "inkBox", valid: isInkBoxFill, takes: "the box's share of the window" },
+  [DESKEW]: { key: "deskew", valid: isDeskewAmount, takes: "the share of the slant removed" },
+};
+
 /** Image sides Omniglot can be loaded at (lib/data/omniglot.ts): downsampled from 105 only. */
 const IMAGE_SIZES = { min: 8, max: 105 } as const;
 
@@ -168,16 +177,10 @@ export function parseOverride(text: string, config: RunConfig): Override {
     }
     return { path, value: n };
   }
-  if (path === INK_BOX) {
+  const share = Object.hasOwn(SHARES, path) ? SHARES[path] : undefined;
+  if (share) {
     const n = Number(raw);
-    if (!isInkBoxFill(n)) throw bad(`${path} takes the box's share of the window, above 0 up to 1`);
-    return { path, value: n };
-  }
-  if (path === DESKEW) {
-    const n = Number(raw);
-    if (!isDeskewAmount(n)) {
-      throw bad(`${path} takes the share of the slant removed, above 0 up to 1`);
-    }
+    if (!share.valid(n)) throw bad(`${path} takes ${share.takes}, above 0 up to 1`);
     return { path, value: n };
   }
   const [block, ...rest] = path.split(".");
@@ -241,12 +244,8 @@ export function applyOverrides(config: RunConfig, overrides: readonly Override[]
       out.triplet.tower.inputSize = size;
       continue;
     }
-    if (path === INK_BOX) {
-      out.evaluation.inkBox = value as number;
-      continue;
-    }
-    if (path === DESKEW) {
-      out.evaluation.deskew = value as number;
+    if (Object.hasOwn(SHARES, path)) {
+      out.evaluation[SHARES[path].key] = value as number;
       continue;
     }
     const [block, ...rest] = path.split(".");

@@ -8,6 +8,7 @@ import type { SiameseHead } from "./models/cosine_head.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 import { QUICK_TOWER, TRIPLET_35 } from "./models/towers.ts";
 import type { RunSlice } from "./training/run_slice.ts";
+import type { LrScheduleName } from "./training/schedules.ts";
 import type { PairMining } from "./training/siamese_loss.ts";
 
 /** Profiles of docs/interface.md. */
@@ -129,6 +130,12 @@ export interface TrainingConfig {
    * saved model use instead of the last step's (lib/training/weight_average.ts); unset = none.
    */
   weightAverage?: number;
+  /**
+   * `cosine`: the learning rate falls from `learningRate` to 0 over `steps` along half a cosine
+   * (Loshchilov and Hutter 2017, without restarts; `lrDecay` unused); unset = `lrDecay` every
+   * `decayEvery` steps (lib/training/schedules.ts).
+   */
+  lrSchedule?: LrScheduleName;
 }
 
 /** The Siamese net with binary cross-entropy (paper sections 3-4). All pairs inside a P x K batch are used. */

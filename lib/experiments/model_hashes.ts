@@ -68,6 +68,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     head: s.head,
     weightAverage: s.weightAverage,
     mirrors: s.mirrors,
+    lrSchedule: s.lrSchedule,
     tripletWeight: s.tripletWeight,
   };
   const key = point
@@ -179,6 +180,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       elastic: t.elastic,
       weightAverage: t.weightAverage,
       mirrors: t.mirrors,
+      lrSchedule: t.lrSchedule,
     },
   });
 }

@@ -65,6 +65,24 @@ const TRIPLET_WIDE = scaledWidth(TRIPLET_35, 2, "triplet-wide");
  */
 const TRIPLET_NARROW = scaledWidth(TRIPLET_35, 0.5, "triplet-narrow");
 
+/**
+ * The triplet tower one convolution deeper at the same widths: a second 64-filter convolution
+ * before the second pool and a second 128-filter one at the end (35 -> 33 -> 16 -> 14 -> 12 -> 6
+ * -> 4 -> 2), so the embedding sees a 2x2x128 map through a larger receptive field (about 2x the
+ * multiply-adds). For a validation study of depth, which the width studies left open.
+ */
+const TRIPLET_DEEP: TowerSpec = {
+  ...TRIPLET_35,
+  name: "triplet-deep",
+  convs: [
+    { filters: 32, kernel: 3, pool: true },
+    { filters: 64, kernel: 3, pool: false },
+    { filters: 64, kernel: 3, pool: true },
+    { filters: 128, kernel: 3, pool: false },
+    { filters: 128, kernel: 3, pool: false },
+  ],
+};
+
 /** The towers of the profiles by name, for `--set siamese.tower=<name>` (lib/tuning/overrides.ts). */
 export const TOWERS: Readonly<Record<string, TowerSpec>> = {
   [STANDARD_35.name]: STANDARD_35,
@@ -73,5 +91,6 @@ export const TOWERS: Readonly<Record<string, TowerSpec>> = {
   [STANDARD_WIDE.name]: STANDARD_WIDE,
   [TRIPLET_WIDE.name]: TRIPLET_WIDE,
   [TRIPLET_NARROW.name]: TRIPLET_NARROW,
+  [TRIPLET_DEEP.name]: TRIPLET_DEEP,
   [KOCH_105.name]: KOCH_105,
 };

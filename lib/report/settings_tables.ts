@@ -2,7 +2,7 @@
  * A profile's training settings as the notebooks show them before training: what a reader
  * changes to train a variant (the saved model then no longer matches and is retrained).
  */
-import type { RunConfig } from "../config.ts";
+import type { RunConfig, TrainingConfig } from "../config.ts";
 import type { TableRow } from "./display.ts";
 import { formatSeconds } from "./progress.ts";
 
@@ -32,8 +32,7 @@ export function siameseSettingsTable(config: RunConfig): TableRow[] {
     { setting: "validation", value: `every ${s.validateEvery} steps, patience ${s.patience}` },
     {
       setting: "optimizer",
-      value:
-        `${s.optimizer}, learning rate ${s.learningRate}, decay ${s.lrDecay} per ${s.decayEvery} steps`,
+      value: `${s.optimizer}, learning rate ${s.learningRate}, ${rateSchedule(s)}`,
     },
     { setting: "L2 weight", value: String(s.l2) },
     { setting: "affine distortions", value: s.distortions ? "yes" : "no" },
@@ -66,9 +65,16 @@ export function tripletSettingsTable(config: RunConfig): TableRow[] {
     },
     {
       setting: "learning rate",
-      value: `${t.learningRate}, decay ${t.lrDecay} per ${t.decayEvery} steps`,
+      value: `${t.learningRate}, ${rateSchedule(t)}`,
     },
     { setting: "affine distortions", value: t.distortions ? "yes" : "no" },
     { setting: "time budget per model", value: formatSeconds(t.maxSeconds) },
   ];
+}
+
+/** How a block's rate falls: its decay per so many steps, or the cosine a study may set. */
+function rateSchedule(block: TrainingConfig): string {
+  return block.lrSchedule === "cosine"
+    ? `cosine to 0 over ${block.steps} steps`
+    : `decay ${block.lrDecay} per ${block.decayEvery} steps`;
 }

@@ -69,6 +69,48 @@ export function kochSchedule(options: KochScheduleOptions): Schedule {
   };
 }
 
+/** The learning-rate schedules a profile or a study may name besides the default decay. */
+export const LR_SCHEDULES = ["cosine"] as const;
+export type LrScheduleName = typeof LR_SCHEDULES[number];
+
+/** What {@link trainingSchedule} reads of a training block. */
+export interface ScheduleSettings {
+  learningRate: number;
+  lrDecay: number;
+  decayEvery: number;
+  steps: number;
+  lrSchedule?: LrScheduleName;
+}
+
+/**
+ * A training block's schedule: {@link kochSchedule}'s decay by `lrDecay` every `decayEvery`
+ * steps, or with `lrSchedule: "cosine"` the rate at step t is
+ * `learningRate * (1 + cos(pi * t / steps)) / 2` (Loshchilov and Hutter 2017, no restarts),
+ * from the full rate at step 0 down to 0 at `steps`. Momentum (SGD only) ramps as in the paper
+ * either way.
+ */
+export function trainingSchedule(
+  settings: ScheduleSettings,
+  momentum: { finalMomentum: number; momentumEpochs: number },
+): Schedule {
+  const decayed = kochSchedule({
+    learningRate: settings.learningRate,
+    epochSteps: settings.decayEvery,
+    decay: settings.lrDecay,
+    ...momentum,
+  });
+  if (settings.lrSchedule === undefined) return decayed;
+  const { learningRate, steps } = settings;
+  if (!(Number.isInteger(steps) && steps >= 1)) {
+    throw new RangeError(`trainingSchedule: steps must be a positive integer, got ${steps}`);
+  }
+  return {
+    learningRate: (step) =>
+      learningRate * (1 + Math.cos(Math.PI * Math.min(step, steps) / steps)) / 2,
+    momentum: decayed.momentum,
+  };
+}
+
 /** A step-index driven optimiser whose whole state is a list of arrays. */
 export interface Optimizer {
   readonly name: string;

@@ -18,7 +18,7 @@ import { KOCH_DISTORTIONS } from "./augment.ts";
 import { sampleBatch } from "./batches.ts";
 import { train, type TrainResult } from "./loop.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pairs.ts";
-import { Adam, kochSchedule, type Optimizer, SgdMomentum } from "./schedules.ts";
+import { Adam, type Optimizer, SgdMomentum, trainingSchedule } from "./schedules.ts";
 import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { siameseAhead } from "./siamese_ahead.ts";
@@ -173,7 +173,8 @@ export async function trainSiamese(
   // The loss from the tower's features of a batch, whole or gathered chunk by chunk.
   const lossOfFeatures = (features: tf.Tensor2D, b: ReturnType<typeof batch>) =>
     siameseLossWithTerm(net.head, features, b, lossOptions, term);
-  const optimizer = makeOptimizer(config, [net.tower, net.head]);
+  // A cosine schedule falls to 0 at the steps this model trains for (Table 1's own limits).
+  const optimizer = makeOptimizer({ ...config, steps: limits.steps }, [net.tower, net.head]);
   const result = await train({
     models: [net.tower, net.head],
     optimizer,
@@ -215,10 +216,7 @@ export async function trainSiamese(
 export function makeOptimizer(config: SiameseConfig, models: tfl.LayersModel[]): Optimizer {
   const weights = models.flatMap((m) => m.trainableWeights);
   const weightDecay = weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? config.l2 : 0));
-  const schedule = kochSchedule({
-    learningRate: config.learningRate,
-    epochSteps: config.decayEvery,
-    decay: config.lrDecay,
+  const schedule = trainingSchedule(config, {
     finalMomentum: config.momentum,
     momentumEpochs: config.momentumEpochs,
   });

@@ -33,7 +33,7 @@ import { loadCheckpoint } from "./checkpoint.ts";
 import { validationTask } from "../episodes/validation_task.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
 import { setWeights, train, type TrainResult } from "./loop.ts";
-import { Adam, kochSchedule } from "./schedules.ts";
+import { Adam, trainingSchedule } from "./schedules.ts";
 
 /** The embedding stopped separating anything for `patience` steps in a row. */
 export class EmbeddingCollapsedError extends Error {
@@ -184,13 +184,7 @@ export async function trainTripletEmbedding(
   let warned = false;
 
   const optimizer = new Adam({
-    schedule: kochSchedule({
-      learningRate: config.learningRate,
-      epochSteps: config.decayEvery,
-      decay: config.lrDecay,
-      finalMomentum: 0,
-      momentumEpochs: 0,
-    }),
+    schedule: trainingSchedule(config, { finalMomentum: 0, momentumEpochs: 0 }),
   });
 
   const flushKinds = (step: number) => {

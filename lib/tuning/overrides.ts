@@ -15,6 +15,7 @@ import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
 import { isInkBoxFill } from "../data/ink_box.ts";
 import { isDeskewAmount } from "../data/deskew.ts";
+import { LR_SCHEDULES } from "../training/schedules.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;
@@ -51,6 +52,7 @@ const WORDS: Record<string, readonly string[]> = {
   "tower.init": ["koch", "he"],
   pairMining: PAIR_MININGS,
   head: SIAMESE_HEADS,
+  lrSchedule: LR_SCHEDULES,
 };
 
 /** Settings a profile may leave unset (by name in either block, or by block.name), and the type each takes when set. */
@@ -61,6 +63,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   thickStrokes: "number",
   elastic: "number",
   weightAverage: "number",
+  lrSchedule: "word",
   mirrors: "boolean",
   // The Siamese block's only (the triplet embedding is always normalised).
   "siamese.normalizedFeatures": "boolean",

@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging and mirror images change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images and the cosine schedule change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -216,6 +216,7 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
     ["siamese mirrors", (c) => (c.siamese.mirrors = true)],
     ["siamese tripletWeight", (c) => (c.siamese.tripletWeight = 1)],
     ["siamese elastic", (c) => (c.siamese.elastic = 6)],
+    ["siamese lrSchedule", (c) => (c.siamese.lrSchedule = "cosine")],
   ];
   for (const [name, change] of variants) {
     const c = standard();
@@ -228,6 +229,9 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const bent = standard();
   bent.triplet.elastic = 6;
   assert.notEqual(tripletHash(bent, "batch-hard"), tripletHash(base, "batch-hard"));
+  const annealed = standard();
+  annealed.triplet.lrSchedule = "cosine";
+  assert.notEqual(tripletHash(annealed, "batch-hard"), tripletHash(base, "batch-hard"));
   const mirrored = standard();
   mirrored.triplet.mirrors = true;
   assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));

@@ -7,6 +7,7 @@ import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import { run as runSiamese } from "../../lib/experiments/siamese.ts";
 import { run as runTriplet } from "../../lib/experiments/triplet.ts";
 import { applyOverrides, describeOverrides, parseOverride } from "../../lib/tuning/overrides.ts";
+import { towerFlatSize, towerShapes } from "../../lib/models/koch.ts";
 import { readStudies, recordStudy, type StudyRow, studyRow } from "../../lib/tuning/study_log.ts";
 import { validationStudy } from "../../lib/tuning/validation_study.ts";
 import { applySlice } from "../../lib/training/run_slice.ts";
@@ -162,6 +163,17 @@ Deno.test("the study towers by name scale every convolution's filters and keep t
   assert.deepEqual(filters("triplet-narrow"), [16, 32, 32, 64]);
 });
 
+Deno.test("the deep study tower adds two convolutions and ends on a 2x2 map, sized to the images", () => {
+  const config = resolveConfig("standard");
+  const tower = applyOverrides(config, [parseOverride("triplet.tower=triplet-deep", config)])
+    .triplet.tower;
+  assert.deepEqual(tower.convs.map((c) => c.filters), [32, 64, 64, 128, 128]);
+  assert.equal(tower.inputSize, 35);
+  assert.equal(tower.denseActivation, "linear");
+  assert.deepEqual(towerShapes(tower).map((s) => s.out), [16, 14, 6, 4, 2]);
+  assert.equal(towerFlatSize(tower), 2 * 2 * 128);
+});
+
 Deno.test("evaluation.imageSize resizes the images and both towers, before or after a tower by name", () => {
   const config = resolveConfig("standard");
   const parse = (texts: string[]) => texts.map((s) => parseOverride(s, config));
@@ -218,6 +230,20 @@ Deno.test("evaluation.deskew shears Omniglot back by its slant; a share outside 
     );
   }
   assert.equal(setRefusal("siamese", "evaluation.deskew=1"), null);
+});
+
+Deno.test("lrSchedule=cosine is a word either block takes; any other word is refused", () => {
+  const config = resolveConfig("standard");
+  const set = parseOverride("triplet.lrSchedule=cosine", config);
+  assert.deepEqual(set, { path: "triplet.lrSchedule", value: "cosine" });
+  const changed = applyOverrides(config, [set, parseOverride("siamese.lrSchedule=cosine", config)]);
+  assert.equal(changed.triplet.lrSchedule, "cosine");
+  assert.equal(changed.siamese.lrSchedule, "cosine");
+  assert.equal(config.triplet.lrSchedule, undefined, "the profile's config is untouched");
+  assert.throws(
+    () => parseOverride("triplet.lrSchedule=linear", config),
+    /triplet.lrSchedule takes one of cosine, got "linear"/,
+  );
 });
 
 Deno.test("tune's flags: --model is required and checked, every --set is checked before any work", () => {

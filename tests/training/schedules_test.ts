@@ -1,7 +1,13 @@
 import { selectBackend } from "../../lib/backends/select.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
-import { Adam, constantSchedule, kochSchedule, SgdMomentum } from "../../lib/training/schedules.ts";
+import {
+  Adam,
+  constantSchedule,
+  kochSchedule,
+  SgdMomentum,
+  trainingSchedule,
+} from "../../lib/training/schedules.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -33,6 +39,28 @@ Deno.test("the learning rate decays by 1% per epoch", () => {
   close(s.learningRate(0), 0.1);
   close(s.learningRate(10), 0.099);
   close(s.learningRate(29), 0.09801);
+});
+
+Deno.test("a training block's schedule: the decay unless cosine is named, then half a cosine to 0 at its steps", () => {
+  const block = { learningRate: 0.2, lrDecay: 0.5, decayEvery: 10, steps: 100 };
+  const momentum = { finalMomentum: 0.9, momentumEpochs: 4 };
+  const decayed = trainingSchedule(block, momentum);
+  close(decayed.learningRate(0), 0.2);
+  close(decayed.learningRate(25), 0.05);
+  const cosine = trainingSchedule({ ...block, lrSchedule: "cosine" }, momentum);
+  close(cosine.learningRate(0), 0.2);
+  close(cosine.learningRate(25), 0.1 * (1 + Math.SQRT1_2)); // cos(pi / 4)
+  close(cosine.learningRate(50), 0.1);
+  close(cosine.learningRate(75), 0.1 * (1 - Math.SQRT1_2));
+  close(cosine.learningRate(100), 0);
+  close(cosine.learningRate(150), 0, 1e-12); // past the steps (a resumed or longer run): held at 0
+  // Momentum ramps by the decay interval's epochs either way.
+  close(cosine.momentum(25), decayed.momentum(25));
+  close(cosine.momentum(25), 0.7); // epoch 2 of a 4-epoch ramp from 0.5 to 0.9
+  assert.throws(
+    () => trainingSchedule({ ...block, steps: 0, lrSchedule: "cosine" }, momentum),
+    /steps must be a positive integer/,
+  );
 });
 
 Deno.test("SGD with momentum: v = mu v - eta (g + lambda w), w = w + v, by hand", () => {

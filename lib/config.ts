@@ -221,6 +221,11 @@ export interface TripletConfig extends TrainingConfig {
   classWeight?: number;
   /** Scale of that classification's cosine logits (1 / temperature); unset = 16. */
   classScale?: number;
+  /**
+   * L2 weight on the convolution and embedding kernels, added to their gradients as the Siamese
+   * block's `l2` (section 3.1); unset or 0 = none.
+   */
+  l2?: number;
 }
 
 /** The triplet miners (`lib/miners/`). */

@@ -181,6 +181,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       weightAverage: t.weightAverage,
       mirrors: t.mirrors,
       lrSchedule: t.lrSchedule,
+      l2: t.l2,
     },
   });
 }

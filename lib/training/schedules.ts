@@ -134,6 +134,17 @@ export interface OptimizerOptions {
   weightDecay?: readonly number[];
 }
 
+/**
+ * Per-weight L2 weights (section 3.1's lambda): `lambda` on kernels (convolutions and dense
+ * layers), 0 on biases and normalisation parameters; in the order of `weights`.
+ */
+export function kernelDecay(
+  weights: readonly { name: string; originalName?: string }[],
+  lambda: number,
+): number[] {
+  return weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? lambda : 0));
+}
+
 /** SGD with momentum: v = mu v - eta (g + lambda w); w = w + v. */
 export class SgdMomentum implements Optimizer {
   readonly name = "sgd";

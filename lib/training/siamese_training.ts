@@ -18,7 +18,7 @@ import { KOCH_DISTORTIONS } from "./augment.ts";
 import { sampleBatch } from "./batches.ts";
 import { train, type TrainResult } from "./loop.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pairs.ts";
-import { Adam, type Optimizer, SgdMomentum, trainingSchedule } from "./schedules.ts";
+import { Adam, kernelDecay, type Optimizer, SgdMomentum, trainingSchedule } from "./schedules.ts";
 import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { siameseAhead } from "./siamese_ahead.ts";
@@ -215,7 +215,7 @@ export async function trainSiamese(
 /** The configured optimiser; L2 (section 3.1) applies to kernels only, not biases or batch-norm parameters. */
 export function makeOptimizer(config: SiameseConfig, models: tfl.LayersModel[]): Optimizer {
   const weights = models.flatMap((m) => m.trainableWeights);
-  const weightDecay = weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? config.l2 : 0));
+  const weightDecay = kernelDecay(weights, config.l2);
   const schedule = trainingSchedule(config, {
     finalMomentum: config.momentum,
     momentumEpochs: config.momentumEpochs,

@@ -33,7 +33,7 @@ import { loadCheckpoint } from "./checkpoint.ts";
 import { validationTask } from "../episodes/validation_task.ts";
 import { CollapseMonitor, type CollapseRecord } from "./collapse.ts";
 import { setWeights, train, type TrainResult } from "./loop.ts";
-import { Adam, trainingSchedule } from "./schedules.ts";
+import { Adam, kernelDecay, trainingSchedule } from "./schedules.ts";
 
 /** The embedding stopped separating anything for `patience` steps in a row. */
 export class EmbeddingCollapsedError extends Error {
@@ -183,8 +183,12 @@ export async function trainTripletEmbedding(
   let collapse: CollapseRecord | undefined;
   let warned = false;
 
+  // The L2 weight (when set) on the embedding net's kernels only: not biases, normalisation
+  // parameters or the class proxies (which come after the net's weights).
+  const l2 = config.l2 ?? 0;
   const optimizer = new Adam({
     schedule: trainingSchedule(config, { finalMomentum: 0, momentumEpochs: 0 }),
+    weightDecay: l2 > 0 ? kernelDecay(model.trainableWeights, l2) : undefined,
   });
 
   const flushKinds = (step: number) => {

@@ -73,6 +73,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "triplet.classWeight": "number",
   "triplet.classScale": "number",
   "triplet.softmaxScale": "number",
+  "triplet.l2": "number",
   "tower.batchNorm": "boolean",
 };
 

@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images and the cosine schedule change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule and the triplet's L2 weight change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -232,6 +232,9 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const annealed = standard();
   annealed.triplet.lrSchedule = "cosine";
   assert.notEqual(tripletHash(annealed, "batch-hard"), tripletHash(base, "batch-hard"));
+  const decayed = standard();
+  decayed.triplet.l2 = 1e-4;
+  assert.notEqual(tripletHash(decayed, "batch-hard"), tripletHash(base, "batch-hard"));
   const mirrored = standard();
   mirrored.triplet.mirrors = true;
   assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));

@@ -246,6 +246,18 @@ Deno.test("lrSchedule=cosine is a word either block takes; any other word is ref
   );
 });
 
+Deno.test("triplet.l2, which the profile leaves unset, takes a weight from 0 up", () => {
+  const config = resolveConfig("standard");
+  assert.equal(config.triplet.l2, undefined);
+  const set = parseOverride("triplet.l2=0.0001", config);
+  assert.deepEqual(set, { path: "triplet.l2", value: 0.0001 });
+  assert.equal(applyOverrides(config, [set]).triplet.l2, 0.0001);
+  assert.throws(
+    () => parseOverride("triplet.l2=-1", config),
+    /triplet.l2 takes a number from 0 up, got -1/,
+  );
+});
+
 Deno.test("tune's flags: --model is required and checked, every --set is checked before any work", () => {
   assert.throws(() => parseTuneArgs([]), /--model is required/);
   assert.throws(() => parseTuneArgs(["--model", "siames"]), /unknown model "siames"/);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   Adam,
   constantSchedule,
+  kernelDecay,
   kochSchedule,
   SgdMomentum,
   trainingSchedule,
@@ -61,6 +62,17 @@ Deno.test("a training block's schedule: the decay unless cosine is named, then h
     () => trainingSchedule({ ...block, steps: 0, lrSchedule: "cosine" }, momentum),
     /steps must be a positive integer/,
   );
+});
+
+Deno.test("the L2 weight falls on kernels only, by their layer's name, not on biases or batch norm", () => {
+  const weights = [
+    { name: "conv1/kernel" },
+    { name: "conv1/bias" },
+    { name: "bn1/gamma" },
+    { name: "features/kernel_1", originalName: "features/kernel" },
+    { name: "x/kernel", originalName: "embedding/bias" },
+  ];
+  assert.deepEqual(kernelDecay(weights, 0.5), [0.5, 0, 0, 0.5, 0]);
 });
 
 Deno.test("SGD with momentum: v = mu v - eta (g + lambda w), w = w + v, by hand", () => {

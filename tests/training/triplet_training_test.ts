@@ -171,6 +171,36 @@ Deno.test("a classification weight trains class proxies beside the triplet loss:
   );
 });
 
+Deno.test("triplet.l2 pulls the kernels towards 0; the cosine schedule changes the steps taken", async () => {
+  const bars = barSplit();
+  const run = async (overrides: Partial<TripletConfig>) => {
+    const r = await trainTripletEmbedding({
+      config: tinyConfig({ steps: 20, validateEvery: 20, ...overrides }),
+      miner: "batch-hard",
+      background: bars,
+      evaluation,
+      rng: new Rng(5),
+      quiet: true,
+    });
+    const weights = r.model.trainableWeights.map((w) => ({
+      name: w.originalName ?? w.name,
+      values: Array.from(w.read().dataSync()),
+    }));
+    r.model.dispose();
+    return weights;
+  };
+  const squares = (ws: { name: string; values: number[] }[], pattern: RegExp) =>
+    ws.filter((w) => pattern.test(w.name)).flatMap((w) => w.values).reduce((s, v) => s + v * v, 0);
+  const plain = await run({});
+  const decayed = await run({ l2: 10 });
+  assert.ok(
+    squares(decayed, /kernel/) < 0.9 * squares(plain, /kernel/),
+    `kernels ${squares(plain, /kernel/)} -> ${squares(decayed, /kernel/)}`,
+  );
+  const annealed = await run({ lrSchedule: "cosine" });
+  assert.notDeepEqual(annealed, plain, "cosine: other rates, other weights");
+});
+
 Deno.test("the settings that change a batch's images reach the triplet batches: thick strokes, elastic distortions", async () => {
   const bars = barSplit(0.5);
   const firstLoss = async (changes: Partial<TripletConfig>) =>

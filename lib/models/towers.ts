@@ -1,6 +1,7 @@
 /**
  * The towers by name: the profiles' own (koch.ts has the paper's and the standard Siamese tower)
- * and the wider, narrower and deeper ones that validation studies try (`--set triplet.tower=<name>`).
+ * and the wider, narrower and deeper ones that validation studies try
+ * (`--set triplet.tower=<name>`).
  */
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./koch.ts";
 

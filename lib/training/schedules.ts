@@ -14,6 +14,7 @@
  * continues bit for bit. The update at step t depends only on the state and t.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { TrainingConfig } from "../config.ts";
 
 /** Learning rate and momentum as functions of the step index (0-based). */
 export interface Schedule {
@@ -74,13 +75,10 @@ export const LR_SCHEDULES = ["cosine"] as const;
 export type LrScheduleName = typeof LR_SCHEDULES[number];
 
 /** What {@link trainingSchedule} reads of a training block. */
-export interface ScheduleSettings {
-  learningRate: number;
-  lrDecay: number;
-  decayEvery: number;
-  steps: number;
-  lrSchedule?: LrScheduleName;
-}
+export type ScheduleSettings = Pick<
+  TrainingConfig,
+  "learningRate" | "lrDecay" | "decayEvery" | "steps" | "lrSchedule"
+>;
 
 /**
  * A training block's schedule: {@link kochSchedule}'s decay by `lrDecay` every `decayEvery`
@@ -91,7 +89,7 @@ export interface ScheduleSettings {
  */
 export function trainingSchedule(
   settings: ScheduleSettings,
-  momentum: { finalMomentum: number; momentumEpochs: number },
+  momentum: Pick<KochScheduleOptions, "finalMomentum" | "momentumEpochs">,
 ): Schedule {
   const decayed = kochSchedule({
     learningRate: settings.learningRate,

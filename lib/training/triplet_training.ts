@@ -183,12 +183,11 @@ export async function trainTripletEmbedding(
   let collapse: CollapseRecord | undefined;
   let warned = false;
 
-  // The L2 weight (when set) on the embedding net's kernels only: not biases, normalisation
-  // parameters or the class proxies (which come after the net's weights).
-  const l2 = config.l2 ?? 0;
+  // The L2 weight (0 when unset: no term) on the embedding net's kernels only: not biases,
+  // normalisation parameters or the class proxies (which come after the net's weights).
   const optimizer = new Adam({
     schedule: trainingSchedule(config, { finalMomentum: 0, momentumEpochs: 0 }),
-    weightDecay: l2 > 0 ? kernelDecay(model.trainableWeights, l2) : undefined,
+    weightDecay: kernelDecay(model.trainableWeights, config.l2 ?? 0),
   });
 
   const flushKinds = (step: number) => {

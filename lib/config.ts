@@ -126,6 +126,11 @@ export interface TrainingConfig {
    */
   elastic?: number;
   /**
+   * Probability (0-1) that a training image loses a random rectangle to the background
+   * (lib/training/random_erasing.ts); unset = never, and no draws.
+   */
+  erasing?: number;
+  /**
    * Decay (0-1) of a running average of all weights that validation, early stopping and the
    * saved model use instead of the last step's (lib/training/weight_average.ts); unset = none.
    */
@@ -592,6 +597,7 @@ export function sameTowerConfig(config: RunConfig): SiameseConfig {
     mirrors: triplet.mirrors,
     thickStrokes: triplet.thickStrokes,
     elastic: triplet.elastic,
+    erasing: triplet.erasing,
     pairMining,
     // The triplet net's geometry too: its linear, batch-normalised, L2-normalised embedding,
     // compared by (weighted) squared distance (cosine_head.ts), unless the Siamese block names a

@@ -63,6 +63,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     // Table 1's models draw from their fixed pools of pairs (samplePoolBatch), never thickened.
     thickStrokes: point ? undefined : s.thickStrokes,
     elastic: point ? undefined : s.elastic,
+    erasing: point ? undefined : s.erasing,
     normalizedFeatures: s.normalizedFeatures,
     pairMining: s.pairMining,
     head: s.head,
@@ -178,6 +179,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       quarterTurns: t.quarterTurns,
       thickStrokes: t.thickStrokes,
       elastic: t.elastic,
+      erasing: t.erasing,
       weightAverage: t.weightAverage,
       mirrors: t.mirrors,
       lrSchedule: t.lrSchedule,

@@ -20,6 +20,7 @@ import {
   turnedLabel,
 } from "./quarter_turns.ts";
 import { thickenStrokes } from "./thick_strokes.ts";
+import { eraseRandomRectangles } from "./random_erasing.ts";
 import { elasticDistortions } from "./elastic_distortions.ts";
 import { mirrorCount, mirrorImage } from "./mirror_images.ts";
 
@@ -63,6 +64,11 @@ export interface BatchOptions {
    * a 105x105 image, before the affine ones; unset draws nothing (the batches are those without).
    */
   elastic?: number;
+  /**
+   * Probability that an image loses a random rectangle to the background (random_erasing.ts),
+   * after every other augmentation; unset draws nothing (the batches are those without it).
+   */
+  erasing?: number;
 }
 
 /** The three settings of a block that shape its P x K batches. */
@@ -195,6 +201,7 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
   if (options.elastic !== undefined) elasticDistortions(images, size, rng, options.elastic);
   if (options.augment) distortImages(images, size, rng, options.augment);
   if (options.thickStrokes !== undefined) thickenStrokes(images, size, rng, options.thickStrokes);
+  if (options.erasing !== undefined) eraseRandomRectangles(images, size, rng, options.erasing);
   return { size, count: P * K, images, labels, alphabets };
 }
 

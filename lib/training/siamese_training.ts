@@ -121,6 +121,7 @@ export async function trainSiamese(
         mirrors: config.mirrors,
         thickStrokes: config.thickStrokes,
         elastic: config.elastic,
+        erasing: config.erasing,
       });
       ({ images, count, labels } = b);
       pairs = allPairs(b.labels, {

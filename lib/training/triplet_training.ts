@@ -213,6 +213,7 @@ export async function trainTripletEmbedding(
       mirrors: config.mirrors,
       thickStrokes: config.thickStrokes,
       elastic: config.elastic,
+      erasing: config.erasing,
     });
 
   // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.

@@ -10,6 +10,7 @@ import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 import { isThickStrokeProbability } from "../training/thick_strokes.ts";
 import { isElasticDisplacement } from "../training/elastic_distortions.ts";
+import { isErasingProbability } from "../training/random_erasing.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
@@ -62,6 +63,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   quarterTurns: "number",
   thickStrokes: "number",
   elastic: "number",
+  erasing: "number",
   weightAverage: "number",
   lrSchedule: "word",
   mirrors: "boolean",
@@ -146,6 +148,7 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
     accepts: isElasticDisplacement,
     says: "takes a displacement above 0 up to 20 (pixels of a 105x105 image)",
   },
+  erasing: { accepts: isErasingProbability, says: "takes a probability from 0 to 1" },
   weightAverage: {
     accepts: isWeightAverageDecay,
     says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",

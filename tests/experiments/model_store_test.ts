@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule and the triplet's L2 weight change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight and random erasing change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -216,6 +216,7 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
     ["siamese mirrors", (c) => (c.siamese.mirrors = true)],
     ["siamese tripletWeight", (c) => (c.siamese.tripletWeight = 1)],
     ["siamese elastic", (c) => (c.siamese.elastic = 6)],
+    ["siamese erasing", (c) => (c.siamese.erasing = 0.5)],
     ["siamese lrSchedule", (c) => (c.siamese.lrSchedule = "cosine")],
   ];
   for (const [name, change] of variants) {
@@ -235,6 +236,9 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const decayed = standard();
   decayed.triplet.l2 = 1e-4;
   assert.notEqual(tripletHash(decayed, "batch-hard"), tripletHash(base, "batch-hard"));
+  const erased = standard();
+  erased.triplet.erasing = 0.5;
+  assert.notEqual(tripletHash(erased, "batch-hard"), tripletHash(base, "batch-hard"));
   const mirrored = standard();
   mirrored.triplet.mirrors = true;
   assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));

@@ -75,6 +75,8 @@ Deno.test("same-tower takes the triplet's tower and steps and the Siamese net's 
   const bent = resolveConfig("standard");
   bent.triplet.elastic = 6;
   assert.equal(sameTowerConfig(bent).elastic, 6, "the triplet's elastic distortions too");
+  bent.triplet.erasing = 0.5;
+  assert.equal(sameTowerConfig(bent).erasing, 0.5, "and its erasing");
   // The triplet's geometry: the cosine head on a linear embedding, unless the Siamese block
   // names a head (then it is the Siamese block's, with the sigmoid features it expects).
   assert.equal(standard.siamese.head, undefined);

@@ -32,10 +32,10 @@ const firstLoss = (changes: Partial<SiameseConfig>) =>
     evaluation,
   );
 
-Deno.test("the settings that change a batch's images reach the Siamese net's batches: thick strokes, elastic distortions", async () => {
+Deno.test("the settings that change a batch's images reach the Siamese net's batches: thick strokes, elastic distortions, erasing", async () => {
   const plain = await firstLoss({});
   assert.equal(await firstLoss({}), plain, "the same run, the same loss");
-  for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }]) {
+  for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }, { erasing: 1 }]) {
     assert.notEqual(await firstLoss(changes), plain, JSON.stringify(changes));
   }
 });

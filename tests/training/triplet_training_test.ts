@@ -201,7 +201,7 @@ Deno.test("triplet.l2 pulls the kernels towards 0; the cosine schedule changes t
   assert.notDeepEqual(annealed, plain, "cosine: other rates, other weights");
 });
 
-Deno.test("the settings that change a batch's images reach the triplet batches: thick strokes, elastic distortions", async () => {
+Deno.test("the settings that change a batch's images reach the triplet batches: thick strokes, elastic distortions, erasing", async () => {
   const bars = barSplit(0.5);
   const firstLoss = async (changes: Partial<TripletConfig>) =>
     (await trainTripletEmbedding({
@@ -214,7 +214,7 @@ Deno.test("the settings that change a batch's images reach the triplet batches: 
     })).train.history[0].loss;
   const plain = await firstLoss({});
   assert.equal(await firstLoss({}), plain, "the same run, the same loss");
-  for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }]) {
+  for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }, { erasing: 1 }]) {
     assert.notEqual(await firstLoss(changes), plain, JSON.stringify(changes));
   }
 });

@@ -231,6 +231,12 @@ export interface TripletConfig extends TrainingConfig {
    * block's `l2` (section 3.1); unset or 0 = none.
    */
   l2?: number;
+  /**
+   * Doppelganger batches (lib/training/doppelgangers.ts): half of each batch's characters drawn one
+   * per alphabet, each followed by one of its `doppelgangers` nearest training characters under the
+   * current net (`batchPerAlphabet` then unused; not with `mirrors`); unset = the profile's batches.
+   */
+  doppelgangers?: number;
 }
 
 /** The triplet miners (`lib/miners/`). */

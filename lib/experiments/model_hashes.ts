@@ -184,6 +184,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       mirrors: t.mirrors,
       lrSchedule: t.lrSchedule,
       l2: t.l2,
+      doppelgangers: t.doppelgangers,
     },
   });
 }

@@ -163,46 +163,130 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
       `sampleBatch: ${groups} alphabets needed (characters / perAlphabet) but only ${pool.length} given`,
     );
   }
-  const size = split.images.size;
-  const n = size * size;
-  const images = new Float32Array(P * K * n);
-  const labels = new Int32Array(P * K);
-  const alphabets = new Int32Array(P * K);
+  const batch = emptyBatch(split, P * K);
   const versions = turns * mirrorCount(options.mirrors);
-  const mirrored = new Float32Array(n);
   let p = 0;
   for (const a of rng.sample(pool.length, groups).map((i) => pool[i])) {
     const chars = split.alphabets[a].characters;
     for (const pick of rng.sample(chars.length * versions, perAlphabet)) {
-      const c = chars[pick % chars.length];
       const version = Math.floor(pick / chars.length);
       const turn = version % turns;
-      const mirror = version >= turns;
-      const drawers = rng.sample(EXPECTED.drawers, K);
-      drawers.forEach((d, k) => {
-        const i = p * K + k;
-        let src = imageAt(split.images, c * EXPECTED.drawers + d);
-        if (mirror) {
-          mirrorImage(src, mirrored, size);
-          src = mirrored;
-        }
-        if (turn === 0) images.set(src, i * n);
-        else quarterTurn(src, images.subarray(i * n, (i + 1) * n), size, turn);
-        labels[i] = turnedLabel(
-          c,
-          mirror ? turn + MAX_QUARTER_TURNS : turn,
-          split.characters.length,
-        );
-        alphabets[i] = a;
-      });
-      p++;
+      const character = { character: chars[pick % chars.length], turn, mirror: version >= turns };
+      placeDrawings(split, batch, p++, character, a, rng.sample(EXPECTED.drawers, K));
     }
   }
+  return augmentBatch(batch, rng, options);
+}
+
+/** One character of a batch: a background character, the quarter turn it takes, whether mirrored. */
+export interface BatchCharacter {
+  /** Index into `split.characters`. */
+  character: number;
+  /** Quarter turns (0-3). */
+  turn: number;
+  /** Reflected before it is turned. */
+  mirror: boolean;
+}
+
+/** The character a batch label names (the inverse of `turnedLabel`, mirror images included). */
+export function batchCharacter(label: number, characters: number): BatchCharacter {
+  const version = Math.floor(label / characters);
+  return {
+    character: label % characters,
+    turn: version % MAX_QUARTER_TURNS,
+    mirror: version >= MAX_QUARTER_TURNS,
+  };
+}
+
+/**
+ * Draw a batch of the given characters, in order, K drawers of each (drawn from `rng` character
+ * by character), augmented as {@link sampleBatch} augments: for samplers that choose the
+ * characters themselves (doppelgangers.ts).
+ */
+export function batchOf(
+  split: OmniglotSplit,
+  rng: Rng,
+  characters: readonly BatchCharacter[],
+  options: BatchAugmentations & Pick<BatchOptions, "drawings">,
+): Batch {
+  const K = options.drawings;
+  if (!(Number.isInteger(K) && K >= 1 && K <= EXPECTED.drawers)) {
+    throw new RangeError(
+      `batchOf: drawings must be an integer in [1, ${EXPECTED.drawers}], got ${K}`,
+    );
+  }
+  const alphabetIndex = new Map(split.alphabets.map((a, i) => [a.name, i]));
+  const batch = emptyBatch(split, characters.length * K);
+  characters.forEach((ch, p) => {
+    const a = alphabetIndex.get(split.characters[ch.character]?.alphabet ?? "");
+    if (a === undefined) {
+      throw new RangeError(`batchOf: character ${ch.character} is not in ${split.name}`);
+    }
+    placeDrawings(split, batch, p, ch, a, rng.sample(EXPECTED.drawers, K));
+  });
+  return augmentBatch(batch, rng, options);
+}
+
+/** The settings of {@link BatchOptions} that augment a batch's images once drawn. */
+export type BatchAugmentations = Pick<
+  BatchOptions,
+  "augment" | "thickStrokes" | "elastic" | "erasing"
+>;
+
+/** A batch of `count` blank images of the split's size, labels and alphabets 0. */
+function emptyBatch(split: OmniglotSplit, count: number): Batch {
+  const size = split.images.size;
+  return {
+    size,
+    count,
+    images: new Float32Array(count * size * size),
+    labels: new Int32Array(count),
+    alphabets: new Int32Array(count),
+  };
+}
+
+/**
+ * Write drawings `drawers` of `ch` (of alphabet `alphabet`) as the batch's `p`-th character:
+ * images `p K .. p K + K - 1`, mirrored and turned as `ch` says, labelled by `turnedLabel`.
+ */
+function placeDrawings(
+  split: OmniglotSplit,
+  batch: Batch,
+  p: number,
+  ch: BatchCharacter,
+  alphabet: number,
+  drawers: readonly number[],
+): void {
+  const { size, images, labels, alphabets } = batch;
+  const n = size * size;
+  const K = drawers.length;
+  const mirrored = new Float32Array(n);
+  drawers.forEach((d, k) => {
+    const i = p * K + k;
+    let src = imageAt(split.images, ch.character * EXPECTED.drawers + d);
+    if (ch.mirror) {
+      mirrorImage(src, mirrored, size);
+      src = mirrored;
+    }
+    if (ch.turn === 0) images.set(src, i * n);
+    else quarterTurn(src, images.subarray(i * n, (i + 1) * n), size, ch.turn);
+    labels[i] = turnedLabel(
+      ch.character,
+      ch.mirror ? ch.turn + MAX_QUARTER_TURNS : ch.turn,
+      split.characters.length,
+    );
+    alphabets[i] = alphabet;
+  });
+}
+
+/** The batch's augmentations, in their order, each drawing from `rng` only when set. */
+function augmentBatch(batch: Batch, rng: Rng, options: BatchAugmentations): Batch {
+  const { images, size } = batch;
   if (options.elastic !== undefined) elasticDistortions(images, size, rng, options.elastic);
   if (options.augment) distortImages(images, size, rng, options.augment);
   if (options.thickStrokes !== undefined) thickenStrokes(images, size, rng, options.thickStrokes);
   if (options.erasing !== undefined) eraseRandomRectangles(images, size, rng, options.erasing);
-  return { size, count: P * K, images, labels, alphabets };
+  return batch;
 }
 
 /**

@@ -27,6 +27,7 @@ import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchLabelCount, batchTensor, sampleBatch } from "./batches.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
+import { DoppelgangerSampler } from "./doppelgangers.ts";
 import { readAhead } from "./read_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
@@ -171,6 +172,11 @@ export async function trainTripletEmbedding(
       rng: rng.fork("class-proxies"),
     })
     : null;
+  if (config.doppelgangers !== undefined && config.mirrors) {
+    throw new RangeError(
+      "doppelgangers cannot be combined with mirrors: the doppelganger batches draw quarter turns only",
+    );
+  }
   const validation = validationTask(
     options.evaluation,
     rng.fork("validation"),
@@ -203,18 +209,36 @@ export async function trainTripletEmbedding(
     window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
   };
 
-  const makeBatch = (step: number) =>
-    sampleBatch(options.background, batches.fork(String(step)), {
-      characters: config.batchCharacters,
-      drawings: config.batchDrawings,
-      perAlphabet: config.batchPerAlphabet,
-      augment: config.distortions ? KOCH_DISTORTIONS : false,
-      turns: config.quarterTurns,
-      mirrors: config.mirrors,
-      thickStrokes: config.thickStrokes,
-      elastic: config.elastic,
-      erasing: config.erasing,
-    });
+  const augmentations = {
+    drawings: config.batchDrawings,
+    augment: config.distortions ? KOCH_DISTORTIONS : false as const,
+    thickStrokes: config.thickStrokes,
+    elastic: config.elastic,
+    erasing: config.erasing,
+  };
+  // Doppelganger batches: the characters placed afresh under the current weights every
+  // validation interval (and at the first batch drawn, wherever training starts).
+  const doppelgangers = config.doppelgangers === undefined ? null : new DoppelgangerSampler({
+    split: options.background,
+    turns: config.quarterTurns ?? 1,
+    neighbours: config.doppelgangers,
+  });
+  const makeBatch = (step: number) => {
+    const r = batches.fork(String(step));
+    if (!doppelgangers) {
+      return sampleBatch(options.background, r, {
+        ...augmentations,
+        characters: config.batchCharacters,
+        perAlphabet: config.batchPerAlphabet,
+        turns: config.quarterTurns,
+        mirrors: config.mirrors,
+      });
+    }
+    if (!doppelgangers.ready || step % config.validateEvery === 0) {
+      doppelgangers.refresh(model, rng.fork(`doppelgangers/${step}`));
+    }
+    return doppelgangers.batch(r, config.batchCharacters, augmentations);
+  };
 
   // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.
   const ahead = readAhead(makeBatch, (batch) =>

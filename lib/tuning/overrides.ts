@@ -11,6 +11,7 @@ import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns
 import { isThickStrokeProbability } from "../training/thick_strokes.ts";
 import { isElasticDisplacement } from "../training/elastic_distortions.ts";
 import { isErasingProbability } from "../training/random_erasing.ts";
+import { isDoppelgangerCount } from "../training/doppelgangers.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
@@ -76,6 +77,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "triplet.classScale": "number",
   "triplet.softmaxScale": "number",
   "triplet.l2": "number",
+  "triplet.doppelgangers": "number",
   "tower.batchNorm": "boolean",
 };
 
@@ -149,6 +151,7 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
     says: "takes a displacement above 0 up to 20 (pixels of a 105x105 image)",
   },
   erasing: { accepts: isErasingProbability, says: "takes a probability from 0 to 1" },
+  doppelgangers: { accepts: isDoppelgangerCount, says: "takes a whole number from 1 to 100" },
   weightAverage: {
     accepts: isWeightAverageDecay,
     says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",

@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight and random erasing change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing and doppelgangers change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -236,6 +236,9 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const decayed = standard();
   decayed.triplet.l2 = 1e-4;
   assert.notEqual(tripletHash(decayed, "batch-hard"), tripletHash(base, "batch-hard"));
+  const paired = standard();
+  paired.triplet.doppelgangers = 5;
+  assert.notEqual(tripletHash(paired, "batch-hard"), tripletHash(base, "batch-hard"));
   const erased = standard();
   erased.triplet.erasing = 0.5;
   assert.notEqual(tripletHash(erased, "batch-hard"), tripletHash(base, "batch-hard"));

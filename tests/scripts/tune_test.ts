@@ -33,6 +33,7 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     ["triplet.thickStrokes=0.5", "triplet.thickStrokes", 0.5],
     ["triplet.elastic=6", "triplet.elastic", 6],
     ["triplet.erasing=0.5", "triplet.erasing", 0.5],
+    ["triplet.doppelgangers=5", "triplet.doppelgangers", 5],
     ["triplet.mirrors=true", "triplet.mirrors", true],
     ["siamese.weightAverage=0.999", "siamese.weightAverage", 0.999],
     ["siamese.pairMining=hardest", "siamese.pairMining", "hardest"],
@@ -77,6 +78,8 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.thickStrokes=1.5", /probability from 0 to 1/);
   refused("triplet.thickStrokes=-1", /probability from 0 to 1/);
   refused("siamese.erasing=2", /probability from 0 to 1/);
+  refused("triplet.doppelgangers=0", /whole number from 1 to 100/);
+  refused("siamese.doppelgangers=5", /not a setting/);
   refused("siamese.elastic=0", /displacement above 0 up to 20/);
   refused("triplet.elastic=25", /displacement above 0 up to 20/);
   refused("triplet.mirrors=1", /true or false/);

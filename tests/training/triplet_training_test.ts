@@ -219,6 +219,24 @@ Deno.test("the settings that change a batch's images reach the triplet batches: 
   }
 });
 
+Deno.test("doppelgangers: other batches from the same stream, the same run twice; refused beside mirror images", async () => {
+  const bars = barSplit(0.5);
+  const losses = async (changes: Partial<TripletConfig>) =>
+    (await trainTripletEmbedding({
+      config: tinyConfig({ steps: 4, validateEvery: 2, ...changes }),
+      miner: "batch-hard",
+      background: bars,
+      evaluation,
+      rng: new Rng(5),
+      quiet: true,
+    })).train.history.map((h) => h.loss);
+  const plain = await losses({});
+  const paired = await losses({ doppelgangers: 2 });
+  assert.notDeepEqual(paired, plain);
+  assert.deepEqual(await losses({ doppelgangers: 2 }), paired, "reproducible");
+  await assert.rejects(losses({ doppelgangers: 2, mirrors: true }), /mirrors/);
+});
+
 Deno.test("loss=softmax builds the N-pair loss at softmaxScale, else its default scale", () => {
   const config = profileConfig("quick").triplet;
   const unset = tripletLoss({ ...config, loss: "softmax" }, squaredL2);

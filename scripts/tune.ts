@@ -16,6 +16,7 @@ import {
 } from "../lib/cli.ts";
 import { MINERS, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
 import { batchShapeProblem } from "../lib/training/batches.ts";
+import { doppelgangerProblem } from "../lib/training/doppelgangers.ts";
 import { studyTrainingConfig, unreadOverride } from "../lib/tuning/model_reads.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import {
@@ -133,7 +134,7 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   if (model === "siamese" || model === "same-tower") {
     const siamese = studyTrainingConfig(model, applied);
     problem = batchShapeProblem(siamese) ?? tripletTermProblem(siamese);
-  } else problem = batchShapeProblem(applied.triplet);
+  } else problem = batchShapeProblem(applied.triplet) ?? doppelgangerProblem(applied.triplet);
   if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
   return {
     profile,

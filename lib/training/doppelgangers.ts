@@ -14,6 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import type { TripletConfig } from "../config.ts";
 import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED } from "../data/splits.ts";
 import { embeddingDimension, embedImages } from "../models/embedding.ts";
@@ -33,6 +34,26 @@ export const DOPPELGANGER_DRAWINGS = 2;
 /** Whether `k` is a usable number of neighbours to draw a doppelganger from: 1 to 100. */
 export function isDoppelgangerCount(k: number): boolean {
   return Number.isInteger(k) && k >= 1 && k <= 100;
+}
+
+/**
+ * Why a triplet block's `doppelgangers` cannot train, or `null` when it can (or is unset): checked
+ * by the trainer, and by `tune` at parsing so that such a study exits 2 before any data loads.
+ */
+export function doppelgangerProblem(
+  config: Pick<TripletConfig, "doppelgangers" | "mirrors" | "batchCharacters">,
+): string | null {
+  if (config.doppelgangers === undefined) return null;
+  if (config.mirrors) {
+    return "doppelgangers cannot be combined with mirrors: the doppelganger batches draw quarter turns only";
+  }
+  const P = config.batchCharacters;
+  if (P % 2 !== 0 || P / 2 > EXPECTED.background.alphabets) {
+    return `doppelgangers needs an even batchCharacters of at most ${
+      2 * EXPECTED.background.alphabets
+    } (one seed from each of P / 2 alphabets, each with its doppelganger), got ${P}`;
+  }
+  return null;
 }
 
 /**

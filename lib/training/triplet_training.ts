@@ -27,7 +27,7 @@ import { KOCH_DISTORTIONS } from "./augment.ts";
 import { type Batch, batchLabelCount, batchTensor, sampleBatch } from "./batches.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
-import { DoppelgangerSampler } from "./doppelgangers.ts";
+import { doppelgangerProblem, DoppelgangerSampler } from "./doppelgangers.ts";
 import { readAhead } from "./read_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
@@ -172,11 +172,8 @@ export async function trainTripletEmbedding(
       rng: rng.fork("class-proxies"),
     })
     : null;
-  if (config.doppelgangers !== undefined && config.mirrors) {
-    throw new RangeError(
-      "doppelgangers cannot be combined with mirrors: the doppelganger batches draw quarter turns only",
-    );
-  }
+  const doppelgangerRefusal = doppelgangerProblem(config);
+  if (doppelgangerRefusal) throw new RangeError(doppelgangerRefusal);
   const validation = validationTask(
     options.evaluation,
     rng.fork("validation"),

@@ -307,7 +307,23 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
   assert.equal(
     parseTuneArgs(["--model", "same-tower", "--set", "siamese.tripletWeight=1"]).overrides[0].value,
     1,
+  ); // Doppelgangers draw quarter turns only, in pairs from P / 2 alphabets: refused at parsing.
+  assert.match(
+    setRefusal("batch-hard", "triplet.doppelgangers=5", "triplet.mirrors=true")!,
+    /doppelgangers cannot be combined with mirrors.*\(--model batch-hard\)/,
   );
+  for (const [P, per] of [[64, 4], [33, 3]]) {
+    assert.match(
+      setRefusal(
+        "batch-hard",
+        "triplet.doppelgangers=5",
+        `triplet.batchCharacters=${P}`,
+        `triplet.batchPerAlphabet=${per}`,
+      )!,
+      new RegExp(`even batchCharacters of at most 60 .* got ${P} \\(--model batch-hard\\)`),
+    );
+  }
+  assert.equal(setRefusal("batch-hard", "triplet.doppelgangers=5"), null);
 });
 
 /** The message tune's parsing refuses `--model model --set ...` with, or null if it accepts it. */

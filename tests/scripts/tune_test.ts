@@ -324,6 +324,9 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
     );
   }
   assert.equal(setRefusal("batch-hard", "triplet.doppelgangers=5"), null);
+  // The same-tower net draws the Siamese trainer's batches: no doppelgangers, but the erasing.
+  assert.match(setRefusal("same-tower", "triplet.doppelgangers=5")!, /changes nothing/);
+  assert.equal(setRefusal("same-tower", "triplet.erasing=0.5"), null);
 });
 
 /** The message tune's parsing refuses `--model model --set ...` with, or null if it accepts it. */

@@ -201,17 +201,19 @@ Deno.test("triplet.l2 pulls the kernels towards 0; the cosine schedule changes t
   assert.notDeepEqual(annealed, plain, "cosine: other rates, other weights");
 });
 
+/** The mean training loss of each 2-step window of a tiny batch-hard run on faint bars. */
+const barLosses = async (changes: Partial<TripletConfig>, steps: number) =>
+  (await trainTripletEmbedding({
+    config: tinyConfig({ steps, validateEvery: 2, ...changes }),
+    miner: "batch-hard",
+    background: barSplit(0.5),
+    evaluation,
+    rng: new Rng(5),
+    quiet: true,
+  })).train.history.map((h) => h.loss);
+
 Deno.test("the settings that change a batch's images reach the triplet batches: thick strokes, elastic distortions, erasing", async () => {
-  const bars = barSplit(0.5);
-  const firstLoss = async (changes: Partial<TripletConfig>) =>
-    (await trainTripletEmbedding({
-      config: tinyConfig({ steps: 2, validateEvery: 2, ...changes }),
-      miner: "batch-hard",
-      background: bars,
-      evaluation,
-      rng: new Rng(5),
-      quiet: true,
-    })).train.history[0].loss;
+  const firstLoss = async (changes: Partial<TripletConfig>) => (await barLosses(changes, 2))[0];
   const plain = await firstLoss({});
   assert.equal(await firstLoss({}), plain, "the same run, the same loss");
   for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }, { erasing: 1 }]) {
@@ -220,16 +222,7 @@ Deno.test("the settings that change a batch's images reach the triplet batches: 
 });
 
 Deno.test("doppelgangers: other batches from the same stream, the same run twice; refused beside mirror images", async () => {
-  const bars = barSplit(0.5);
-  const losses = async (changes: Partial<TripletConfig>) =>
-    (await trainTripletEmbedding({
-      config: tinyConfig({ steps: 4, validateEvery: 2, ...changes }),
-      miner: "batch-hard",
-      background: bars,
-      evaluation,
-      rng: new Rng(5),
-      quiet: true,
-    })).train.history.map((h) => h.loss);
+  const losses = (changes: Partial<TripletConfig>) => barLosses(changes, 4);
   const plain = await losses({});
   const paired = await losses({ doppelgangers: 2 });
   assert.notDeepEqual(paired, plain);

@@ -26,7 +26,7 @@ import {
   batchCharacter,
   batchOf,
 } from "./batches.ts";
-import { isQuarterTurnCount, quarterTurn } from "./quarter_turns.ts";
+import { isQuarterTurnCount } from "./quarter_turns.ts";
 
 /** Drawings of each training character whose mean embedding places it. */
 export const DOPPELGANGER_DRAWINGS = 2;
@@ -144,23 +144,15 @@ export class DoppelgangerSampler {
    */
   refresh(model: tfl.LayersModel, rng: Rng): void {
     const split = this.#split;
-    const size = split.images.size;
-    const n = size * size;
     const m = DOPPELGANGER_DRAWINGS;
-    const pixels = new Float32Array(this.#labels * m * n);
-    for (let label = 0; label < this.#labels; label++) {
-      const { character, turn } = batchCharacter(label, split.characters.length);
-      rng.sample(EXPECTED.drawers, m).forEach((drawer, j) => {
-        const i = label * m + j;
-        const src = split.images.pixels.subarray(
-          (character * EXPECTED.drawers + drawer) * n,
-          (character * EXPECTED.drawers + drawer + 1) * n,
-        );
-        if (turn === 0) pixels.set(src, i * n);
-        else quarterTurn(src, pixels.subarray(i * n, (i + 1) * n), size, turn);
-      });
-    }
-    const rows = embedImages(model, { pixels, count: this.#labels * m, size });
+    // Every training character in label order, m random drawings each, as a batch without
+    // augmentations (images label * m .. label * m + m - 1).
+    const every = Array.from(
+      { length: this.#labels },
+      (_, label) => batchCharacter(label, split.characters.length),
+    );
+    const drawn = batchOf(split, rng, every, { drawings: m });
+    const rows = embedImages(model, { pixels: drawn.images, count: drawn.count, size: drawn.size });
     const d = embeddingDimension(model);
     const means = new Float32Array(this.#labels * d);
     for (let label = 0; label < this.#labels; label++) {
@@ -194,12 +186,12 @@ export class DoppelgangerSampler {
     const chosen = new Set<number>();
     for (const a of rng.sample(split.alphabets.length, half)) {
       const chars = split.alphabets[a].characters;
-      const labels = (pick: number) =>
+      const labelOf = (pick: number) =>
         chars[pick % chars.length] + Math.floor(pick / chars.length) * split.characters.length;
-      let seed = labels(rng.int(chars.length * this.#turns));
+      let seed = labelOf(rng.int(chars.length * this.#turns));
       if (chosen.has(seed)) {
         // Taken as another seed's doppelganger: drawn again from the alphabet's others.
-        const others = Array.from({ length: chars.length * this.#turns }, (_, i) => labels(i))
+        const others = Array.from({ length: chars.length * this.#turns }, (_, i) => labelOf(i))
           .filter((l) => !chosen.has(l));
         seed = others.length > 0 ? rng.pick(others) : this.#unchosen(rng, chosen);
       }

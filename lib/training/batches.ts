@@ -178,7 +178,7 @@ export function sampleBatch(split: OmniglotSplit, rng: Rng, options: BatchOption
   return augmentBatch(batch, rng, options);
 }
 
-/** One character of a batch: a background character, the quarter turn it takes, whether mirrored. */
+/** One character of a batch: a background character, its quarter turn, whether it is mirrored. */
 export interface BatchCharacter {
   /** Index into `split.characters`. */
   character: number;

@@ -45,7 +45,8 @@ export function doppelgangerProblem(
 ): string | null {
   if (config.doppelgangers === undefined) return null;
   if (config.mirrors) {
-    return "doppelgangers cannot be combined with mirrors: the doppelganger batches draw quarter turns only";
+    return "doppelgangers cannot be combined with mirrors: " +
+      "the doppelganger batches draw quarter turns only";
   }
   const P = config.batchCharacters;
   if (P % 2 !== 0 || P / 2 > EXPECTED.background.alphabets) {

@@ -1,8 +1,13 @@
 /**
  * Per-image transforms of a `[count, size, size]` stack in place (the training augmentations:
- * the affine distortions, thick strokes): each image is handed to the transform with a scratch
- * image to write its new pixels into.
+ * the affine distortions, thick strokes, erasing): each image is handed to the transform with a
+ * scratch image to write its new pixels into.
  */
+
+/** Whether `p` is a usable probability of transforming an image (0 = never, 1 = always). */
+export function isImageProbability(p: number): boolean {
+  return Number.isFinite(p) && p >= 0 && p <= 1;
+}
 
 /**
  * Call `transform(image, out, index)` for each image of `pixels`, in order; when it returns true,

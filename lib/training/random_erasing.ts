@@ -8,18 +8,13 @@
  * fits; it is filled with the background (0). Applied after the other augmentations.
  */
 import type { Rng } from "../rng.ts";
-import { transformEachImage } from "./each_image.ts";
+import { isImageProbability, transformEachImage } from "./each_image.ts";
 
 /** Range of the erased rectangle's area, as a share of the image's. */
 export const ERASED_AREA: readonly [number, number] = [0.02, 0.2];
 
 /** Range of the erased rectangle's aspect ratio (height / width), drawn log-uniform. */
 export const ERASED_ASPECT: readonly [number, number] = [0.3, 1 / 0.3];
-
-/** Whether `p` is a valid probability of erasing part of an image (0 = never). */
-export function isErasingProbability(p: number): boolean {
-  return Number.isFinite(p) && p >= 0 && p <= 1;
-}
 
 /** A rectangle of an image: its top-left pixel and its size, in pixels. */
 export interface Rectangle {
@@ -64,7 +59,7 @@ export function eraseRandomRectangles(
   rng: Rng,
   probability: number,
 ): Float32Array {
-  if (!isErasingProbability(probability)) {
+  if (!isImageProbability(probability)) {
     throw new RangeError(
       `eraseRandomRectangles: probability must be in [0, 1], got ${probability}`,
     );

@@ -9,15 +9,10 @@
  * training set) for the transfer.
  */
 import type { Rng } from "../rng.ts";
-import { transformEachImage } from "./each_image.ts";
+import { isImageProbability, transformEachImage } from "./each_image.ts";
 
 /** Range of the gain on the blurred image. */
 export const THICK_STROKE_GAIN: readonly [number, number] = [1.5, 2];
-
-/** Whether `p` is a valid probability of thickening an image (0 = never). */
-export function isThickStrokeProbability(p: number): boolean {
-  return Number.isFinite(p) && p >= 0 && p <= 1;
-}
 
 /**
  * Write `src` (`size` x `size`, row-major) thickened into `dst` (same size, not `src`): each pixel
@@ -54,7 +49,7 @@ export function thickenStrokes(
   rng: Rng,
   probability: number,
 ): Float32Array {
-  if (!isThickStrokeProbability(probability)) {
+  if (!isImageProbability(probability)) {
     throw new RangeError(`thickenStrokes: probability must be in [0, 1], got ${probability}`);
   }
   return transformEachImage(pixels, size, "thickenStrokes", (image, out) => {

@@ -8,9 +8,8 @@ import { UsageError } from "../cli.ts";
 import { TOWERS } from "../models/towers.ts";
 import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
-import { isThickStrokeProbability } from "../training/thick_strokes.ts";
+import { isImageProbability } from "../training/each_image.ts";
 import { isElasticDisplacement } from "../training/elastic_distortions.ts";
-import { isErasingProbability } from "../training/random_erasing.ts";
 import { isDoppelgangerCount } from "../training/doppelgangers.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
@@ -145,12 +144,12 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
     accepts: isQuarterTurnCount,
     says: `takes a whole number from 1 (no turns) to ${MAX_QUARTER_TURNS}`,
   },
-  thickStrokes: { accepts: isThickStrokeProbability, says: "takes a probability from 0 to 1" },
+  thickStrokes: { accepts: isImageProbability, says: "takes a probability from 0 to 1" },
   elastic: {
     accepts: isElasticDisplacement,
     says: "takes a displacement above 0 up to 20 (pixels of a 105x105 image)",
   },
-  erasing: { accepts: isErasingProbability, says: "takes a probability from 0 to 1" },
+  erasing: { accepts: isImageProbability, says: "takes a probability from 0 to 1" },
   doppelgangers: { accepts: isDoppelgangerCount, says: "takes a whole number from 1 to 100" },
   weightAverage: {
     accepts: isWeightAverageDecay,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { transformEachImage } from "../../lib/training/each_image.ts";
+import { isImageProbability, transformEachImage } from "../../lib/training/each_image.ts";
 
 Deno.test("transformEachImage: each image in order, replaced only when the transform says so", () => {
   // Three 2x2 images filled with 1, 2, 3.
@@ -17,4 +17,9 @@ Deno.test("transformEachImage: each image in order, replaced only when the trans
     () => transformEachImage(new Float32Array(5), 2, "mine", () => true),
     /mine: 5 values is not a whole number of 2x2 images/,
   );
+});
+
+Deno.test("isImageProbability: 0 to 1 only (thick strokes, erasing)", () => {
+  for (const p of [0, 0.5, 1]) assert.ok(isImageProbability(p));
+  for (const p of [-0.1, 1.01, NaN, Infinity]) assert.ok(!isImageProbability(p));
 });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  isThickStrokeProbability,
   THICK_STROKE_GAIN,
   thickenStroke,
   thickenStrokes,
@@ -68,11 +67,6 @@ Deno.test("thickenStrokes: two draws per image whether thickened or not; 0 chang
   assert.deepEqual(out.subarray(0, 25), first);
   assert.throws(() => thickenStrokes(pixels.slice(), size, new Rng(1), 1.5), /probability/);
   assert.throws(() => thickenStrokes(new Float32Array(7), size, new Rng(1), 1), /whole number/);
-});
-
-Deno.test("isThickStrokeProbability: 0 to 1 only", () => {
-  for (const p of [0, 0.5, 1]) assert.ok(isThickStrokeProbability(p));
-  for (const p of [-0.1, 1.01, NaN, Infinity]) assert.ok(!isThickStrokeProbability(p));
 });
 
 Deno.test("sampleBatch with thick strokes: same characters and drawings, each image more ink", () => {

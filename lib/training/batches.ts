@@ -11,7 +11,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { OmniglotSplit } from "../data/omniglot.ts";
 import { EXPECTED } from "../data/splits.ts";
 import type { Rng } from "../rng.ts";
-import { distortImages, type DistortionRanges } from "./augment.ts";
+import type { TrainingConfig } from "../config.ts";
+import { distortImages, type DistortionRanges, KOCH_DISTORTIONS } from "./augment.ts";
 import { imageAt } from "../data/images.ts";
 import {
   isQuarterTurnCount,
@@ -232,6 +233,18 @@ export type BatchAugmentations = Pick<
   BatchOptions,
   "augment" | "thickStrokes" | "elastic" | "erasing"
 >;
+
+/** The augmentations a training block's settings ask for: both trainers' batches take these. */
+export function blockAugmentations(
+  config: Pick<TrainingConfig, "distortions" | "thickStrokes" | "elastic" | "erasing">,
+): BatchAugmentations {
+  return {
+    augment: config.distortions ? KOCH_DISTORTIONS : false,
+    thickStrokes: config.thickStrokes,
+    elastic: config.elastic,
+    erasing: config.erasing,
+  };
+}
 
 /** A batch of `count` blank images of the split's size, labels and alphabets 0. */
 function emptyBatch(split: OmniglotSplit, count: number): Batch {

@@ -15,7 +15,7 @@ import { type ImagePairs, verificationPairs } from "../evaluation/verification.t
 import { buildSiamese, type SiameseNet } from "../models/siamese_net.ts";
 import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
-import { sampleBatch } from "./batches.ts";
+import { blockAugmentations, sampleBatch } from "./batches.ts";
 import { train, type TrainResult } from "./loop.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pairs.ts";
 import { Adam, kernelDecay, type Optimizer, SgdMomentum, trainingSchedule } from "./schedules.ts";
@@ -98,7 +98,6 @@ export async function trainSiamese(
   const termProblem = tripletTermProblem(config, options.pool !== undefined);
   if (termProblem) throw new RangeError(termProblem);
   const batchRoot = rng.fork("batches");
-  const augment = config.distortions ? KOCH_DISTORTIONS : false;
   const P = config.batchCharacters, K = config.batchDrawings;
 
   // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
@@ -116,12 +115,9 @@ export async function trainSiamese(
         characters: P,
         drawings: K,
         perAlphabet: config.batchPerAlphabet,
-        augment,
         turns: config.quarterTurns,
         mirrors: config.mirrors,
-        thickStrokes: config.thickStrokes,
-        elastic: config.elastic,
-        erasing: config.erasing,
+        ...blockAugmentations(config),
       });
       ({ images, count, labels } = b);
       pairs = allPairs(b.labels, {

@@ -23,8 +23,13 @@ import { minerByName } from "../miners/by_name.ts";
 import { countTripletKinds } from "../miners/triplet_kinds.ts";
 import { buildEmbeddingNet } from "../models/embedding.ts";
 import type { Rng } from "../rng.ts";
-import { KOCH_DISTORTIONS } from "./augment.ts";
-import { type Batch, batchLabelCount, batchTensor, sampleBatch } from "./batches.ts";
+import {
+  type Batch,
+  batchLabelCount,
+  batchTensor,
+  blockAugmentations,
+  sampleBatch,
+} from "./batches.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
 import { doppelgangerProblem, DoppelgangerSampler } from "./doppelgangers.ts";
@@ -206,13 +211,7 @@ export async function trainTripletEmbedding(
     window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
   };
 
-  const augmentations = {
-    drawings: config.batchDrawings,
-    augment: config.distortions ? KOCH_DISTORTIONS : false as const,
-    thickStrokes: config.thickStrokes,
-    elastic: config.elastic,
-    erasing: config.erasing,
-  };
+  const augmentations = { ...blockAugmentations(config), drawings: config.batchDrawings };
   // Doppelganger batches: the characters placed afresh under the current weights every
   // validation interval (and at the first batch drawn, wherever training starts).
   const doppelgangers = config.doppelgangers === undefined ? null : new DoppelgangerSampler({

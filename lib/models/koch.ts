@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fuseBatchNormTraining } from "./batch_norm_training.ts";
 import { skipInputGradient } from "./input_conv.ts";
+import { ResidualBlock } from "./residual_block.ts";
 import type { Rng } from "../rng.ts";
 
 /** One convolution stage of the tower. */
@@ -20,6 +21,11 @@ export interface ConvSpec {
   kernel: number;
   /** Follow the ReLU with a 2x2 max-pool (stride 2). */
   pool: boolean;
+  /**
+   * Residual blocks after the stage (after its pool), each two same-padded convolutions of the
+   * stage's width around an identity (residual_block.ts), without batch norm; unset, none.
+   */
+  residual?: number;
 }
 
 /** A tower: the same code builds the paper's net and the smaller profiles' nets. */
@@ -114,6 +120,9 @@ export function buildTower(spec: TowerSpec, rng: Rng): tfl.Sequential {
     if (c.pool) {
       model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${i + 1}` }));
     }
+    for (let r = 1; r <= (c.residual ?? 0); r++) {
+      model.add(new ResidualBlock({ name: `res${i + 1}_${r}`, kernel: 3, seed: seed() }));
+    }
     channels = c.filters;
   });
   model.add(tfl.layers.flatten({ name: "flatten" }));
@@ -181,6 +190,14 @@ export function countParams(model: tfl.LayersModel): number {
 function checkSpec(spec: TowerSpec): void {
   let side = spec.inputSize;
   for (const [i, c] of spec.convs.entries()) {
+    const blocks = c.residual ?? 0;
+    if (!(Number.isInteger(blocks) && blocks >= 0)) {
+      throw new RangeError(
+        `TowerSpec ${spec.name}: conv${
+          i + 1
+        }'s residual must be a whole number of blocks, got ${blocks}`,
+      );
+    }
     side = side - c.kernel + 1;
     if (side < 1) {
       throw new RangeError(

@@ -62,6 +62,14 @@ export function towerSummary(
     if (c.pool) {
       rows.push({ layer: `pool${i + 1}`, kind: "max-pool 2x2", output: map(shape.out), params: 0 });
     }
+    for (let r = 1; r <= (c.residual ?? 0); r++) {
+      rows.push({
+        layer: `res${i + 1}_${r}`,
+        kind: `residual 2 x conv ${c.filters}@3x3 same, ReLU`,
+        output: map(shape.out),
+        params: 2 * (9 * c.filters * c.filters + c.filters),
+      });
+    }
     channels = c.filters;
   });
   const flat = towerFlatSize(spec);

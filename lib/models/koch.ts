@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fuseBatchNormTraining } from "./batch_norm_training.ts";
 import { skipInputGradient } from "./input_conv.ts";
-import { ResidualBlock } from "./residual_block.ts";
+import { ResidualBlock, TOWER_RESIDUAL_KERNEL } from "./residual_block.ts";
 import type { Rng } from "../rng.ts";
 
 /** One convolution stage of the tower. */
@@ -121,7 +121,8 @@ export function buildTower(spec: TowerSpec, rng: Rng): tfl.Sequential {
       model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${i + 1}` }));
     }
     for (let r = 1; r <= (c.residual ?? 0); r++) {
-      model.add(new ResidualBlock({ name: `res${i + 1}_${r}`, kernel: 3, seed: seed() }));
+      const name = `res${i + 1}_${r}`;
+      model.add(new ResidualBlock({ name, kernel: TOWER_RESIDUAL_KERNEL, seed: seed() }));
     }
     channels = c.filters;
   });

@@ -17,6 +17,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+/** Kernel side of the towers' residual blocks (`ConvSpec.residual`). */
+export const TOWER_RESIDUAL_KERNEL = 3;
+
 /** Arguments of {@link ResidualBlock}: its saved configuration. */
 export interface ResidualBlockArgs {
   /** Layer name (`res2_1`: the first block after the second convolution stage). */

@@ -12,6 +12,7 @@
  * ```
  */
 import { towerFlatSize, towerShapes, type TowerSpec } from "./koch.ts";
+import { TOWER_RESIDUAL_KERNEL as K } from "./residual_block.ts";
 
 /** One layer of the summary. */
 export interface TowerSummaryRow {
@@ -65,9 +66,9 @@ export function towerSummary(
     for (let r = 1; r <= (c.residual ?? 0); r++) {
       rows.push({
         layer: `res${i + 1}_${r}`,
-        kind: `residual 2 x conv ${c.filters}@3x3 same, ReLU`,
+        kind: `residual 2 x conv ${c.filters}@${K}x${K} same, ReLU`,
         output: map(shape.out),
-        params: 2 * (9 * c.filters * c.filters + c.filters),
+        params: 2 * (K * K * c.filters * c.filters + c.filters),
       });
     }
     channels = c.filters;

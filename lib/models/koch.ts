@@ -193,10 +193,9 @@ function checkSpec(spec: TowerSpec): void {
   for (const [i, c] of spec.convs.entries()) {
     const blocks = c.residual ?? 0;
     if (!(Number.isInteger(blocks) && blocks >= 0)) {
+      const stage = `conv${i + 1}`;
       throw new RangeError(
-        `TowerSpec ${spec.name}: conv${
-          i + 1
-        }'s residual must be a whole number of blocks, got ${blocks}`,
+        `TowerSpec ${spec.name}: ${stage}'s residual must be a whole number of blocks, got ${blocks}`,
       );
     }
     side = side - c.kernel + 1;

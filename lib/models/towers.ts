@@ -89,7 +89,7 @@ const TRIPLET_DEEP: TowerSpec = {
 /**
  * The triplet tower with a residual block (residual_block.ts) after its second stage: two
  * same-padded 64-filter convolutions around an identity on the 7x7 map, before the two valid
- * convolutions that end it (about 1.7x the multiply-adds). Batch-hard on it (full-length study,
+ * convolutions that end it (about 1.6x the multiply-adds). Batch-hard on it (full-length study,
  * seed 1) reads koch-val 85.10% against 85.70 for the profile's tower, mnist-val 85.70 against
  * 83.00, for 1,204 s of training against 754 (docs/studies.md): not kept.
  */

@@ -35,7 +35,6 @@ export class ResidualBlock extends tfl.layers.Layer {
   static className = "ResidualBlock";
   readonly kernel: number;
   readonly seed?: number;
-  #weights: tfl.LayerVariable[] = [];
 
   constructor(args: ResidualBlockArgs) {
     super({ name: args.name });
@@ -64,12 +63,11 @@ export class ResidualBlock extends tfl.layers.Layer {
       seed: this.seed,
     });
     const zeros = tfl.initializers.zeros();
-    this.#weights = [
-      this.addWeight("conv1_kernel", kernelShape, "float32", he),
-      this.addWeight("conv1_bias", [channels], "float32", zeros),
-      this.addWeight("conv2_kernel", kernelShape, "float32", zeros),
-      this.addWeight("conv2_bias", [channels], "float32", zeros),
-    ];
+    // In this order in `this.weights`, which `call` reads.
+    this.addWeight("conv1_kernel", kernelShape, "float32", he);
+    this.addWeight("conv1_bias", [channels], "float32", zeros);
+    this.addWeight("conv2_kernel", kernelShape, "float32", zeros);
+    this.addWeight("conv2_bias", [channels], "float32", zeros);
     this.built = true;
   }
 
@@ -80,7 +78,7 @@ export class ResidualBlock extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const [k1, b1, k2, b2] = this.#weights.map((w) => w.read());
+      const [k1, b1, k2, b2] = this.weights.map((w) => w.read());
       const h = tf.fused.conv2d({
         x,
         filter: k1 as tf.Tensor4D,

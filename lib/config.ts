@@ -136,6 +136,11 @@ export interface TrainingConfig {
    */
   weightAverage?: number;
   /**
+   * Sharpness-aware steps (lib/training/sharpness.ts): the gradient applied is taken again at the
+   * weights moved this L2 distance up the step's gradient; twice the passes. Unset = plain steps.
+   */
+  sharpness?: number;
+  /**
    * `cosine`: the learning rate falls from `learningRate` to 0 over `steps` along half a cosine
    * (Loshchilov and Hutter 2017, without restarts; `lrDecay` unused); unset = `lrDecay` every
    * `decayEvery` steps (lib/training/schedules.ts).

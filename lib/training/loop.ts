@@ -23,6 +23,7 @@ import { EarlyStopping } from "./early_stopping.ts";
 import { onHost, useTrainingBackend } from "../backends/host_reads.ts";
 import { explainOutOfMemory, type OutOfMemoryContext } from "./out_of_memory.ts";
 import type { Optimizer } from "./schedules.ts";
+import { sharpnessAwareGradients } from "./sharpness.ts";
 import { flushesAfter, flushSubnormals } from "./subnormals.ts";
 import { WeightAverage } from "./weight_average.ts";
 
@@ -44,13 +45,22 @@ export interface TrainOptions<B> {
    * are freed after the step. Must depend on `step` only (derive randomness from it).
    */
   batch: (step: number) => B;
-  /** The scalar loss of a batch, in training mode (taped for gradients). */
-  loss: (batch: B) => tf.Scalar;
+  /**
+   * The scalar loss of a batch, in training mode (taped for gradients). `moved`: the second
+   * pass of a sharpness-aware step, at moved weights (its loss is not the step's: statistics
+   * kept per step should skip it).
+   */
+  loss: (batch: B, moved?: boolean) => tf.Scalar;
   /**
    * Computes a step's loss and gradients itself instead of taping `loss` (the memory-bounded
-   * step of gradient_cache.ts); called inside the step's `tf.tidy`.
+   * step of gradient_cache.ts); called inside the step's `tf.tidy`. `moved` as for `loss`.
    */
-  gradients?: (batch: B) => { value: tf.Scalar; grads: tf.NamedTensorMap };
+  gradients?: (batch: B, moved?: boolean) => { value: tf.Scalar; grads: tf.NamedTensorMap };
+  /**
+   * Sharpness-aware steps (sharpness.ts): the gradient the optimiser applies is taken again at
+   * the weights moved this far up the first one. Twice the passes per step. Unset = plain steps.
+   */
+  sharpness?: number;
   /**
    * Runs before step `step`'s taped pass, outside any tidy, where it may read tensors
    * asynchronously: the triplet miners' distance matrix on a backend that cannot read inside
@@ -115,13 +125,14 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
     throw new RangeError(`train: validateEvery must be a positive integer, got ${validateEvery}`);
   }
   const trainable = models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const state = models.flatMap((m) => m.nonTrainableWeights.map((w) => w.read() as tf.Variable));
   const early = new EarlyStopping({ patience });
   const average = options.averageDecay === undefined ? null : new WeightAverage(
     models.flatMap((m) => m.weights.map((w) => w.read() as tf.Variable)),
     options.averageDecay,
   );
   try {
-    return await trainWith(options, trainable, early, average);
+    return await trainWith(options, trainable, state, early, average);
   } finally {
     average?.dispose();
   }
@@ -130,6 +141,7 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
 async function trainWith<B>(
   options: TrainOptions<B>,
   trainable: tf.Variable[],
+  state: tf.Variable[],
   early: EarlyStopping,
   average: WeightAverage | null,
 ): Promise<TrainResult> {
@@ -229,9 +241,21 @@ async function trainWith<B>(
     const loss = withOutOfMemoryContext(() =>
       tf.tidy(() => {
         const batch = options.batch(step);
-        const { value, grads } = options.gradients
-          ? options.gradients(batch)
-          : tf.variableGrads(() => options.loss(batch), trainable);
+        const gradientsAt = (moved: boolean) =>
+          options.gradients
+            ? options.gradients(batch, moved)
+            : tf.variableGrads(() => options.loss(batch, moved), trainable);
+        const first = gradientsAt(false);
+        const value = first.value;
+        const grads = options.sharpness
+          ? sharpnessAwareGradients(
+            trainable,
+            first.grads,
+            options.sharpness,
+            () => gradientsAt(true).grads,
+            state,
+          )
+          : first.grads;
         optimizer.apply(trainable, trainable.map((v) => grads[v.name]), step);
         // wasm has no flush-to-zero: weights that decay into subnormals slow every convolution.
         if (flushesAfter(step)) flushSubnormals([...trainable, ...optimizer.slots()]);

@@ -195,6 +195,7 @@ export async function trainSiamese(
     imagesPerPass: config.chunkImages,
     validate,
     averageDecay: config.weightAverage,
+    sharpness: config.sharpness,
     steps: limits.steps,
     validateEvery: limits.validateEvery,
     patience: limits.patience,

@@ -247,14 +247,26 @@ export async function trainTripletEmbedding(
       chunkImages: config.chunkImages,
     }));
 
+  // The triplet loss plus the class proxies' term, when there are proxies.
+  const withClassLoss = (tripletLoss: tf.Scalar, embeddings: tf.Tensor2D, batch: Batch) =>
+    classifier
+      ? tf.add(
+        tripletLoss,
+        tf.mul(classifier.loss(embeddings, batch.labels), classWeight),
+      ) as tf.Scalar
+      : tripletLoss;
+
   // The loss of a batch from its embeddings (whole batch): mining, kinds, collapse watch.
   const lossOfEmbeddings = (
     step: number,
     batch: Batch,
     embeddings: tf.Tensor2D,
     mined: MinedAhead | undefined,
+    moved = false,
   ) => {
     const out = loss.compute(embeddings, batch.labels, miner, mined);
+    // A sharpness-aware step's second pass: the step was counted and watched at its own weights.
+    if (moved) return withClassLoss(out.loss, embeddings, batch);
     const value = mined ? mined.value : out.loss.dataSync()[0];
     const input = { distances: out.distances, labels: batch.labels };
     if (step % kindsEvery === 0) {
@@ -279,11 +291,7 @@ export async function trainTripletEmbedding(
       }
       if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
     }
-    if (!classifier) return out.loss;
-    return tf.add(
-      out.loss,
-      tf.mul(classifier.loss(embeddings, batch.labels), classWeight),
-    ) as tf.Scalar;
+    return withClassLoss(out.loss, embeddings, batch);
   };
 
   const run = () =>
@@ -295,21 +303,22 @@ export async function trainTripletEmbedding(
         return { step, batch: drawn, mined: read };
       },
       prepare: trainsWithoutSyncReads() ? ahead.prepare : undefined,
-      loss: ({ step, batch, mined }) =>
+      loss: ({ step, batch, mined }, moved) =>
         lossOfEmbeddings(
           step,
           batch,
           model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D,
           mined,
+          moved,
         ),
       // A chunk size set: the memory-bounded step (the miners still see the whole batch).
       gradients: config.chunkImages
-        ? ({ step, batch, mined }) =>
+        ? ({ step, batch, mined }, moved) =>
           chunkedModelGradients(
             model,
             batchTensor(batch),
             config.chunkImages!,
-            (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D, mined),
+            (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D, mined, moved),
           )
         : undefined,
       imagesPerPass: config.chunkImages,
@@ -318,6 +327,7 @@ export async function trainTripletEmbedding(
         return scoreOneShot(validation, embeddingScores(validation, { cache, distance })).accuracy;
       },
       averageDecay: config.weightAverage,
+      sharpness: config.sharpness,
       steps: config.steps,
       validateEvery: config.validateEvery,
       patience: config.patience,

@@ -11,6 +11,7 @@ import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns
 import { isImageProbability } from "../training/each_image.ts";
 import { isElasticDisplacement } from "../training/elastic_distortions.ts";
 import { isDoppelgangerCount } from "../training/doppelgangers.ts";
+import { isSharpnessRadius } from "../training/sharpness.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
@@ -65,6 +66,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   elastic: "number",
   erasing: "number",
   weightAverage: "number",
+  sharpness: "number",
   lrSchedule: "word",
   mirrors: "boolean",
   // The Siamese block's only (the triplet embedding is always normalised).
@@ -151,6 +153,7 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
   },
   erasing: { accepts: isImageProbability, says: "takes a probability from 0 to 1" },
   doppelgangers: { accepts: isDoppelgangerCount, says: "takes a whole number from 1 to 100" },
+  sharpness: { accepts: isSharpnessRadius, says: "takes a distance above 0, e.g. 0.05" },
   weightAverage: {
     accepts: isWeightAverageDecay,
     says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",

@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing and doppelgangers change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing, doppelgangers and sharpness-aware steps change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -218,6 +218,7 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
     ["siamese elastic", (c) => (c.siamese.elastic = 6)],
     ["siamese erasing", (c) => (c.siamese.erasing = 0.5)],
     ["siamese lrSchedule", (c) => (c.siamese.lrSchedule = "cosine")],
+    ["siamese sharpness", (c) => (c.siamese.sharpness = 0.05)],
   ];
   for (const [name, change] of variants) {
     const c = standard();
@@ -245,6 +246,9 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const mirrored = standard();
   mirrored.triplet.mirrors = true;
   assert.notEqual(tripletHash(mirrored, "batch-hard"), tripletHash(base, "batch-hard"));
+  const flat = standard();
+  flat.triplet.sharpness = 0.05;
+  assert.notEqual(tripletHash(flat, "batch-hard"), tripletHash(base, "batch-hard"));
   // The triplet block's study settings the profile takes, each unset in turn: another model.
   const thin = standard();
   thin.triplet.thickStrokes = undefined;

@@ -36,6 +36,8 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     ["triplet.doppelgangers=5", "triplet.doppelgangers", 5],
     ["triplet.mirrors=true", "triplet.mirrors", true],
     ["siamese.weightAverage=0.999", "siamese.weightAverage", 0.999],
+    ["triplet.sharpness=0.05", "triplet.sharpness", 0.05],
+    ["siamese.sharpness=0.1", "siamese.sharpness", 0.1],
     ["siamese.pairMining=hardest", "siamese.pairMining", "hardest"],
     ["siamese.normalizedFeatures=true", "siamese.normalizedFeatures", true],
     ["siamese.head=cosine", "siamese.head", "cosine"],
@@ -85,6 +87,8 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("triplet.mirrors=1", /true or false/);
   refused("triplet.weightAverage=1", /decay from 0 up to \(not including\) 1/);
   refused("siamese.weightAverage=-0.5", /decay from 0 up to/);
+  refused("triplet.sharpness=0", /distance above 0/);
+  refused("siamese.sharpness=-1", /distance above 0/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
   // Numbers outside what training can use: refused here, before any data loads.

@@ -65,7 +65,9 @@ export function activationBytes(
 /**
  * The largest convolution weight-gradient workspace of a taped pass over `images`: the input
  * patches unrolled, images x outH x outW x (kh kw inC) floats (the paper net's conv2 needs
- * 2.8 GB of them for 128 images); undefined for a model without convolutions.
+ * 2.8 GB of them for 128 images); undefined for a model without convolutions. A layer with a
+ * 4-D first weight convolves: a `Conv2D`, or a residual block (residual_block.ts), whose two
+ * same-padded convolutions share that kernel's shape and its output's map.
  */
 export function convGradientWorkspace(
   model: tfl.LayersModel,
@@ -73,7 +75,7 @@ export function convGradientWorkspace(
 ): { name: string; bytes: number } | undefined {
   let best: { name: string; bytes: number } | undefined;
   for (const l of model.layers) {
-    if (l.getClassName() !== "Conv2D" || l.weights.length === 0) continue;
+    if (l.weights[0]?.shape.length !== 4) continue;
     const [kh, kw, inC] = l.weights[0].shape as number[];
     const out = l.outputShape as number[];
     const bytes = 4 * images * out[1] * out[2] * kh * kw * inC;

@@ -76,6 +76,22 @@ Deno.test("an explained out-of-memory error names stage, layer, size and the fix
   assert.equal(explainOutOfMemory(other, { stage: "x" }), other);
 });
 
+Deno.test("the weight-gradient workspace counts a residual block's convolutions", () => {
+  // conv1 unrolls 32 x 10 x 10 patches of 3 x 3 x 1 floats; the block after the pool, 32 x 5 x 5
+  // patches of 3 x 3 x 8 (twice conv1's).
+  const spec: TowerSpec = {
+    ...TINY,
+    convs: [{ filters: 8, kernel: 3, pool: true, residual: 1 }],
+  };
+  const tower = buildTower(spec, new Rng(1));
+  const block = tower.layers.find((l) => l.getClassName() === "ResidualBlock")!;
+  assert.deepEqual(convGradientWorkspace(tower, 32), {
+    name: block.name,
+    bytes: 4 * 32 * 5 * 5 * 9 * 8,
+  });
+  tower.dispose();
+});
+
 Deno.test("a forced out-of-memory failure inside a chunked step names the chunk", () => {
   const tower = buildTower(TINY, new Rng(1));
   const vars = tower.trainableWeights.map((w) => w.read() as tf.Variable);

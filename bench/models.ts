@@ -1,5 +1,5 @@
 /** The nets `deno task bench` measures, by `--models` name. */
-import { resolveConfig } from "../lib/config.ts";
+import { resolveConfig } from "../lib/profiles.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "../lib/models/koch.ts";
 import { embeddingTowerSpec } from "../lib/models/embedding.ts";
 

@@ -13,7 +13,9 @@
  * ```
  */
 import { type SelectedBackend, selectRunBackend } from "./backends/select.ts";
-import { type ExperimentName, profileConfig, type RunConfig } from "./config.ts";
+import type { ExperimentName } from "./experiment_names.ts";
+import { profileConfig } from "./profiles.ts";
+import type { RunConfig } from "./config.ts";
 import { resultsDir } from "./data/paths.ts";
 import { DataSource } from "./experiments/data_source.ts";
 import { experimentContext } from "./experiments/experiment_context.ts";

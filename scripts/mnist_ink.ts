@@ -9,7 +9,7 @@
  */
 import { mean } from "d3-array";
 import { selectRunBackend } from "../lib/backends/select.ts";
-import { profileConfig } from "../lib/config.ts";
+import { profileConfig } from "../lib/profiles.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { inkMatchFactor } from "../lib/data/images.ts";
 import { loadMnist } from "../lib/data/mnist.ts";

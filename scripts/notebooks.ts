@@ -9,7 +9,7 @@
  * `NOTEBOOK_OUT` (all set here); opened by hand without them they use `quick`,
  * `results/quick/` and `results/quick/notebooks/`.
  */
-import { type Profile, PROFILES } from "../lib/config.ts";
+import { type Profile, PROFILES } from "../lib/profiles.ts";
 import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
 import { absoluteFromInvocation, omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";

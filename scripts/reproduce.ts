@@ -3,16 +3,10 @@
  * `results/<profile>/` (docs/interface.md). Exit 0 success, 1 an experiment failed, 2 bad usage
  * or bad input.
  */
-import {
-  EXPERIMENTS,
-  type Miner,
-  MINERS,
-  parseMiners,
-  parseOnly,
-  PROFILES,
-  resolveConfig,
-  type RunConfig,
-} from "../lib/config.ts";
+import { EXPERIMENTS, parseOnly } from "../lib/experiment_names.ts";
+import type { Miner, RunConfig } from "../lib/config.ts";
+import { MINER_NAMES, parseMiners } from "../lib/miners/by_name.ts";
+import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import {
   checkOrExit,
   exitOnDataError,
@@ -78,7 +72,7 @@ Runs the experiments of Koch et al. (2015) and writes results/<profile>/.
                                    and table1, run only when named (Table 1's fixed-pair
                                    models, each until validation stalls: up to about 100
                                    minutes on the standard profile)
-  --miners a,b                     triplet models to train: ${MINERS.join(", ")}
+  --miners a,b                     triplet models to train: ${MINER_NAMES.join(", ")}
                                    (default the profile's: batch-hard, semi-hard)
   --backend ${BACKEND_REQUESTS.join("|")}
                                    tensorflow.js backend (default auto: the fastest that loads)

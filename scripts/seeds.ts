@@ -17,7 +17,8 @@ import {
   seedValue,
   UsageError,
 } from "../lib/cli.ts";
-import { type Miner, PROFILES, resolveConfig } from "../lib/config.ts";
+import type { Miner } from "../lib/config.ts";
+import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";

@@ -9,7 +9,7 @@
 import { selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
-import { MINERS } from "../lib/config.ts";
+import { MINER_NAMES } from "../lib/miners/by_name.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { distanceByName } from "../lib/distances/by_name.ts";
 import type { OneShotTask } from "../lib/episodes/one_shot.ts";
@@ -42,7 +42,7 @@ seen while tuning.
 
   --results DIR     a deno task reproduce --out folder with run.json and models/
                     (default results/standard)
-  --miner M         the triplet model to load: ${MINERS.join(", ")} (default batch-hard)
+  --miner M         the triplet model to load: ${MINER_NAMES.join(", ")} (default batch-hard)
   --steps N         Adam steps per support set (default 20)
   --copies N        images of each candidate per step, the support image and N - 1
                     distortions of it (default 4)
@@ -96,9 +96,9 @@ export function parseSupportTuningArgs(argv: string[]): Args {
     }
     return x;
   };
-  if (!(MINERS as readonly string[]).includes(v.miner)) {
+  if (!(MINER_NAMES as readonly string[]).includes(v.miner)) {
     throw new UsageError(
-      `unknown miner "${v.miner}" for --miner; choose one of ${MINERS.join(", ")}`,
+      `unknown miner "${v.miner}" for --miner; choose one of ${MINER_NAMES.join(", ")}`,
     );
   }
   const protocols = v.protocols.split(",").map((p) => p.trim());

@@ -14,7 +14,9 @@ import {
   seedFlag,
   UsageError,
 } from "../lib/cli.ts";
-import { MINERS, PROFILES, resolveConfig, type RunConfig } from "../lib/config.ts";
+import { MINER_NAMES } from "../lib/miners/by_name.ts";
+import { PROFILES, resolveConfig } from "../lib/profiles.ts";
+import type { RunConfig } from "../lib/config.ts";
 import { batchShapeProblem } from "../lib/training/batches.ts";
 import { doppelgangerProblem } from "../lib/training/doppelgangers.ts";
 import { studyTrainingConfig, unreadOverride } from "../lib/tuning/model_reads.ts";
@@ -40,7 +42,7 @@ import { recordStudy, studyRow } from "../lib/tuning/study_log.ts";
 import { type StudyModel, validationStudy } from "../lib/tuning/validation_study.ts";
 
 /** The models `--model` accepts. */
-export const STUDY_MODELS: readonly StudyModel[] = ["siamese", "same-tower", ...MINERS];
+export const STUDY_MODELS: readonly StudyModel[] = ["siamese", "same-tower", ...MINER_NAMES];
 
 const HELP = `deno task tune --model M [--set block.setting=value ...] [flags]
 

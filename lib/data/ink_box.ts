@@ -6,7 +6,7 @@
  * from 44 to 88 pixels over the middle 90% of images, its centre by +-9 pixels); this takes both
  * away, as MNIST's own preprocessing (each digit scaled into a 20x20 box of 28x28) did for its
  * digits, and gives a small character more of the pixels. Not in the paper: `evaluation.inkBox`,
- * 0.8 in the standard profile (chosen on validation, lib/config.ts).
+ * 0.8 in the standard profile (chosen on validation, lib/profiles.ts).
  */
 
 /** The largest magnification: a window is never narrower than the image's side over this. */

@@ -3,7 +3,8 @@
  * and the tests run an experiment on the same random stream (`root/<name>` of the run seed)
  * and the same data.
  */
-import type { ExperimentName, RunConfig } from "../config.ts";
+import type { ExperimentName } from "../experiment_names.ts";
+import type { RunConfig } from "../config.ts";
 import { resultsDir } from "../data/paths.ts";
 import { Rng } from "../rng.ts";
 import { DataSource } from "./data_source.ts";

@@ -5,7 +5,9 @@
  * settings added since named only when set), so their saved models stay valid; training code
  * changes that alter results bump a key's `version`.
  */
-import { type RunConfig, sameTowerConfig, table1Config } from "../config.ts";
+import type { RunConfig } from "../config.ts";
+import { sameTowerConfig } from "./same_tower_config.ts";
+import { table1Config } from "./table1_budget.ts";
 import { digest } from "../data/files.ts";
 import type { Table1Point } from "./model_store.ts";
 

@@ -2,7 +2,7 @@
  * The experiments `reproduce` can run, by the name docs/interface.md gives, in the order they run
  * (`table1` only when `--only` names it).
  */
-import type { ExperimentName } from "../config.ts";
+import type { ExperimentName } from "../experiment_names.ts";
 import type { ExperimentContext, ExperimentResult } from "./types.ts";
 import * as baseline from "./baseline.ts";
 import * as ensemble from "./ensemble.ts";

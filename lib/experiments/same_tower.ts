@@ -12,7 +12,7 @@
  * N-way curve and koch-val on the run's shared episodes. `model_store.ts` decides where the model lives and
  * when a saved one is reused; a killed run resumes from its checkpoint.
  */
-import { sameTowerConfig } from "../config.ts";
+import { sameTowerConfig } from "./same_tower_config.ts";
 import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import { taskImages, taskScores } from "../evaluation/features.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";

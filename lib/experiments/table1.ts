@@ -12,8 +12,8 @@
  * `model_store.ts` decides where the models live and when a saved one is reused; a killed run
  * resumes from its checkpoint.
  */
-import type { Table1Budget } from "../config.ts";
-import { table1Config } from "../config.ts";
+import type { Table1Budget } from "./table1_budget.ts";
+import { table1Config } from "./table1_budget.ts";
 import { EmbeddingCache } from "../evaluation/embedding_eval.ts";
 import { verificationRow } from "../evaluation/rows.ts";
 import { siameseSimilarity } from "../evaluation/siamese_scores.ts";

@@ -1,4 +1,5 @@
-/** The shipped miners by the names `config.triplet.miners` uses. */
+/** The shipped miners by the names `config.triplet.miners` and `--miners` use. */
+import { UsageError } from "../cli.ts";
 import type { Rng } from "../rng.ts";
 import { batchAllMiner } from "./batch_all.ts";
 import { batchHardMiner } from "./batch_hard.ts";
@@ -31,4 +32,28 @@ export function minerByName(name: string, options: MinerByNameOptions): Miner {
       return randomMiner(options.rng);
   }
   throw new RangeError(`unknown miner "${name}"; choose one of ${MINER_NAMES.join(", ")}`);
+}
+
+/**
+ * Parse `--miners a,b` into triplet miners (undefined: the profile's). Order is kept: it is
+ * the order the models train in. @throws {UsageError} on an unknown, repeated or empty list.
+ */
+export function parseMiners(miners: string | undefined): MinerName[] | undefined {
+  if (miners === undefined) return undefined;
+  const names = miners.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) {
+    throw new UsageError(
+      `--miners "${miners}" names no miner; choose from ${MINER_NAMES.join(", ")} ` +
+        `(or leave --miners out for the profile's)`,
+    );
+  }
+  for (const [i, n] of names.entries()) {
+    if (!(MINER_NAMES as readonly string[]).includes(n)) {
+      throw new UsageError(
+        `unknown miner "${n}" in --miners; choose from ${MINER_NAMES.join(", ")}`,
+      );
+    }
+    if (names.indexOf(n) !== i) throw new UsageError(`--miners names "${n}" twice`);
+  }
+  return names as MinerName[];
 }

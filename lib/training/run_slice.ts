@@ -7,7 +7,8 @@
  * for minutes of training. Such a slice validates on 20 tasks and reports lake-runs and
  * koch-400 only, naming what it skipped in run.json and report.md.
  */
-import type { ExperimentName, RunConfig } from "../config.ts";
+import type { ExperimentName } from "../experiment_names.ts";
+import type { RunConfig } from "../config.ts";
 import { UsageError } from "../cli.ts";
 
 /** The slice flags, validated. */

@@ -8,12 +8,8 @@
  * study itself take a model's training settings from `studyTrainingConfig`.
  */
 import { isDeepStrictEqual } from "node:util";
-import {
-  type RunConfig,
-  sameTowerConfig,
-  type SiameseConfig,
-  type TripletConfig,
-} from "../config.ts";
+import type { RunConfig, SiameseConfig, TripletConfig } from "../config.ts";
+import { sameTowerConfig } from "../experiments/same_tower_config.ts";
 import { applyOverrides, type Override, parseOverride } from "./overrides.ts";
 import type { StudyModel } from "./validation_study.ts";
 

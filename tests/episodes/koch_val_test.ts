@@ -5,7 +5,7 @@ import {
   KOCH_VAL_TRIALS_PER_ALPHABET,
   kochValTask,
 } from "../../lib/episodes/one_shot.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
 import { Rng } from "../../lib/rng.ts";
 import { fakeSplit } from "../training/fixtures.ts";

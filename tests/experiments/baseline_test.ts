@@ -1,6 +1,6 @@
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
 import {
   baselineRows,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { beyondRows, ensembles, run } from "../../lib/experiments/ensemble.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import { fakeModel, twoTrials } from "./fake_models.ts";

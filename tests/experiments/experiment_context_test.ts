@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { resultsDir } from "../../lib/data/paths.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";

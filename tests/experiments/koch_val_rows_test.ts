@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { run as runBaseline } from "../../lib/experiments/baseline.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";

@@ -1,6 +1,6 @@
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { type ImageSet, meanInk } from "../../lib/data/images.ts";
 import { loadMnist } from "../../lib/data/mnist.ts";
 import { MNIST_VAL_TRIALS } from "../../lib/episodes/one_shot.ts";

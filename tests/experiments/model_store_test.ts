@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { profileConfig, resolveConfig } from "../../lib/config.ts";
+import { profileConfig, resolveConfig } from "../../lib/profiles.ts";
 import { smallTripletBatch } from "./small_triplet_batch.ts";
 import { siameseDir, table1Dir, tripletDir } from "../../lib/experiments/model_store.ts";
 import {

@@ -2,13 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
 import { UsageError } from "../../lib/cli.ts";
-import {
-  EXPERIMENTS,
-  parseOnly,
-  resolveConfig,
-  SAME_TOWER_STEP_COST,
-  sameTowerConfig,
-} from "../../lib/config.ts";
+import { EXPERIMENTS, parseOnly } from "../../lib/experiment_names.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
+import { SAME_TOWER_STEP_COST, sameTowerConfig } from "../../lib/experiments/same_tower_config.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import { loadSiamese, SAME_TOWER_METHOD, sameTowerDir } from "../../lib/experiments/model_store.ts";
 import { sameTowerHash, siameseHash, tripletHash } from "../../lib/experiments/model_hashes.ts";

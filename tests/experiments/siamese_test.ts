@@ -2,7 +2,7 @@ import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import {
   loadSiamese,
   SIAMESE_METHOD as METHOD,

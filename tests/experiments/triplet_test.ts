@@ -1,7 +1,7 @@
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { applySlice } from "../../lib/training/run_slice.ts";
 import { taskImages } from "../../lib/evaluation/features.ts";
 import { INK_MATCHED, run as runMnist } from "../../lib/experiments/mnist.ts";

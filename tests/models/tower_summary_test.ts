@@ -1,6 +1,6 @@
 import { selectBackend } from "../../lib/backends/select.ts";
 import assert from "node:assert/strict";
-import { profileConfig } from "../../lib/config.ts";
+import { profileConfig } from "../../lib/profiles.ts";
 import {
   buildSiameseHead,
   buildTower,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import {
   imagesSetting,

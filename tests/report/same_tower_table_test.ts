@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { SAME_TOWER_METHOD, SIAMESE_METHOD } from "../../lib/experiments/model_store.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import type { TableRow } from "../../lib/report/display.ts";
 import { siameseSettingsTable, tripletSettingsTable } from "../../lib/report/settings_tables.ts";
 

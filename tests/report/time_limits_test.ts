@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { DataSource } from "../../lib/experiments/data_source.ts";
 import { run } from "../../lib/experiments/siamese.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";

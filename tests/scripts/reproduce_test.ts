@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { runIdentity } from "../../lib/report/run_identity.ts";
 import {
   NO_OMNIGLOT,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../lib/config.ts";
+import { resolveConfig } from "../../lib/profiles.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";

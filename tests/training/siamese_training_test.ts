@@ -1,6 +1,7 @@
 import { selectBackend } from "../../lib/backends/select.ts";
 import assert from "node:assert/strict";
-import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
+import { profileConfig } from "../../lib/profiles.ts";
+import type { SiameseConfig } from "../../lib/config.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import { fakeSplit, firstSiameseLoss, tinyTower } from "./fixtures.ts";
 

@@ -1,7 +1,8 @@
 import { selectBackend } from "../../lib/backends/select.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
-import { profileConfig, type SiameseConfig } from "../../lib/config.ts";
+import { profileConfig } from "../../lib/profiles.ts";
+import type { SiameseConfig } from "../../lib/config.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import { buildCosineHead } from "../../lib/models/cosine_head.ts";
 import { Rng } from "../../lib/rng.ts";

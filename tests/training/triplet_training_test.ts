@@ -1,6 +1,7 @@
 import { selectBackend } from "../../lib/backends/select.ts";
 import assert from "node:assert/strict";
-import { profileConfig, type TripletConfig } from "../../lib/config.ts";
+import { profileConfig } from "../../lib/profiles.ts";
+import type { TripletConfig } from "../../lib/config.ts";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import {

@@ -19,6 +19,7 @@ import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import type { RunConfig } from "../lib/config.ts";
 import { batchShapeProblem } from "../lib/training/batches.ts";
 import { doppelgangerProblem } from "../lib/training/doppelgangers.ts";
+import { dropoutProblem } from "../lib/models/seeded_dropout.ts";
 import { studyTrainingConfig, unreadOverride } from "../lib/tuning/model_reads.ts";
 import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
 import {
@@ -135,8 +136,11 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   let problem: string | null;
   if (model === "siamese" || model === "same-tower") {
     const siamese = studyTrainingConfig(model, applied);
-    problem = batchShapeProblem(siamese) ?? tripletTermProblem(siamese);
-  } else problem = batchShapeProblem(applied.triplet) ?? doppelgangerProblem(applied.triplet);
+    problem = batchShapeProblem(siamese) ?? tripletTermProblem(siamese) ?? dropoutProblem(siamese);
+  } else {
+    problem = batchShapeProblem(applied.triplet) ?? doppelgangerProblem(applied.triplet) ??
+      dropoutProblem(applied.triplet);
+  }
   if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
   return {
     profile,

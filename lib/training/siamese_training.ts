@@ -20,6 +20,7 @@ import { train, type TrainResult } from "./loop.ts";
 import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pairs.ts";
 import { Adam, kernelDecay, type Optimizer, SgdMomentum, trainingSchedule } from "./schedules.ts";
 import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
+import { dropoutProblem } from "../models/seeded_dropout.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { siameseAhead } from "./siamese_ahead.ts";
 import { readAhead } from "./read_ahead.ts";
@@ -97,6 +98,8 @@ export async function trainSiamese(
   const term = tripletTerm(config.tripletWeight);
   const termProblem = tripletTermProblem(config, options.pool !== undefined);
   if (termProblem) throw new RangeError(termProblem);
+  const dropoutRefusal = dropoutProblem(config);
+  if (dropoutRefusal) throw new RangeError(dropoutRefusal);
   const batchRoot = rng.fork("batches");
   const P = config.batchCharacters, K = config.batchDrawings;
 

@@ -33,6 +33,7 @@ import {
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
 import { doppelgangerProblem, DoppelgangerSampler } from "./doppelgangers.ts";
+import { dropoutProblem } from "../models/seeded_dropout.ts";
 import { readAhead } from "./read_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
@@ -177,6 +178,8 @@ export async function trainTripletEmbedding(
       rng: rng.fork("class-proxies"),
     })
     : null;
+  const dropoutRefusal = dropoutProblem(config);
+  if (dropoutRefusal) throw new RangeError(dropoutRefusal);
   const doppelgangerRefusal = doppelgangerProblem(config);
   if (doppelgangerRefusal) throw new RangeError(doppelgangerRefusal);
   const validation = validationTask(

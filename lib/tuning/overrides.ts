@@ -12,6 +12,7 @@ import { isImageProbability } from "../training/each_image.ts";
 import { isElasticDisplacement } from "../training/elastic_distortions.ts";
 import { isDoppelgangerCount } from "../training/doppelgangers.ts";
 import { isSharpnessRadius } from "../training/sharpness.ts";
+import { isDropoutRate } from "../models/seeded_dropout.ts";
 import { PAIR_MININGS } from "../training/siamese_loss.ts";
 import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
@@ -80,6 +81,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "triplet.l2": "number",
   "triplet.doppelgangers": "number",
   "tower.batchNorm": "boolean",
+  "tower.dropout": "number",
 };
 
 /** What a number setting accepts, and how a refusal says it. */
@@ -154,6 +156,7 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
   erasing: { accepts: isImageProbability, says: "takes a probability from 0 to 1" },
   doppelgangers: { accepts: isDoppelgangerCount, says: "takes a whole number from 1 to 100" },
   sharpness: { accepts: isSharpnessRadius, says: "takes a distance above 0, e.g. 0.05" },
+  "tower.dropout": { accepts: isDropoutRate, says: "takes a share above 0 and below 1, e.g. 0.2" },
   weightAverage: {
     accepts: isWeightAverageDecay,
     says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",

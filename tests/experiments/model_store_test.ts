@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing, doppelgangers and sharpness-aware steps change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing, doppelgangers, sharpness-aware steps and dropout change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -249,6 +249,9 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const flat = standard();
   flat.triplet.sharpness = 0.05;
   assert.notEqual(tripletHash(flat, "batch-hard"), tripletHash(base, "batch-hard"));
+  const dropped = standard();
+  dropped.triplet.tower = { ...dropped.triplet.tower, dropout: 0.2 };
+  assert.notEqual(tripletHash(dropped, "batch-hard"), tripletHash(base, "batch-hard"));
   // The triplet block's study settings the profile takes, each unset in turn: another model.
   const thin = standard();
   thin.triplet.thickStrokes = undefined;

@@ -38,6 +38,7 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     ["siamese.weightAverage=0.999", "siamese.weightAverage", 0.999],
     ["triplet.sharpness=0.05", "triplet.sharpness", 0.05],
     ["siamese.sharpness=0.1", "siamese.sharpness", 0.1],
+    ["triplet.tower.dropout=0.2", "triplet.tower.dropout", 0.2],
     ["siamese.pairMining=hardest", "siamese.pairMining", "hardest"],
     ["siamese.normalizedFeatures=true", "siamese.normalizedFeatures", true],
     ["siamese.head=cosine", "siamese.head", "cosine"],
@@ -89,6 +90,8 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.weightAverage=-0.5", /decay from 0 up to/);
   refused("triplet.sharpness=0", /distance above 0/);
   refused("siamese.sharpness=-1", /distance above 0/);
+  refused("triplet.tower.dropout=1", /share above 0 and below 1/);
+  refused("siamese.tower.dropout=0", /share above 0 and below 1/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
   // Numbers outside what training can use: refused here, before any data loads.
@@ -331,6 +334,17 @@ Deno.test("tune's flags: --model is required and checked, every --set is checked
   // The same-tower net draws the Siamese trainer's batches: no doppelgangers, but the erasing.
   assert.match(setRefusal("same-tower", "triplet.doppelgangers=5")!, /changes nothing/);
   assert.equal(setRefusal("same-tower", "triplet.erasing=0.5"), null);
+  // A chunked step recomputes each chunk's forward pass: new dropout masks under the tape.
+  assert.match(
+    setRefusal("batch-hard", "triplet.tower.dropout=0.2", "triplet.chunkImages=32")!,
+    /dropout cannot be combined with chunkImages.*\(--model batch-hard\)/,
+  );
+  assert.match(
+    setRefusal("same-tower", "triplet.tower.dropout=0.2", "siamese.chunkImages=32")!,
+    /dropout cannot be combined with chunkImages.*\(--model same-tower\)/,
+  );
+  assert.equal(setRefusal("batch-hard", "triplet.tower.dropout=0.2"), null);
+  assert.equal(setRefusal("same-tower", "triplet.tower.dropout=0.2"), null);
 });
 
 /** The message tune's parsing refuses `--model model --set ...` with, or null if it accepts it. */

@@ -33,6 +33,11 @@ export interface ResidualBlockArgs {
 /** `[batch, s, s, c]` -> `[batch, s, s, c]`: ReLU(x + conv2(ReLU(conv1(x)))). */
 export class ResidualBlock extends tfl.layers.Layer {
   static className = "ResidualBlock";
+  /**
+   * Maps of the output's size a taped pass keeps (out_of_memory.ts's estimate): the first
+   * convolution's output, the second's, their sum with the input, and its ReLU.
+   */
+  readonly tapedMaps = 4;
   readonly kernel: number;
   readonly seed?: number;
 

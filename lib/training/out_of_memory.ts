@@ -46,7 +46,12 @@ export function isOutOfMemory(err: unknown): boolean {
   return OUT_OF_MEMORY.some((re) => re.test(text));
 }
 
-/** Bytes of each layer's output for `images` inputs, from the model's static shapes. */
+/**
+ * Bytes each layer keeps for the backward pass for `images` inputs, from the model's static
+ * shapes: its output, times the maps of that size a layer says its taped pass keeps
+ * (`tapedMaps`, as a residual block's four: its two convolutions' outputs, their sum with the
+ * input and its ReLU), else one.
+ */
 export function activationBytes(
   model: tfl.LayersModel,
   images: number,
@@ -57,7 +62,8 @@ export function activationBytes(
       | null
     )[];
     const shape = [images, ...out.slice(1).map((d) => d ?? 1)];
-    return { name: l.name, shape, bytes: 4 * shape.reduce((a, b) => a * b, 1) };
+    const maps = (l as { tapedMaps?: number }).tapedMaps ?? 1;
+    return { name: l.name, shape, bytes: 4 * maps * shape.reduce((a, b) => a * b, 1) };
   });
   return { layers, total: layers.reduce((a, l) => a + l.bytes, 0) };
 }

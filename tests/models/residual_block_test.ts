@@ -128,18 +128,21 @@ Deno.test("an embedding net with residual blocks survives saving and loading as 
     net.getWeights().map((w, i) => tf.tensor(uniformValues(w.size, `w${i}`), w.shape)),
   );
   const dir = tempDir();
-  await saveLayersModel(net, dir);
-  const loaded = await loadLayersModel(dir);
-  assert.deepEqual(
-    loaded.layers.filter((l) => l instanceof ResidualBlock).map((l) => l.name),
-    ["res1_1", "res1_2"],
-  );
-  const rng = new Rng(5);
-  const images = {
-    size: 12,
-    count: 3,
-    pixels: Float32Array.from({ length: 3 * 144 }, () => rng.next()),
-  };
-  assert.deepEqual(embedImages(loaded, images), embedImages(net, images));
-  Deno.removeSync(dir, { recursive: true });
+  try {
+    await saveLayersModel(net, dir);
+    const loaded = await loadLayersModel(dir);
+    assert.deepEqual(
+      loaded.layers.filter((l) => l instanceof ResidualBlock).map((l) => l.name),
+      ["res1_1", "res1_2"],
+    );
+    const rng = new Rng(5);
+    const images = {
+      size: 12,
+      count: 3,
+      pixels: Float32Array.from({ length: 3 * 144 }, () => rng.next()),
+    };
+    assert.deepEqual(embedImages(loaded, images), embedImages(net, images));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -76,7 +76,7 @@ Deno.test("an explained out-of-memory error names stage, layer, size and the fix
   assert.equal(explainOutOfMemory(other, { stage: "x" }), other);
 });
 
-Deno.test("the weight-gradient workspace counts a residual block's convolutions", () => {
+Deno.test("the weight-gradient workspace and the activations count a residual block's convolutions", () => {
   // conv1 unrolls 32 x 10 x 10 patches of 3 x 3 x 1 floats; the block after the pool, 32 x 5 x 5
   // patches of 3 x 3 x 8 (twice conv1's).
   const spec: TowerSpec = {
@@ -89,6 +89,10 @@ Deno.test("the weight-gradient workspace counts a residual block's convolutions"
     name: block.name,
     bytes: 4 * 32 * 5 * 5 * 9 * 8,
   });
+  // Its taped pass keeps four 32 x 5 x 5 x 8 maps, not one.
+  const kept = activationBytes(tower, 32).layers.find((l) => l.name === block.name)!;
+  assert.deepEqual(kept.shape, [32, 5, 5, 8]);
+  assert.equal(kept.bytes, 4 * 4 * 32 * 5 * 5 * 8);
   tower.dispose();
 });
 

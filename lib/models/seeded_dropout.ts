@@ -4,7 +4,8 @@
  * own Dropout layer draws from an unseeded generator (a run could not be repeated) or, given a
  * seed, draws the same mask at every call; this one draws a fresh seed from its stream at each
  * training-mode call, so one run seed fixes every mask. Outside training it passes its input
- * through. Not in the paper.
+ * through. Not in the paper. The stream is not checkpointed: a run resumed from a checkpoint
+ * draws its masks again from the stream's start (its batches, named by step, are the same).
  *
  * A step that runs the tower more than once over its images draws one mask a run: the
  * memory-bounded step (`chunkImages`), which recomputes each chunk's forward pass under the tape,

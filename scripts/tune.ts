@@ -17,11 +17,7 @@ import {
 import { MINER_NAMES } from "../lib/miners/by_name.ts";
 import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import type { RunConfig } from "../lib/config.ts";
-import { batchShapeProblem } from "../lib/training/batches.ts";
-import { doppelgangerProblem } from "../lib/training/doppelgangers.ts";
-import { dropoutProblem } from "../lib/models/seeded_dropout.ts";
-import { studyTrainingConfig, unreadOverride } from "../lib/tuning/model_reads.ts";
-import { tripletTermProblem } from "../lib/training/siamese_triplet_term.ts";
+import { studyProblem, unreadOverride } from "../lib/tuning/model_reads.ts";
 import {
   BACKEND_REQUESTS,
   type BackendRequest,
@@ -133,14 +129,7 @@ export function parseTuneArgs(args: string[]): TuneArgs {
   }
   const applied = applyOverrides(defaults, overrides);
   // Settings that parse one by one but cannot train together, refused before any data loads.
-  let problem: string | null;
-  if (model === "siamese" || model === "same-tower") {
-    const siamese = studyTrainingConfig(model, applied);
-    problem = batchShapeProblem(siamese) ?? tripletTermProblem(siamese) ?? dropoutProblem(siamese);
-  } else {
-    problem = batchShapeProblem(applied.triplet) ?? doppelgangerProblem(applied.triplet) ??
-      dropoutProblem(applied.triplet);
-  }
+  const problem = studyProblem(model, applied);
   if (problem) throw new UsageError(`--set: ${problem} (--model ${model})`);
   return {
     profile,

@@ -10,6 +10,10 @@
 import { isDeepStrictEqual } from "node:util";
 import type { RunConfig, SiameseConfig, TripletConfig } from "../config.ts";
 import { sameTowerConfig } from "../experiments/same_tower_config.ts";
+import { dropoutProblem } from "../models/seeded_dropout.ts";
+import { batchShapeProblem } from "../training/batches.ts";
+import { doppelgangerProblem } from "../training/doppelgangers.ts";
+import { tripletTermProblem } from "../training/siamese_triplet_term.ts";
 import { applyOverrides, type Override, parseOverride } from "./overrides.ts";
 import type { StudyModel } from "./validation_study.ts";
 
@@ -29,6 +33,19 @@ export function studyTrainingConfig(
   if (model === "siamese") return config.siamese;
   if (model === "same-tower") return sameTowerConfig(config);
   return config.triplet;
+}
+
+/**
+ * Why the settings `model` trains with under `config` cannot train together (settings that parse
+ * one by one), or `null`: the checks its trainer makes, for `tune` to make before any data loads.
+ */
+export function studyProblem(model: StudyModel, config: RunConfig): string | null {
+  if (model === "siamese" || model === "same-tower") {
+    const block = studyTrainingConfig(model, config);
+    return batchShapeProblem(block) ?? tripletTermProblem(block) ?? dropoutProblem(block);
+  }
+  const block = config.triplet;
+  return batchShapeProblem(block) ?? doppelgangerProblem(block) ?? dropoutProblem(block);
 }
 
 /** Where each model's settings come from, for the refusal's message. */

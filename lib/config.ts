@@ -197,7 +197,7 @@ export interface TripletConfig extends TrainingConfig {
   /** Margin alpha (also the width of the semi-hard band). */
   margin: number;
   /** Miners to train, one model each. */
-  miners: Miner[];
+  miners: MinerName[];
   /** Stop a model after this many consecutive collapsed steps (all distances equal, loss at its collapsed value). */
   collapsePatience: number;
   /**
@@ -219,9 +219,6 @@ export interface TripletConfig extends TrainingConfig {
    */
   doppelgangers?: number;
 }
-
-/** The triplet miners (`lib/miners/`), by name. */
-export type Miner = MinerName;
 
 /** Everything one `reproduce` run needs. */
 export interface RunConfig {

@@ -3,7 +3,8 @@
  * it. `resolveConfig` applies command-line overrides.
  */
 import { UsageError } from "./cli.ts";
-import type { Miner, RunConfig } from "./config.ts";
+import type { RunConfig } from "./config.ts";
+import type { MinerName } from "./miners/by_name.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 import { QUICK_TOWER, TRIPLET_35 } from "./models/towers.ts";
 
@@ -301,7 +302,7 @@ export function profileConfig(profile: string): RunConfig {
 export interface ConfigOverrides {
   seed?: number;
   /** `--miners`: the triplet models to train instead of the profile's. */
-  miners?: Miner[];
+  miners?: MinerName[];
 }
 
 /** The profile's defaults with `overrides` applied. */

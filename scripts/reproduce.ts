@@ -4,8 +4,8 @@
  * or bad input.
  */
 import { EXPERIMENTS, parseOnly } from "../lib/experiment_names.ts";
-import type { Miner, RunConfig } from "../lib/config.ts";
-import { MINER_NAMES, parseMiners } from "../lib/miners/by_name.ts";
+import type { RunConfig } from "../lib/config.ts";
+import { MINER_NAMES, type MinerName, parseMiners } from "../lib/miners/by_name.ts";
 import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import {
   checkOrExit,
@@ -102,7 +102,7 @@ export interface ReproduceArgs {
   profile: string;
   only: string | undefined;
   /** `--miners`, validated; undefined for the profile's. */
-  miners: Miner[] | undefined;
+  miners: MinerName[] | undefined;
   backend: BackendRequest;
   threads: number;
   seed: number | undefined;

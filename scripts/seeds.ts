@@ -17,7 +17,7 @@ import {
   seedValue,
   UsageError,
 } from "../lib/cli.ts";
-import type { Miner } from "../lib/config.ts";
+import type { MinerName } from "../lib/miners/by_name.ts";
 import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
@@ -69,7 +69,7 @@ Exit codes: 0 success, 1 a seed's run failed (rerun to resume), 2 bad usage or b
 (found before any training starts).`;
 
 /** The miner `seeds` trains: the best triplet model of the standard profile (README). */
-const MINERS: Miner[] = ["batch-hard"];
+const MINERS: MinerName[] = ["batch-hard"];
 
 /** Parsed command line. */
 export interface SeedsArgs {

@@ -10,7 +10,8 @@
  * its koch-val row is that run's.
  */
 import type { TrialScores } from "../evaluation/one_shot.ts";
-import type { Miner, RunConfig } from "../config.ts";
+import type { RunConfig } from "../config.ts";
+import type { MinerName } from "../miners/by_name.ts";
 import { studyTrainingConfig } from "./model_reads.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { DataSource } from "../experiments/data_source.ts";
@@ -20,7 +21,7 @@ import { trainSiamese } from "../training/siamese_training.ts";
 import { trainTripletEmbedding } from "../training/triplet_training.ts";
 
 /** The models a study can train: the Siamese net, its same-tower variant, or a triplet miner. */
-export type StudyModel = "siamese" | "same-tower" | Miner;
+export type StudyModel = "siamese" | "same-tower" | MinerName;
 
 /** What one study measured. */
 export interface StudyResult {

@@ -1,7 +1,7 @@
 /**
  * The command line of the entry points (`scripts/`): strict flag parsing, `--help`, and
  * the mapping of bad usage and bad data to exit code 2. Lives in `lib/` because library
- * code (the config's `--only` check) throws {@link UsageError} too; `lib/` never imports
+ * code (the `--only` and `--miners` checks) throws {@link UsageError} too; `lib/` never imports
  * from `scripts/`.
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";

@@ -7,10 +7,13 @@
  * through. Not in the paper. The stream is not checkpointed: a run resumed from a checkpoint
  * draws its masks again from the stream's start (its batches, named by step, are the same).
  *
- * A step that runs the tower more than once over its images draws one mask a run: the
- * memory-bounded step (`chunkImages`), which recomputes each chunk's forward pass under the tape,
- * would differentiate through masks other than the ones its features were computed with, so
- * {@link dropoutProblem} refuses that combination.
+ * A step that runs the tower more than once over its images draws new masks at each run. The
+ * memory-bounded step (`chunkImages`) recomputes each chunk's forward pass under the tape, so it
+ * would differentiate through masks other than the ones its features were computed with:
+ * {@link dropoutProblem} refuses that combination. On webgpu the triplet miners and the Siamese
+ * net's read-ahead settings run one untaped forward pass before the step (mine_ahead.ts,
+ * siamese_ahead.ts), so there the triplets or pairs are chosen under other masks than the step's
+ * (every study here ran on wasm, where the step mines its own forward pass).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";

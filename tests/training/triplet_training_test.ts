@@ -202,6 +202,34 @@ Deno.test("triplet.l2 pulls the kernels towards 0; the cosine schedule changes t
   assert.notDeepEqual(annealed, plain, "cosine: other rates, other weights");
 });
 
+Deno.test("a tower with dropout trains the same twice from one seed, other than without; chunked steps refuse it", async () => {
+  const bars = barSplit();
+  const run = async (overrides: Partial<TripletConfig>) => {
+    const r = await trainTripletEmbedding({
+      config: tinyConfig({ steps: 10, validateEvery: 10, ...overrides }),
+      miner: "batch-hard",
+      background: bars,
+      evaluation,
+      rng: new Rng(5),
+      quiet: true,
+    });
+    const weights = r.model.getWeights().map((w) => Array.from(w.dataSync()));
+    r.model.dispose();
+    return weights;
+  };
+  const tower = { ...tinyConfig().tower, dropout: 0.3 };
+  const dropped = await run({ tower });
+  assert.deepEqual(await run({ tower }), dropped, "one seed fixes the masks");
+  const plain = await run({});
+  assert.equal(plain.length, dropped.length, "dropout adds no weights");
+  assert.notDeepEqual(plain, dropped, "the masks change the steps");
+  for (const w of dropped) assert.ok(w.every(Number.isFinite));
+  await assert.rejects(
+    () => run({ tower, chunkImages: 4 }),
+    /tower.dropout cannot be combined with chunkImages/,
+  );
+});
+
 /** The mean training loss of each 2-step window of a tiny batch-hard run on faint bars. */
 const barLosses = async (changes: Partial<TripletConfig>, steps: number) =>
   (await trainTripletEmbedding({

@@ -172,24 +172,28 @@ Deno.test("a classification weight trains class proxies beside the triplet loss:
   );
 });
 
+/** Every weight (moving statistics too) of a tiny batch-hard net trained on bars, by name. */
+async function barWeights(bars: OmniglotSplit, overrides: Partial<TripletConfig>) {
+  const r = await trainTripletEmbedding({
+    config: tinyConfig(overrides),
+    miner: "batch-hard",
+    background: bars,
+    evaluation,
+    rng: new Rng(5),
+    quiet: true,
+  });
+  const weights = r.model.weights.map((w) => ({
+    name: w.originalName ?? w.name,
+    values: Array.from(w.read().dataSync()),
+  }));
+  r.model.dispose();
+  return weights;
+}
+
 Deno.test("triplet.l2 pulls the kernels towards 0; the cosine schedule changes the steps taken", async () => {
   const bars = barSplit();
-  const run = async (overrides: Partial<TripletConfig>) => {
-    const r = await trainTripletEmbedding({
-      config: tinyConfig({ steps: 20, validateEvery: 20, ...overrides }),
-      miner: "batch-hard",
-      background: bars,
-      evaluation,
-      rng: new Rng(5),
-      quiet: true,
-    });
-    const weights = r.model.trainableWeights.map((w) => ({
-      name: w.originalName ?? w.name,
-      values: Array.from(w.read().dataSync()),
-    }));
-    r.model.dispose();
-    return weights;
-  };
+  const run = (overrides: Partial<TripletConfig>) =>
+    barWeights(bars, { steps: 20, validateEvery: 20, ...overrides });
   const squares = (ws: { name: string; values: number[] }[], pattern: RegExp) =>
     ws.filter((w) => pattern.test(w.name)).flatMap((w) => w.values).reduce((s, v) => s + v * v, 0);
   const plain = await run({});
@@ -204,26 +208,15 @@ Deno.test("triplet.l2 pulls the kernels towards 0; the cosine schedule changes t
 
 Deno.test("a tower with dropout trains the same twice from one seed, other than without; chunked steps refuse it", async () => {
   const bars = barSplit();
-  const run = async (overrides: Partial<TripletConfig>) => {
-    const r = await trainTripletEmbedding({
-      config: tinyConfig({ steps: 10, validateEvery: 10, ...overrides }),
-      miner: "batch-hard",
-      background: bars,
-      evaluation,
-      rng: new Rng(5),
-      quiet: true,
-    });
-    const weights = r.model.getWeights().map((w) => Array.from(w.dataSync()));
-    r.model.dispose();
-    return weights;
-  };
+  const run = (overrides: Partial<TripletConfig>) =>
+    barWeights(bars, { steps: 10, validateEvery: 10, ...overrides });
   const tower = { ...tinyConfig().tower, dropout: 0.3 };
   const dropped = await run({ tower });
   assert.deepEqual(await run({ tower }), dropped, "one seed fixes the masks");
   const plain = await run({});
   assert.equal(plain.length, dropped.length, "dropout adds no weights");
   assert.notDeepEqual(plain, dropped, "the masks change the steps");
-  for (const w of dropped) assert.ok(w.every(Number.isFinite));
+  for (const w of dropped) assert.ok(w.values.every(Number.isFinite), w.name);
   await assert.rejects(
     () => run({ tower, chunkImages: 4 }),
     /tower.dropout cannot be combined with chunkImages/,

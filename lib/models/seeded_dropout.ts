@@ -65,20 +65,9 @@ export class SeededDropout extends tfl.layers.Layer {
     });
   }
 
+  /** What a saved layer is rebuilt from (tfjs's default `fromConfig` calls the constructor). */
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
-  }
-
-  /** Rebuilds a saved layer from {@link getConfig}'s output. */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls({
-      name: config.name as string,
-      rate: config.rate as number,
-      seed: config.seed as number,
-    });
   }
 }
 tf.serialization.registerClass(SeededDropout);

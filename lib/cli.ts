@@ -1,19 +1,11 @@
 /**
- * The command line of the entry points (`scripts/`): strict flag parsing, `--help`, and
- * the mapping of bad usage and bad data to exit code 2. Lives in `lib/` because library
- * code (the `--only` and `--miners` checks) throws {@link UsageError} too; `lib/` never imports
- * from `scripts/`.
+ * The command line of the entry points (`scripts/`): strict flag parsing, `--help`, and the mapping
+ * of bad usage ({@link UsageError}, usage_error.ts) and bad data (DataError) to exit code 2. Lives
+ * in `lib/` so that the entry points share it; `lib/` never imports from `scripts/`.
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { DataError } from "./data/errors.ts";
-
-/** A command-line usage error (unknown flag or value): exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "./usage_error.ts";
 
 /**
  * Run an entry point's body, turning a {@link DataError} or {@link UsageError} into its

@@ -1,5 +1,5 @@
 /** The experiments `reproduce` runs, by name, and the `--only` flag that picks them. */
-import { UsageError } from "./cli.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Experiments of docs/interface.md that `reproduce` runs by default, in the order it runs them. */
 export const EXPERIMENTS = [

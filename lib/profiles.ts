@@ -2,7 +2,7 @@
  * The profiles' typed defaults, each with its reason: standard, and quick and paper as changes to
  * it. `resolveConfig` applies command-line overrides.
  */
-import { UsageError } from "./cli.ts";
+import { UsageError } from "./usage_error.ts";
 import type { RunConfig } from "./config.ts";
 import type { MinerName } from "./miners/by_name.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";

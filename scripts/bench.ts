@@ -23,7 +23,8 @@ import {
   type BackendName,
   selectBackend,
 } from "../lib/backends/select.ts";
-import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { parseCommandLine, parseFlags } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { THREADS_ENV } from "../lib/backends/threads.ts";

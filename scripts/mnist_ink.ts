@@ -10,7 +10,8 @@
 import { mean } from "d3-array";
 import { selectRunBackend } from "../lib/backends/select.ts";
 import { profileConfig } from "../lib/profiles.ts";
-import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { inkMatchFactor } from "../lib/data/images.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { resultsDir } from "../lib/data/paths.ts";

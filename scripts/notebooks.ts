@@ -10,7 +10,8 @@
  * `results/quick/` and `results/quick/notebooks/`.
  */
 import { type Profile, PROFILES } from "../lib/profiles.ts";
-import { parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { parseCommandLine, parseFlags } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { absoluteFromInvocation, omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
 import { THREADS_ENV } from "../lib/backends/threads.ts";

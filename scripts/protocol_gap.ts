@@ -10,7 +10,8 @@
  */
 import { selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
-import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { locateRuns } from "../lib/episodes/run_sources.ts";

@@ -14,8 +14,8 @@ import {
   parseCommandLine,
   parseFlags,
   seedFlag,
-  UsageError,
 } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { DataError } from "../lib/data/errors.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { DataSource } from "../lib/experiments/data_source.ts";

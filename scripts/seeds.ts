@@ -15,8 +15,8 @@ import {
   parseFlags,
   SEED_RANGE,
   seedValue,
-  UsageError,
 } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import type { MinerName } from "../lib/miners/by_name.ts";
 import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectRunBackend } from "../lib/backends/select.ts";

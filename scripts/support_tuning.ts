@@ -8,7 +8,8 @@
  */
 import { selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
-import { exitOnDataError, parseCommandLine, parseFlags, UsageError } from "../lib/cli.ts";
+import { exitOnDataError, parseCommandLine, parseFlags } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { MINER_NAMES } from "../lib/miners/by_name.ts";
 import { resultsDir } from "../lib/data/paths.ts";
 import { distanceByName } from "../lib/distances/by_name.ts";

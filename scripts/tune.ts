@@ -12,8 +12,8 @@ import {
   parseCommandLine,
   parseFlags,
   seedFlag,
-  UsageError,
 } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { MINER_NAMES } from "../lib/miners/by_name.ts";
 import { PROFILES, resolveConfig } from "../lib/profiles.ts";
 import type { RunConfig } from "../lib/config.ts";

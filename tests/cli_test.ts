@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { checkOrExit, exitOnDataError, UsageError } from "../lib/cli.ts";
+import { checkOrExit, exitOnDataError } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { DataError } from "../lib/data/errors.ts";
 
 Deno.test("exitOnDataError: the body's code, 2 with the message for bad data, other errors rethrown", async () => {

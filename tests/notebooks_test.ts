@@ -6,7 +6,7 @@ import {
   type NotebookJson,
   parseNotebookArgs,
 } from "../scripts/notebooks.ts";
-import { UsageError } from "../lib/cli.ts";
+import { UsageError } from "../lib/usage_error.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { writeRows, writeRunRecord } from "../lib/report/results.ts";
 import { NO_OMNIGLOT, tempDir } from "./helpers.ts";

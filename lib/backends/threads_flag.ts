@@ -2,7 +2,7 @@
  * `--threads N` of the entry points (`reproduce`, `bench`, `notebooks`): the value given, or
  * `defaultThreads()` (`SIAMESE_THREADS`, else every core up to 8) when the flag is absent.
  */
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 import { defaultThreads, parseThreads } from "./threads.ts";
 
 /**

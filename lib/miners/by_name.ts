@@ -1,5 +1,5 @@
 /** The shipped miners by the names `config.triplet.miners` and `--miners` use. */
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 import type { Rng } from "../rng.ts";
 import { batchAllMiner } from "./batch_all.ts";
 import { batchHardMiner } from "./batch_hard.ts";

@@ -2,7 +2,7 @@
  * The `--out` folder is checked before anything trains: a results folder that cannot be
  * written used to be found only after every experiment had run, losing the run.
  */
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 
 /**
  * Check that `dir` (created later if absent) can take the results: not a file, writable,

@@ -4,7 +4,7 @@
  * replaces the rows of the experiments it attempted and keeps the others. Every file is
  * written atomically; `run.json`'s `status` says whether the set is complete.
  */
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 import type { RunConfig } from "../config.ts";
 import { writeFileAtomic } from "../data/files.ts";
 import {

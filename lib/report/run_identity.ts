@@ -7,7 +7,7 @@
  * other run's header.
  */
 import type { RunConfig } from "../config.ts";
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 import { digest } from "../data/files.ts";
 import type { RunRecord } from "./results.ts";
 

@@ -9,7 +9,7 @@
  */
 import type { ExperimentName } from "../experiment_names.ts";
 import type { RunConfig } from "../config.ts";
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 
 /** The slice flags, validated. */
 export interface SliceFlags {

@@ -4,7 +4,7 @@
  * of its own type (a number where the profile has a number, one of the allowed words where it has
  * a word), so a typo is refused before any training rather than silently ignored.
  */
-import { UsageError } from "../cli.ts";
+import { UsageError } from "../usage_error.ts";
 import { TOWERS } from "../models/towers.ts";
 import type { RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KOCH_105, STANDARD_35 } from "../../lib/models/koch.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { parseBenchArgs } from "../../scripts/bench.ts";
 import { embedFlops, layerFlops, trainStepFlops } from "../../bench/flops.ts";
 import { seedSubnormals } from "../../bench/measure.ts";

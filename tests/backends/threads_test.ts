@@ -8,7 +8,7 @@ import {
   THREADS_ENV,
 } from "../../lib/backends/threads.ts";
 import { threadsFlag } from "../../lib/backends/threads_flag.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
 import { parseNotebookArgs } from "../../scripts/notebooks.ts";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { EXPERIMENTS, parseOnly } from "../../lib/experiment_names.ts";
 import { resolveConfig } from "../../lib/profiles.ts";
 import { SAME_TOWER_STEP_COST, sameTowerConfig } from "../../lib/experiments/same_tower_config.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseReproduceArgs } from "../../scripts/reproduce.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
 import { resolveConfig } from "../../lib/profiles.ts";
 import { runIdentity } from "../../lib/report/run_identity.ts";

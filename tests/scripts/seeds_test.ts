@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseSeeds, parseSeedsArgs, seedDir, seedRunComplete } from "../../scripts/seeds.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { resolveConfig } from "../../lib/profiles.ts";
 import { runIdentity } from "../../lib/report/run_identity.ts";
 import { readOneShot, readVerification, type RunRecord } from "../../lib/report/results.ts";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { PROFILES, resolveConfig } from "../../lib/profiles.ts";
 import { experimentContext } from "../../lib/experiments/experiment_context.ts";
 import { run as runSiamese } from "../../lib/experiments/siamese.ts";

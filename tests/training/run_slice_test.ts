@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../lib/profiles.ts";
-import { UsageError } from "../../lib/cli.ts";
+import { UsageError } from "../../lib/usage_error.ts";
 import { REPO_ROOT } from "../../lib/data/paths.ts";
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import { runRecord } from "../report/run_record.ts";

@@ -91,15 +91,16 @@ export async function trainSiamese(
       `trainSiamese: images are ${background.images.size}px but the tower ${config.tower.name} takes ${size}px`,
     );
   }
-  const net = buildSiamese(config.tower, rng.fork("init"), {
-    normalizedFeatures: config.normalizedFeatures,
-    head: config.head,
-  });
+  // Refused before the net is built, so that a refused call leaves no weights behind.
   const term = tripletTerm(config.tripletWeight);
   const termProblem = tripletTermProblem(config, options.pool !== undefined);
   if (termProblem) throw new RangeError(termProblem);
   const dropoutRefusal = dropoutProblem(config);
   if (dropoutRefusal) throw new RangeError(dropoutRefusal);
+  const net = buildSiamese(config.tower, rng.fork("init"), {
+    normalizedFeatures: config.normalizedFeatures,
+    head: config.head,
+  });
   const batchRoot = rng.fork("batches");
   const P = config.batchCharacters, K = config.batchDrawings;
 

@@ -146,11 +146,6 @@ export async function trainTripletEmbedding(
 ): Promise<TripletTrainingResult> {
   const { config, rng } = options;
   const log = options.log ?? (() => {});
-  const model = buildEmbeddingNet(config.tower, {
-    dimension: config.embeddingDim,
-    batchNorm: config.embeddingBatchNorm,
-    rng: rng.fork("init"),
-  });
   const distance = distanceByName(config.distance);
   const loss = tripletLoss(config, distance);
   const miner = minerByName(options.miner, {
@@ -158,6 +153,7 @@ export async function trainTripletEmbedding(
     rng: rng.fork("random-miner"),
   });
   const monitor = new CollapseMonitor({ loss, patience: config.collapsePatience });
+  // Refused before the net is built, so that a refused call leaves no weights behind.
   const classWeight = config.classWeight ?? 0;
   if (!(Number.isFinite(classWeight) && classWeight >= 0)) {
     throw new RangeError(`classWeight must be a number >= 0, got ${classWeight}`);
@@ -167,6 +163,15 @@ export async function trainTripletEmbedding(
       "classWeight cannot be combined with chunkImages: the memory-bounded step trains the embedding net only",
     );
   }
+  const dropoutRefusal = dropoutProblem(config);
+  if (dropoutRefusal) throw new RangeError(dropoutRefusal);
+  const doppelgangerRefusal = doppelgangerProblem(config);
+  if (doppelgangerRefusal) throw new RangeError(doppelgangerRefusal);
+  const model = buildEmbeddingNet(config.tower, {
+    dimension: config.embeddingDim,
+    batchNorm: config.embeddingBatchNorm,
+    rng: rng.fork("init"),
+  });
   const classifier = classWeight > 0
     ? new NormalizedSoftmax({
       classes: batchLabelCount(options.background.characters.length, {
@@ -178,10 +183,6 @@ export async function trainTripletEmbedding(
       rng: rng.fork("class-proxies"),
     })
     : null;
-  const dropoutRefusal = dropoutProblem(config);
-  if (dropoutRefusal) throw new RangeError(dropoutRefusal);
-  const doppelgangerRefusal = doppelgangerProblem(config);
-  if (doppelgangerRefusal) throw new RangeError(doppelgangerRefusal);
   const validation = validationTask(
     options.evaluation,
     rng.fork("validation"),

@@ -1,4 +1,5 @@
 import { selectBackend } from "../../lib/backends/select.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { profileConfig } from "../../lib/profiles.ts";
 import type { SiameseConfig } from "../../lib/config.ts";
@@ -39,4 +40,17 @@ Deno.test("the settings that change a batch's images reach the Siamese net's bat
   for (const changes of [{ thickStrokes: 1 }, { elastic: 6 }, { erasing: 1 }]) {
     assert.notEqual(await firstLoss(changes), plain, JSON.stringify(changes));
   }
+});
+
+Deno.test("the Siamese net refuses dropout with chunked steps before it builds a net, and trains with it unchunked", async () => {
+  const tower = { ...tinyTower(SIZE), dropout: 0.3 };
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    () => firstLoss({ tower, chunkImages: 4 }),
+    /tower.dropout cannot be combined with chunkImages/,
+  );
+  assert.equal(tf.memory().numTensors, before, "a refused call leaves no tensors behind");
+  const dropped = await firstLoss({ tower });
+  assert.equal(await firstLoss({ tower }), dropped, "one seed fixes the masks");
+  assert.notEqual(dropped, await firstLoss({}), "the masks change the loss");
 });

@@ -1,4 +1,5 @@
 import { selectBackend } from "../../lib/backends/select.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { profileConfig } from "../../lib/profiles.ts";
 import type { TripletConfig } from "../../lib/config.ts";
@@ -217,10 +218,12 @@ Deno.test("a tower with dropout trains the same twice from one seed, other than 
   assert.equal(plain.length, dropped.length, "dropout adds no weights");
   assert.notDeepEqual(plain, dropped, "the masks change the steps");
   for (const w of dropped) assert.ok(w.values.every(Number.isFinite), w.name);
+  const before = tf.memory().numTensors;
   await assert.rejects(
     () => run({ tower, chunkImages: 4 }),
     /tower.dropout cannot be combined with chunkImages/,
   );
+  assert.equal(tf.memory().numTensors, before, "a refused call leaves no tensors behind");
 });
 
 /** The mean training loss of each 2-step window of a tiny batch-hard run on faint bars. */

@@ -7,7 +7,7 @@ import { wilson } from "../evaluation/intervals.ts";
 import { PAPER_VERIFICATION } from "../paper.ts";
 import { formatSeconds } from "./progress.ts";
 import type { RunRecord } from "./results.ts";
-import { markdownTable, type VerificationRow } from "./tables.ts";
+import { formatAccuracy, markdownTable, type VerificationRow } from "./tables.ts";
 
 /** The experiment's name in `run.json` and the rows (experiments/table1.ts's). */
 export const TABLE1_EXPERIMENT = "table1";
@@ -48,7 +48,7 @@ export function verificationAccuracy(
   const n = row.test_pairs;
   if (!(n > 0)) return row.accuracy.toFixed(2);
   const ci = wilson(Math.round((row.accuracy / 100) * n), n);
-  return `${row.accuracy.toFixed(2)} [${(100 * ci.low).toFixed(1)}, ${(100 * ci.high).toFixed(1)}]`;
+  return formatAccuracy({ accuracy: row.accuracy, ci_low: 100 * ci.low, ci_high: 100 * ci.high });
 }
 
 /** The columns of the section's table (and of {@link table1ExperimentRows}). */

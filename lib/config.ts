@@ -71,6 +71,11 @@ export interface TrainingConfig {
   decayEvery: number;
   /** Apply the affine distortions of Koch et al. section 3.2 to the training images. */
   distortions: boolean;
+  /**
+   * Train on the first this many of the 30 background alphabets only (alphabet_subset.ts); unset
+   * = all of them (every profile). A study setting: how accuracy grows with the training data.
+   */
+  trainingAlphabets?: number;
   /** Wall-clock budget in seconds after which training stops (a safety net: steps bound every profile). */
   maxSeconds: number;
   /**

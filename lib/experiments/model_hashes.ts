@@ -74,6 +74,7 @@ export function siameseHash(config: RunConfig, point?: Table1Point): string {
     mirrors: s.mirrors,
     lrSchedule: s.lrSchedule,
     tripletWeight: s.tripletWeight,
+    trainingAlphabets: s.trainingAlphabets,
   };
   const key = point
     ? {
@@ -189,6 +190,7 @@ export function tripletHash(config: RunConfig, miner: string): string {
       lrSchedule: t.lrSchedule,
       l2: t.l2,
       doppelgangers: t.doppelgangers,
+      trainingAlphabets: t.trainingAlphabets,
     },
   });
 }

@@ -61,6 +61,7 @@ export function sameTowerConfig(config: RunConfig): SiameseConfig {
     ),
     validationTrialsPerAlphabet: triplet.validationTrialsPerAlphabet,
     // The triplet nets' training characters (their quarter turns), so the data is the same too.
+    trainingAlphabets: triplet.trainingAlphabets,
     quarterTurns: triplet.quarterTurns,
     mirrors: triplet.mirrors,
     thickStrokes: triplet.thickStrokes,

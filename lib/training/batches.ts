@@ -80,6 +80,8 @@ export interface BatchShape {
   batchDrawings: number;
   /** Characters from each alphabet of a batch. */
   batchPerAlphabet: number;
+  /** The background alphabets the batches come from (all 30 when unset). */
+  trainingAlphabets?: number;
 }
 
 /**
@@ -89,7 +91,8 @@ export interface BatchShape {
  */
 export function batchShapeProblem(shape: BatchShape): string | null {
   const { batchCharacters: P, batchDrawings: K, batchPerAlphabet: per } = shape;
-  const { alphabets, smallestAlphabet } = EXPECTED.background;
+  const { smallestAlphabet } = EXPECTED.background;
+  const alphabets = shape.trainingAlphabets ?? EXPECTED.background.alphabets;
   if (K > EXPECTED.drawers) {
     return `batchDrawings (${K}) is more than the ${EXPECTED.drawers} drawers of a character`;
   }
@@ -102,7 +105,7 @@ export function batchShapeProblem(shape: BatchShape): string | null {
   }
   if (P / per > alphabets) {
     return `${P} characters a batch, ${per} from each alphabet, need ${P / per} alphabets and ` +
-      `the background set has ${alphabets}: raise batchPerAlphabet or keep batchCharacters at ` +
+      `the training set has ${alphabets}: raise batchPerAlphabet or keep batchCharacters at ` +
       `most ${alphabets * per}`;
   }
   return null;

@@ -21,6 +21,7 @@ import { allPairs, differenceMatrix, type PairSet, samplePoolBatch } from "./pai
 import { Adam, kernelDecay, type Optimizer, SgdMomentum, trainingSchedule } from "./schedules.ts";
 import { siameseLossWithTerm, tripletTerm, tripletTermProblem } from "./siamese_triplet_term.ts";
 import { dropoutProblem } from "../models/seeded_dropout.ts";
+import { firstAlphabets } from "../data/alphabet_subset.ts";
 import { chunkedModelGradients } from "./gradient_cache.ts";
 import { siameseAhead } from "./siamese_ahead.ts";
 import { readAhead } from "./read_ahead.ts";
@@ -84,7 +85,14 @@ export interface TrainSiameseOptions {
 export async function trainSiamese(
   options: TrainSiameseOptions,
 ): Promise<{ net: SiameseNet; result: TrainResult; pairsPerStep: number }> {
-  const { config, background, evaluation, rng } = options;
+  const { config, evaluation, rng } = options;
+  if (options.pool && config.trainingAlphabets !== undefined) {
+    throw new RangeError(
+      "trainingAlphabets cuts the P x K batches' alphabets; a fixed pool of pairs names its own images",
+    );
+  }
+  // The background alphabets it trains on: all of them unless a study cuts them.
+  const background = firstAlphabets(options.background, config.trainingAlphabets);
   const size = config.tower.inputSize;
   if (background.images.size !== size) {
     throw new RangeError(

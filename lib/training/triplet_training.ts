@@ -34,6 +34,7 @@ import { chunkedModelGradients } from "./gradient_cache.ts";
 import { mineAhead, type MinedAhead } from "./mine_ahead.ts";
 import { doppelgangerProblem, DoppelgangerSampler } from "./doppelgangers.ts";
 import { dropoutProblem } from "../models/seeded_dropout.ts";
+import { firstAlphabets } from "../data/alphabet_subset.ts";
 import { readAhead } from "./read_ahead.ts";
 import { trainsWithoutSyncReads } from "../backends/host_reads.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
@@ -146,6 +147,8 @@ export async function trainTripletEmbedding(
 ): Promise<TripletTrainingResult> {
   const { config, rng } = options;
   const log = options.log ?? (() => {});
+  // The background alphabets it trains on: all of them unless a study cuts them.
+  const background = firstAlphabets(options.background, config.trainingAlphabets);
   const distance = distanceByName(config.distance);
   const loss = tripletLoss(config, distance);
   const miner = minerByName(options.miner, {
@@ -174,7 +177,7 @@ export async function trainTripletEmbedding(
   });
   const classifier = classWeight > 0
     ? new NormalizedSoftmax({
-      classes: batchLabelCount(options.background.characters.length, {
+      classes: batchLabelCount(background.characters.length, {
         turns: config.quarterTurns,
         mirrors: config.mirrors,
       }),
@@ -219,14 +222,14 @@ export async function trainTripletEmbedding(
   // Doppelganger batches: the characters placed afresh under the current weights every
   // validation interval (and at the first batch drawn, wherever training starts).
   const doppelgangers = config.doppelgangers === undefined ? null : new DoppelgangerSampler({
-    split: options.background,
+    split: background,
     turns: config.quarterTurns ?? 1,
     neighbours: config.doppelgangers,
   });
   const makeBatch = (step: number) => {
     const r = batches.fork(String(step));
     if (!doppelgangers) {
-      return sampleBatch(options.background, r, {
+      return sampleBatch(background, r, {
         ...augmentations,
         characters: config.batchCharacters,
         perAlphabet: config.batchPerAlphabet,

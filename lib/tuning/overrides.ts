@@ -18,6 +18,8 @@ import { SIAMESE_HEADS } from "../models/cosine_head.ts";
 import { isWeightAverageDecay } from "../training/weight_average.ts";
 import { isInkBoxFill } from "../data/ink_box.ts";
 import { isDeskewAmount } from "../data/deskew.ts";
+import { isTrainingAlphabetCount } from "../data/alphabet_subset.ts";
+import { EXPECTED } from "../data/splits.ts";
 import { LR_SCHEDULES } from "../training/schedules.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
@@ -82,6 +84,7 @@ const OPTIONAL: Record<string, "number" | "boolean" | "word"> = {
   "triplet.doppelgangers": "number",
   "tower.batchNorm": "boolean",
   "tower.dropout": "number",
+  trainingAlphabets: "number",
 };
 
 /** What a number setting accepts, and how a refusal says it. */
@@ -157,6 +160,10 @@ const NUMBER_RANGES: Record<string, NumberRange> = {
   doppelgangers: { accepts: isDoppelgangerCount, says: "takes a whole number from 1 to 100" },
   sharpness: { accepts: isSharpnessRadius, says: "takes a distance above 0, e.g. 0.05" },
   "tower.dropout": { accepts: isDropoutRate, says: "takes a share above 0 and below 1, e.g. 0.2" },
+  trainingAlphabets: {
+    accepts: isTrainingAlphabetCount,
+    says: `takes a whole number of background alphabets from 1 to ${EXPECTED.background.alphabets}`,
+  },
   weightAverage: {
     accepts: isWeightAverageDecay,
     says: "takes a decay from 0 up to (not including) 1, e.g. 0.999",

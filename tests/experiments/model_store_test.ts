@@ -198,7 +198,7 @@ Deno.test("the model layout: one folder per model under <out>/models", () => {
   assert.equal(tripletDir("r", "batch-hard"), "r/models/triplet-batch-hard");
 });
 
-Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing, doppelgangers, sharpness-aware steps and dropout change the hashes when set", () => {
+Deno.test("the study settings quarter turns, thick strokes, elastic distortions, normalized features, pair mining, the cosine head, weight averaging, mirror images, the cosine schedule, the triplet's L2 weight, random erasing, doppelgangers, sharpness-aware steps, dropout and fewer training alphabets change the hashes when set", () => {
   // Pinned before the ink boxes (the images as released) and the doubled triplet batch.
   const standard = () => {
     const config = resolveConfig("standard");
@@ -219,6 +219,7 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
     ["siamese erasing", (c) => (c.siamese.erasing = 0.5)],
     ["siamese lrSchedule", (c) => (c.siamese.lrSchedule = "cosine")],
     ["siamese sharpness", (c) => (c.siamese.sharpness = 0.05)],
+    ["siamese trainingAlphabets", (c) => (c.siamese.trainingAlphabets = 20)],
   ];
   for (const [name, change] of variants) {
     const c = standard();
@@ -252,6 +253,10 @@ Deno.test("the study settings quarter turns, thick strokes, elastic distortions,
   const dropped = standard();
   dropped.triplet.tower = { ...dropped.triplet.tower, dropout: 0.2 };
   assert.notEqual(tripletHash(dropped, "batch-hard"), tripletHash(base, "batch-hard"));
+  const fewer = standard();
+  fewer.triplet.trainingAlphabets = 20;
+  assert.notEqual(tripletHash(fewer, "batch-hard"), tripletHash(base, "batch-hard"));
+  assert.notEqual(sameTowerHash(fewer), sameTowerHash(base), "the same-tower net's characters");
   // The triplet block's study settings the profile takes, each unset in turn: another model.
   const thin = standard();
   thin.triplet.thickStrokes = undefined;

@@ -39,6 +39,8 @@ Deno.test("--set parses numbers, switches and words against the profile's settin
     ["triplet.sharpness=0.05", "triplet.sharpness", 0.05],
     ["siamese.sharpness=0.1", "siamese.sharpness", 0.1],
     ["triplet.tower.dropout=0.2", "triplet.tower.dropout", 0.2],
+    ["triplet.trainingAlphabets=20", "triplet.trainingAlphabets", 20],
+    ["siamese.trainingAlphabets=30", "siamese.trainingAlphabets", 30],
     ["siamese.pairMining=hardest", "siamese.pairMining", "hardest"],
     ["siamese.normalizedFeatures=true", "siamese.normalizedFeatures", true],
     ["siamese.head=cosine", "siamese.head", "cosine"],
@@ -92,6 +94,9 @@ Deno.test("--set refuses what is not a setting or not of its type, naming the --
   refused("siamese.sharpness=-1", /distance above 0/);
   refused("triplet.tower.dropout=1", /share above 0 and below 1/);
   refused("siamese.tower.dropout=0", /share above 0 and below 1/);
+  refused("triplet.trainingAlphabets=0", /background alphabets from 1 to 30/);
+  refused("siamese.trainingAlphabets=31", /background alphabets from 1 to 30/);
+  refused("triplet.trainingAlphabets=20.5", /background alphabets from 1 to 30/);
   refused("siamese.steps", /setting and a value/);
   refused("siamese.steps=", /setting and a value/);
   // Numbers outside what training can use: refused here, before any data loads.
@@ -385,6 +390,16 @@ Deno.test("tune refuses a batch the background alphabets cannot make, for the bl
   assert.match(refusal("siamese", "siamese.batchDrawings=21")!, /more than the 20 drawers/);
   // The same-tower net takes the triplet block's batch, as the miners do.
   assert.match(refusal("same-tower", "triplet.batchCharacters=62")!, /need 31 alphabets/);
+  // Fewer training alphabets than a batch draws from (32 characters, 2 from each: 16).
+  assert.match(
+    refusal("batch-hard", "triplet.trainingAlphabets=15")!,
+    /need 16 alphabets and the training set has 15/,
+  );
+  assert.equal(refusal("batch-hard", "triplet.trainingAlphabets=16"), null);
+  assert.match(
+    refusal("same-tower", "triplet.trainingAlphabets=10")!,
+    /need 16 alphabets and the training set has 10/,
+  );
 });
 
 Deno.test("tune refuses a --set the model does not read, naming the setting that it does", () => {

@@ -5,6 +5,9 @@ import { profileConfig } from "../../lib/profiles.ts";
 import type { SiameseConfig } from "../../lib/config.ts";
 import { VALIDATION_ALPHABETS } from "../../lib/data/splits.ts";
 import { fakeSplit, firstSiameseLoss, tinyTower } from "./fixtures.ts";
+import { firstAlphabets } from "../../lib/data/alphabet_subset.ts";
+import { Rng } from "../../lib/rng.ts";
+import { fixedPairPool, trainSiamese } from "../../lib/training/siamese_training.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -14,25 +17,24 @@ const pixel = (c: number, d: number, i: number) =>
 const background = fakeSplit(["A", "B", "C", "D"], 3, SIZE, pixel);
 const evaluation = fakeSplit(VALIDATION_ALPHABETS, 20, SIZE, pixel, "evaluation");
 
+/** A 2-step Siamese run's settings on these splits, with `changes`. */
+const config = (changes: Partial<SiameseConfig>): SiameseConfig => ({
+  ...profileConfig("quick").siamese,
+  tower: tinyTower(SIZE),
+  batchCharacters: 4,
+  batchDrawings: 2,
+  batchPerAlphabet: 1,
+  distortions: false,
+  steps: 2,
+  validateEvery: 2,
+  patience: 100,
+  maxSeconds: 1e9,
+  ...changes,
+});
+
 /** The first validation window's mean loss of a 2-step run with `changes`. */
 const firstLoss = (changes: Partial<SiameseConfig>) =>
-  firstSiameseLoss(
-    {
-      ...profileConfig("quick").siamese,
-      tower: tinyTower(SIZE),
-      batchCharacters: 4,
-      batchDrawings: 2,
-      batchPerAlphabet: 1,
-      distortions: false,
-      steps: 2,
-      validateEvery: 2,
-      patience: 100,
-      maxSeconds: 1e9,
-      ...changes,
-    },
-    background,
-    evaluation,
-  );
+  firstSiameseLoss(config(changes), background, evaluation);
 
 Deno.test("the settings that change a batch's images reach the Siamese net's batches: thick strokes, elastic distortions, erasing", async () => {
   const plain = await firstLoss({});
@@ -53,4 +55,29 @@ Deno.test("the Siamese net refuses dropout with chunked steps before it builds a
   const dropped = await firstLoss({ tower });
   assert.equal(await firstLoss({ tower }), dropped, "one seed fixes the masks");
   assert.notEqual(dropped, await firstLoss({}), "the masks change the loss");
+});
+
+Deno.test("trainingAlphabets cuts the Siamese net's batches to the first alphabets, and a fixed pool refuses it", async () => {
+  // Two characters from each of two alphabets a batch, so that two alphabets can fill one.
+  const cut = await firstLoss({ trainingAlphabets: 2, batchPerAlphabet: 2 });
+  assert.notEqual(cut, await firstLoss({ batchPerAlphabet: 2 }), "other characters, other batches");
+  const onCut = await firstSiameseLoss(
+    config({ batchPerAlphabet: 2 }),
+    firstAlphabets(background, 2),
+    evaluation,
+  );
+  assert.equal(cut, onCut, "as on a split cut to them");
+  const pool = fixedPairPool(background, new Rng(1), { trainPairs: 40, distortions: false }, 8);
+  await assert.rejects(
+    () =>
+      trainSiamese({
+        config: config({ trainingAlphabets: 2 }),
+        background,
+        evaluation,
+        rng: new Rng(1),
+        pool,
+        quiet: true,
+      }),
+    /a fixed pool of pairs names its own images/,
+  );
 });

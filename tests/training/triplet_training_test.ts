@@ -16,6 +16,7 @@ import { TripletSoftmaxLoss } from "../../lib/losses/triplet_softmax.ts";
 import { squaredL2 } from "../../lib/distances/squared_l2.ts";
 import { Rng } from "../../lib/rng.ts";
 import { tempDir } from "../helpers.ts";
+import { firstAlphabets } from "../../lib/data/alphabet_subset.ts";
 
 await selectBackend("cpu"); // as tf.setBackend, without tfjs's advert for tfjs-node
 
@@ -224,6 +225,15 @@ Deno.test("a tower with dropout trains the same twice from one seed, other than 
     /tower.dropout cannot be combined with chunkImages/,
   );
   assert.equal(tf.memory().numTensors, before, "a refused call leaves no tensors behind");
+});
+
+Deno.test("trainingAlphabets trains on the first alphabets only: as on a split cut to them, other than on all", async () => {
+  const bars = barSplit();
+  const run = (split: OmniglotSplit, overrides: Partial<TripletConfig>) =>
+    barWeights(split, { steps: 10, validateEvery: 10, ...overrides });
+  const cut = await run(bars, { trainingAlphabets: 4 });
+  assert.deepEqual(await run(firstAlphabets(bars, 4), {}), cut);
+  assert.notDeepEqual(await run(bars, {}), cut, "the fifth alphabet's characters change the steps");
 });
 
 /** The mean training loss of each 2-step window of a tiny batch-hard run on faint bars. */

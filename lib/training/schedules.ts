@@ -143,6 +143,19 @@ export function kernelDecay(
   return weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? lambda : 0));
 }
 
+/**
+ * One optimiser slot per variable, each a non-trainable variable holding `initial(v, i)`. Made
+ * under tf.tidy: tf.variable shares its initial tensor's data and takes a reference of its own, so
+ * the initial tensor is disposed here (outside a tidy scope it stayed registered, holding its data
+ * after the slot was disposed).
+ */
+function slotsOf(
+  variables: readonly tf.Variable[],
+  initial: (v: tf.Variable, i: number) => tf.Tensor,
+): tf.Variable[] {
+  return tf.tidy(() => variables.map((v, i) => tf.variable(initial(v, i), false)));
+}
+
 /** SGD with momentum: v = mu v - eta (g + lambda w); w = w + v. */
 export class SgdMomentum implements Optimizer {
   readonly name = "sgd";
@@ -156,7 +169,7 @@ export class SgdMomentum implements Optimizer {
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], step: number): void {
     checkLengths("SgdMomentum", variables, grads);
     if (this.#velocity.length === 0) {
-      this.#velocity = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+      this.#velocity = slotsOf(variables, (v) => tf.zerosLike(v));
     }
     const lr = this.#options.schedule.learningRate(step);
     const mu = this.#options.schedule.momentum(step);
@@ -183,7 +196,7 @@ export class SgdMomentum implements Optimizer {
     this.dispose();
     if (state.length === 0) return;
     checkState("SgdMomentum", variables, state, 1);
-    this.#velocity = variables.map((v, i) => tf.variable(tf.tensor(state[i], v.shape), false));
+    this.#velocity = slotsOf(variables, (v, i) => tf.tensor(state[i], v.shape));
   }
 
   dispose(): void {
@@ -213,8 +226,8 @@ export class Adam implements Optimizer {
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], step: number): void {
     checkLengths("Adam", variables, grads);
     if (this.#m.length === 0) {
-      this.#m = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-      this.#v = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+      this.#m = slotsOf(variables, (v) => tf.zerosLike(v));
+      this.#v = slotsOf(variables, (v) => tf.zerosLike(v));
     }
     const b1 = this.#options.beta1 ?? 0.9,
       b2 = this.#options.beta2 ?? 0.999,
@@ -247,8 +260,8 @@ export class Adam implements Optimizer {
     if (state.length === 0) return;
     checkState("Adam", variables, state, 2);
     const n = variables.length;
-    this.#m = variables.map((v, i) => tf.variable(tf.tensor(state[i], v.shape), false));
-    this.#v = variables.map((v, i) => tf.variable(tf.tensor(state[n + i], v.shape), false));
+    this.#m = slotsOf(variables, (v, i) => tf.tensor(state[i], v.shape));
+    this.#v = slotsOf(variables, (v, i) => tf.tensor(state[n + i], v.shape));
   }
 
   dispose(): void {

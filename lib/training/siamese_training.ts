@@ -12,7 +12,7 @@ import { validationTask } from "../episodes/validation_task.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { siameseTaskScores } from "../evaluation/siamese_scores.ts";
 import { type ImagePairs, verificationPairs } from "../evaluation/verification.ts";
-import { buildSiamese, type SiameseNet } from "../models/siamese_net.ts";
+import { buildSiamese, disposeNet, type SiameseNet } from "../models/siamese_net.ts";
 import type { Rng } from "../rng.ts";
 import { KOCH_DISTORTIONS } from "./augment.ts";
 import { blockAugmentations, sampleBatch } from "./batches.ts";
@@ -218,6 +218,10 @@ export async function trainSiamese(
     log: options.log,
     quiet: options.quiet,
     now: options.now,
+  }).catch((err) => {
+    // The caller gets no net to dispose: a failed run leaves no weights behind.
+    disposeNet(net);
+    throw err;
   }).finally(() => optimizer.dispose());
   return { net, result, pairsPerStep };
 }

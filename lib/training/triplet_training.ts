@@ -352,7 +352,11 @@ export async function trainTripletEmbedding(
     flushKinds(result.steps);
     return { model, distance, train: result, kinds, collapse };
   } catch (err) {
-    if (!(err instanceof EmbeddingCollapsedError)) throw err;
+    if (!(err instanceof EmbeddingCollapsedError)) {
+      // The caller gets no model to dispose: a failed run leaves no weights behind.
+      model.dispose();
+      throw err;
+    }
     log(`  ${err.message}; training stopped`);
     // The loop's last checkpoint holds the best weights validated before the collapse.
     const saved = options.checkpoint

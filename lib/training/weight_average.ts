@@ -39,7 +39,8 @@ export class WeightAverage {
     }
     this.decay = decay;
     this.#weights = weights;
-    this.#averages = weights.map((w) => tf.variable(w.clone(), false));
+    // tf.variable shares the clone's data and takes its own reference: the clone itself must go.
+    this.#averages = tf.tidy(() => weights.map((w) => tf.variable(w.clone(), false)));
   }
 
   /** Move every average towards its weight; `n` is the number of updates before this one. */

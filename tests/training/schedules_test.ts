@@ -135,6 +135,31 @@ Deno.test("an optimiser restored from its state continues exactly as the origina
   assert.deepEqual(run(2), run());
 });
 
+Deno.test("an optimiser disposed leaves no tensors behind, its slots made at a step or restored", () => {
+  const w = tf.variable(tf.tensor1d([1, -2, 3]));
+  const g = tf.tensor1d([0.5, 0.5, 0.5]);
+  const before = tf.memory().numTensors;
+  for (
+    const make of [
+      () => new Adam({ schedule: constantSchedule(0.05) }),
+      () => new SgdMomentum({ schedule: constantSchedule(0.05) }),
+    ]
+  ) {
+    // Slots made by the first step, outside any tidy scope.
+    const stepped = make();
+    stepped.apply([w], [g], 0);
+    const state = stepped.getState();
+    stepped.dispose();
+    assert.equal(tf.memory().numTensors, before, `${stepped.name}: made at a step`);
+    const restored = make();
+    restored.setState([w], state);
+    restored.dispose();
+    assert.equal(tf.memory().numTensors, before, `${restored.name}: restored`);
+  }
+  g.dispose();
+  w.dispose();
+});
+
 Deno.test("a state of the wrong shape is refused", () => {
   const w = tf.variable(tf.tensor1d([1, 2]));
   assert.throws(

@@ -81,3 +81,16 @@ Deno.test("trainingAlphabets cuts the Siamese net's batches to the first alphabe
     /a fixed pool of pairs names its own images/,
   );
 });
+
+Deno.test("a Siamese run leaves no tensors behind once its net is disposed, nor one that diverges", async () => {
+  const poisoned = fakeSplit(["A", "B", "C", "D"], 3, SIZE, () => NaN);
+  const before = tf.memory().numTensors;
+  // The profile's averaged weights included (their copies once stayed behind, 9 tensors a run).
+  await firstLoss({ weightAverage: 0.99 });
+  assert.equal(tf.memory().numTensors, before, "a finished run, its net disposed");
+  await assert.rejects(
+    () => firstSiameseLoss(config({}), poisoned, evaluation),
+    /training diverged at step 0/,
+  );
+  assert.equal(tf.memory().numTensors, before, "the net, its optimiser and averages disposed");
+});

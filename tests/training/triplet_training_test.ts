@@ -236,6 +236,26 @@ Deno.test("trainingAlphabets trains on the first alphabets only: as on a split c
   assert.notDeepEqual(await run(bars, {}), cut, "the fifth alphabet's characters change the steps");
 });
 
+Deno.test("a triplet run leaves no tensors behind once its net is disposed, nor one that diverges", async () => {
+  const poisoned = split(["A", "B", "C", "D", "E"], 4, () => NaN);
+  const before = tf.memory().numTensors;
+  await barWeights(barSplit(), { steps: 4, validateEvery: 2, weightAverage: 0.99 });
+  assert.equal(tf.memory().numTensors, before, "a finished run, its net disposed");
+  await assert.rejects(
+    () =>
+      trainTripletEmbedding({
+        config: tinyConfig({ steps: 4, validateEvery: 2 }),
+        miner: "batch-hard",
+        background: poisoned,
+        evaluation,
+        rng: new Rng(5),
+        quiet: true,
+      }),
+    /training diverged at step 0/,
+  );
+  assert.equal(tf.memory().numTensors, before, "the net, its optimiser and averages disposed");
+});
+
 /** The mean training loss of each 2-step window of a tiny batch-hard run on faint bars. */
 const barLosses = async (changes: Partial<TripletConfig>, steps: number) =>
   (await trainTripletEmbedding({

@@ -50,6 +50,18 @@ Deno.test("each update moves the average towards the weights by the warmed decay
   w.dispose();
 });
 
+Deno.test("an average disposed leaves no tensors behind: the copies it starts from go with it", () => {
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const before = tf.memory().numTensors;
+  const average = new WeightAverage([w], 0.99);
+  average.update(0);
+  average.swap();
+  average.setState([Float32Array.from([4, 5, 6])]);
+  average.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  w.dispose();
+});
+
 Deno.test("an average's state round-trips and a state of the wrong shape is refused", () => {
   const w = tf.variable(tf.tensor1d([1, 2, 3]));
   const average = new WeightAverage([w], 0.99);

@@ -73,29 +73,36 @@ export async function loadSavedModels(
       ? [{ dir: sameTowerDir(outDir), method: SAME_TOWER_METHOD, experiment: "same-tower" }]
       : []),
   ];
-  for (const s of siamese) {
-    if (!(await isSaved(SIAMESE_FORMAT, s.dir))) continue;
-    const { net, meta } = await loadSiamese(s.dir);
-    checkSize(meta.config.tower.inputSize, imageSize, s.dir);
-    out.push({
-      ...s,
-      // The paper's model is the Siamese net on its own tower.
-      ...(s.method === SIAMESE_METHOD ? { paperFamily: "siamese" as const } : {}),
-      ...siameseScorer(net),
-    });
-  }
-  for (const miner of miners) {
-    const dir = tripletDir(outDir, miner);
-    if (!(await isSaved(TRIPLET_FORMAT, dir))) continue;
-    const { net: model, meta } = await loadTriplet(dir);
-    const inputSize = model.inputs[0].shape[1];
-    if (typeof inputSize === "number") checkSize(inputSize, imageSize, dir);
-    out.push({
-      method: tripletMethod(miner),
-      experiment: "triplet",
-      dir,
-      ...embeddingScorer(model, meta.distance),
-    });
+  // A model that cannot be scored (damaged, or of another image size) refuses the folder; the
+  // models loaded before it are disposed, as is the one refused.
+  try {
+    for (const s of siamese) {
+      if (!(await isSaved(SIAMESE_FORMAT, s.dir))) continue;
+      const { net, meta } = await loadSiamese(s.dir);
+      out.push({
+        ...s,
+        // The paper's model is the Siamese net on its own tower.
+        ...(s.method === SIAMESE_METHOD ? { paperFamily: "siamese" as const } : {}),
+        ...siameseScorer(net),
+      });
+      checkSize(meta.config.tower.inputSize, imageSize, s.dir);
+    }
+    for (const miner of miners) {
+      const dir = tripletDir(outDir, miner);
+      if (!(await isSaved(TRIPLET_FORMAT, dir))) continue;
+      const { net: model, meta } = await loadTriplet(dir);
+      out.push({
+        method: tripletMethod(miner),
+        experiment: "triplet",
+        dir,
+        ...embeddingScorer(model, meta.distance),
+      });
+      const inputSize = model.inputs[0].shape[1];
+      if (typeof inputSize === "number") checkSize(inputSize, imageSize, dir);
+    }
+  } catch (err) {
+    for (const m of out) m.dispose();
+    throw err;
   }
   return out;
 }

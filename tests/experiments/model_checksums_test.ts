@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../../lib/backends/select.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { digest } from "../../lib/data/files.ts";
 import {
@@ -11,6 +12,7 @@ import {
   siameseDir,
   type SiameseMeta,
   TRIPLET_FORMAT,
+  tripletDir,
   type TripletTrainingRecord,
 } from "../../lib/experiments/model_store.ts";
 import { ModelChecksumError } from "../../lib/experiments/model_checksums.ts";
@@ -151,5 +153,22 @@ Deno.test("the MNIST transfer refuses a damaged saved model, naming the file, in
     () => loadSavedModels(out, [], 35),
     (err: Error) => err instanceof ModelChecksumError && err.file === `${dir}/tower/weights.bin`,
   );
+  Deno.removeSync(out, { recursive: true });
+});
+
+Deno.test("a folder whose later model takes other images is refused, the models loaded before it disposed", async () => {
+  const out = tempDir();
+  // batch-hard's net takes 35 values, semi-hard's 4: the profile's 35 refuses the second.
+  await obtain(TRIPLET_FORMAT, tripletDir(out, "batch-hard"), () => ({
+    ...triplet(),
+    net: tinyModel("emb35", 35),
+  }));
+  await obtain(TRIPLET_FORMAT, tripletDir(out, "semi-hard"), triplet);
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    () => loadSavedModels(out, ["batch-hard", "semi-hard"], 35),
+    /takes 4x4 images but this profile uses 35x35/,
+  );
+  assert.equal(tf.memory().numTensors, before, "no loaded model left behind");
   Deno.removeSync(out, { recursive: true });
 });

@@ -149,6 +149,12 @@ async function trainWith<B>(
   const now = options.now ?? (() => performance.now());
   const log = options.log ?? (() => {});
   const maxLoss = options.maxLoss ?? 1e4;
+  // What a step's out-of-memory message says it was running (a chunked step names its chunks).
+  const tapedPasses = options.gradients
+    ? ""
+    : options.sharpness
+    ? " (two taped passes over the batch, one after the other)"
+    : " (one taped pass over the batch)";
   let history: HistoryPoint[] = [];
   let step = 0;
   let secondsBefore = 0;
@@ -262,7 +268,7 @@ async function trainWith<B>(
         average?.update(step);
         return value;
       }), {
-      stage: `training step ${step}${options.gradients ? "" : " (one taped pass over the batch)"}`,
+      stage: `training step ${step}${tapedPasses}`,
       model: models[0],
       images: options.imagesPerPass,
       taped: true,

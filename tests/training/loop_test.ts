@@ -153,6 +153,39 @@ Deno.test("an exploding loss stops the run", async () => {
   model.dispose();
 });
 
+Deno.test("running out of memory in a step names its taped passes: one, or two with sharpness-aware steps", async () => {
+  const stage = async (sharpness?: number) => {
+    const model = tinyModel();
+    try {
+      await train({
+        models: [model],
+        optimizer: new SgdMomentum({ schedule: constantSchedule(0.1) }),
+        batch: () => tf.ones([1, 2]),
+        loss: () => {
+          throw new Error("Out of memory (simulated)");
+        },
+        validate: () => 0,
+        sharpness,
+        steps: 2,
+        validateEvery: 1,
+        patience: 5,
+        maxSeconds: 100,
+        quiet: true,
+      });
+      return "trained";
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      model.dispose();
+    }
+  };
+  assert.match(await stage(), /in training step 0 \(one taped pass over the batch\)/);
+  assert.match(
+    await stage(0.05),
+    /in training step 0 \(two taped passes over the batch, one after the other\)/,
+  );
+});
+
 Deno.test("training stops at the time budget, validates what it trained, and puts the best weights back", async () => {
   const model = tinyModel();
   let clock = 0;

@@ -34,7 +34,7 @@ export function firstAlphabets(split: OmniglotSplit, count: number | undefined):
   const images = characters.length * EXPECTED.drawers;
   return {
     name: split.name,
-    alphabets: alphabets.map((a) => ({ ...a, characters: [...a.characters] })),
+    alphabets,
     characters: split.characters.slice(0, characters.length),
     images: { size, count: images, pixels: split.images.pixels.subarray(0, images * size * size) },
   };

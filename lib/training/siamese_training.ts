@@ -109,121 +109,134 @@ export async function trainSiamese(
     normalizedFeatures: config.normalizedFeatures,
     head: config.head,
   });
-  const batchRoot = rng.fork("batches");
-  const P = config.batchCharacters, K = config.batchDrawings;
+  // Whatever throws from here on (a schedule or validation task the settings cannot make, a
+  // diverging run) disposes the net: the caller gets none, so a failed run leaves no weights
+  // behind.
+  let optimizer: Optimizer | undefined;
+  try {
+    const batchRoot = rng.fork("batches");
+    const P = config.batchCharacters, K = config.batchDrawings;
 
-  // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
-  const sample = (step: number) => {
-    const r = batchRoot.fork(String(step));
-    let images: Float32Array, count: number, pairs: PairSet, labels: Int32Array | undefined;
-    if (options.pool) {
-      const b = samplePoolBatch(background.images, options.pool.pairs, r, {
-        pairs: options.pool.batchPairs,
-        augment: options.pool.distortions ? KOCH_DISTORTIONS : false,
-      });
-      ({ images, count, pairs } = b);
-    } else {
-      const b = sampleBatch(background, r, {
-        characters: P,
-        drawings: K,
-        perAlphabet: config.batchPerAlphabet,
-        turns: config.quarterTurns,
-        mirrors: config.mirrors,
-        ...blockAugmentations(config),
-      });
-      ({ images, count, labels } = b);
-      pairs = allPairs(b.labels, {
-        alphabets: b.alphabets,
-        sameAlphabetWeight: config.sameAlphabetWeight,
-      });
-    }
-    return { images, count, pairs, labels };
-  };
-  const tensors = ({ images, count, pairs, labels }: ReturnType<typeof sample>) => {
-    const n = pairs.left.length;
-    return {
-      images: tf.tensor4d(images, [count, size, size, 1]),
-      difference: tf.tensor2d(differenceMatrix(pairs, count), [n, count]),
-      target: tf.tensor2d(Float32Array.from(pairs.same), [n, 1]),
-      weight: tf.tensor2d(pairs.weight, [n, 1]),
-      same: pairs.same,
-      weights: pairs.weight,
-      left: pairs.left,
-      right: pairs.right,
-      labels,
+    // Each step's batch comes from a stream named after the step, so a resumed run draws the same batches.
+    const sample = (step: number) => {
+      const r = batchRoot.fork(String(step));
+      let images: Float32Array, count: number, pairs: PairSet, labels: Int32Array | undefined;
+      if (options.pool) {
+        const b = samplePoolBatch(background.images, options.pool.pairs, r, {
+          pairs: options.pool.batchPairs,
+          augment: options.pool.distortions ? KOCH_DISTORTIONS : false,
+        });
+        ({ images, count, pairs } = b);
+      } else {
+        const b = sampleBatch(background, r, {
+          characters: P,
+          drawings: K,
+          perAlphabet: config.batchPerAlphabet,
+          turns: config.quarterTurns,
+          mirrors: config.mirrors,
+          ...blockAugmentations(config),
+        });
+        ({ images, count, labels } = b);
+        pairs = allPairs(b.labels, {
+          alphabets: b.alphabets,
+          sameAlphabetWeight: config.sameAlphabetWeight,
+        });
+      }
+      return { images, count, pairs, labels };
     };
-  };
-  // On a backend that cannot read inside the taped step (webgpu), hardest-pair mining and the
-  // triplet term choose from values read ahead of it (siamese_ahead.ts).
-  const hardest = config.pairMining === "hardest";
-  const ahead = readAhead(sample, async (drawn) => {
-    const b = tensors(drawn);
-    try {
-      return await siameseAhead({ net, batch: b, hardest, term, chunkImages: config.chunkImages });
-    } finally {
-      tf.dispose([b.images, b.difference, b.target, b.weight]);
-    }
-  });
-  const batch = (step: number) => {
-    const { drawn, read } = ahead.take(step);
-    return { ...tensors(drawn), ...read };
-  };
-  const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
+    const tensors = ({ images, count, pairs, labels }: ReturnType<typeof sample>) => {
+      const n = pairs.left.length;
+      return {
+        images: tf.tensor4d(images, [count, size, size, 1]),
+        difference: tf.tensor2d(differenceMatrix(pairs, count), [n, count]),
+        target: tf.tensor2d(Float32Array.from(pairs.same), [n, 1]),
+        weight: tf.tensor2d(pairs.weight, [n, 1]),
+        same: pairs.same,
+        weights: pairs.weight,
+        left: pairs.left,
+        right: pairs.right,
+        labels,
+      };
+    };
+    // On a backend that cannot read inside the taped step (webgpu), hardest-pair mining and the
+    // triplet term choose from values read ahead of it (siamese_ahead.ts).
+    const hardest = config.pairMining === "hardest";
+    const ahead = readAhead(sample, async (drawn) => {
+      const b = tensors(drawn);
+      try {
+        return await siameseAhead({
+          net,
+          batch: b,
+          hardest,
+          term,
+          chunkImages: config.chunkImages,
+        });
+      } finally {
+        tf.dispose([b.images, b.difference, b.target, b.weight]);
+      }
+    });
+    const batch = (step: number) => {
+      const { drawn, read } = ahead.take(step);
+      return { ...tensors(drawn), ...read };
+    };
+    const pairsPerStep = options.pool ? options.pool.batchPairs : (P * K * (P * K - 1)) / 2;
 
-  const valTask = validationTask(
-    evaluation,
-    rng.fork("validation"),
-    config.validationTrialsPerAlphabet,
-  );
-  const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
+    const valTask = validationTask(
+      evaluation,
+      rng.fork("validation"),
+      config.validationTrialsPerAlphabet,
+    );
+    const validate = () => scoreOneShot(valTask, siameseTaskScores(net, valTask)).accuracy;
 
-  const limits = options.limits ?? config;
-  const lossOptions = { focus: config.focus, mining: config.pairMining };
-  // The loss from the tower's features of a batch, whole or gathered chunk by chunk.
-  const lossOfFeatures = (features: tf.Tensor2D, b: ReturnType<typeof batch>) =>
-    siameseLossWithTerm(net.head, features, b, lossOptions, term);
-  // A cosine schedule falls to 0 at the steps this model trains for (Table 1's own limits).
-  const optimizer = makeOptimizer({ ...config, steps: limits.steps }, [net.tower, net.head]);
-  const result = await train({
-    models: [net.tower, net.head],
-    optimizer,
-    batch,
-    prepare: trainsWithoutSyncReads() && (hardest || term) ? ahead.prepare : undefined,
-    loss: (b) =>
-      tf.tidy(() =>
-        lossOfFeatures(net.tower.apply(b.images, { training: true }) as tf.Tensor2D, b)
-      ),
-    // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
-    gradients: config.chunkImages
-      ? (b) =>
-        chunkedModelGradients(
-          net.tower,
-          b.images,
-          config.chunkImages!,
-          (f) => lossOfFeatures(f as tf.Tensor2D, b),
-          net.head.trainableWeights.map((w) => w.read() as tf.Variable),
-        )
-      : undefined,
-    imagesPerPass: config.chunkImages,
-    validate,
-    averageDecay: config.weightAverage,
-    sharpness: config.sharpness,
-    steps: limits.steps,
-    validateEvery: limits.validateEvery,
-    patience: limits.patience,
-    maxSeconds: limits.maxSeconds,
-    checkpoint: options.checkpoint,
-    examplesPerStep: pairsPerStep,
-    label: options.label ?? "siamese",
-    log: options.log,
-    quiet: options.quiet,
-    now: options.now,
-  }).catch((err) => {
-    // The caller gets no net to dispose: a failed run leaves no weights behind.
+    const limits = options.limits ?? config;
+    const lossOptions = { focus: config.focus, mining: config.pairMining };
+    // The loss from the tower's features of a batch, whole or gathered chunk by chunk.
+    const lossOfFeatures = (features: tf.Tensor2D, b: ReturnType<typeof batch>) =>
+      siameseLossWithTerm(net.head, features, b, lossOptions, term);
+    // A cosine schedule falls to 0 at the steps this model trains for (Table 1's own limits).
+    optimizer = makeOptimizer({ ...config, steps: limits.steps }, [net.tower, net.head]);
+    const result = await train({
+      models: [net.tower, net.head],
+      optimizer,
+      batch,
+      prepare: trainsWithoutSyncReads() && (hardest || term) ? ahead.prepare : undefined,
+      loss: (b) =>
+        tf.tidy(() =>
+          lossOfFeatures(net.tower.apply(b.images, { training: true }) as tf.Tensor2D, b)
+        ),
+      // A chunk size set: the memory-bounded step (same gradient, tower run chunk by chunk).
+      gradients: config.chunkImages
+        ? (b) =>
+          chunkedModelGradients(
+            net.tower,
+            b.images,
+            config.chunkImages!,
+            (f) => lossOfFeatures(f as tf.Tensor2D, b),
+            net.head.trainableWeights.map((w) => w.read() as tf.Variable),
+          )
+        : undefined,
+      imagesPerPass: config.chunkImages,
+      validate,
+      averageDecay: config.weightAverage,
+      sharpness: config.sharpness,
+      steps: limits.steps,
+      validateEvery: limits.validateEvery,
+      patience: limits.patience,
+      maxSeconds: limits.maxSeconds,
+      checkpoint: options.checkpoint,
+      examplesPerStep: pairsPerStep,
+      label: options.label ?? "siamese",
+      log: options.log,
+      quiet: options.quiet,
+      now: options.now,
+    });
+    return { net, result, pairsPerStep };
+  } catch (err) {
     disposeNet(net);
     throw err;
-  }).finally(() => optimizer.dispose());
-  return { net, result, pairsPerStep };
+  } finally {
+    optimizer?.dispose();
+  }
 }
 
 /** The configured optimiser; L2 (section 3.1) applies to kernels only, not biases or batch-norm parameters. */

@@ -170,217 +170,223 @@ export async function trainTripletEmbedding(
   if (dropoutRefusal) throw new RangeError(dropoutRefusal);
   const doppelgangerRefusal = doppelgangerProblem(config);
   if (doppelgangerRefusal) throw new RangeError(doppelgangerRefusal);
+  const schedule = trainingSchedule(config, { finalMomentum: 0, momentumEpochs: 0 });
   const model = buildEmbeddingNet(config.tower, {
     dimension: config.embeddingDim,
     batchNorm: config.embeddingBatchNorm,
     rng: rng.fork("init"),
   });
-  const classifier = classWeight > 0
-    ? new NormalizedSoftmax({
-      classes: batchLabelCount(background.characters.length, {
-        turns: config.quarterTurns,
-        mirrors: config.mirrors,
-      }),
-      dimension: config.embeddingDim,
-      scale: config.classScale ?? DEFAULT_CLASS_SCALE,
-      rng: rng.fork("class-proxies"),
-    })
-    : null;
-  const validation = validationTask(
-    options.evaluation,
-    rng.fork("validation"),
-    config.validationTrialsPerAlphabet,
-  );
-  const batches = rng.fork("batches");
-  const kindsEvery = options.kindsEvery ?? 1;
-  const kinds: TripletKindsPoint[] = [];
-  let window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
-  let collapse: CollapseRecord | undefined;
-  let warned = false;
-
   // The L2 weight (0 when unset: no term) on the embedding net's kernels only: not biases,
   // normalisation parameters or the class proxies (which come after the net's weights).
   const optimizer = new Adam({
-    schedule: trainingSchedule(config, { finalMomentum: 0, momentumEpochs: 0 }),
+    schedule,
     weightDecay: kernelDecay(model.trainableWeights, config.l2 ?? 0),
   });
-
-  const flushKinds = (step: number) => {
-    if (window.steps === 0) return;
-    const total = window.hard + window.semiHard + window.easy;
-    kinds.push({
-      step,
-      hard: window.hard / total,
-      semiHard: window.semiHard / total,
-      easy: window.easy / total,
-      active: window.active / window.steps,
-    });
-    window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
-  };
-
-  const augmentations = { ...blockAugmentations(config), drawings: config.batchDrawings };
-  // Doppelganger batches: the characters placed afresh under the current weights every
-  // validation interval (and at the first batch drawn, wherever training starts).
-  const doppelgangers = config.doppelgangers === undefined ? null : new DoppelgangerSampler({
-    split: background,
-    turns: config.quarterTurns ?? 1,
-    neighbours: config.doppelgangers,
-  });
-  const makeBatch = (step: number) => {
-    const r = batches.fork(String(step));
-    if (!doppelgangers) {
-      return sampleBatch(background, r, {
-        ...augmentations,
-        characters: config.batchCharacters,
-        perAlphabet: config.batchPerAlphabet,
-        turns: config.quarterTurns,
-        mirrors: config.mirrors,
-      });
-    }
-    if (!doppelgangers.ready || step % config.validateEvery === 0) {
-      doppelgangers.refresh(model, rng.fork(`doppelgangers/${step}`));
-    }
-    return doppelgangers.batch(r, config.batchCharacters, augmentations);
-  };
-
-  // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.
-  const ahead = readAhead(makeBatch, (batch) =>
-    mineAhead({
-      model,
-      loss,
-      miner,
-      images: () => batchTensor(batch),
-      labels: batch.labels,
-      chunkImages: config.chunkImages,
-    }));
-
-  // The triplet loss plus the class proxies' term, when there are proxies.
-  const withClassLoss = (tripletLoss: tf.Scalar, embeddings: tf.Tensor2D, batch: Batch) =>
-    classifier
-      ? tf.add(
-        tripletLoss,
-        tf.mul(classifier.loss(embeddings, batch.labels), classWeight),
-      ) as tf.Scalar
-      : tripletLoss;
-
-  // The loss of a batch from its embeddings (whole batch): mining, kinds, collapse watch.
-  const lossOfEmbeddings = (
-    step: number,
-    batch: Batch,
-    embeddings: tf.Tensor2D,
-    mined: MinedAhead | undefined,
-    moved = false,
-  ) => {
-    const out = loss.compute(embeddings, batch.labels, miner, mined);
-    // A sharpness-aware step's second pass: the step was counted and watched at its own weights.
-    if (moved) return withClassLoss(out.loss, embeddings, batch);
-    const value = mined ? mined.value : out.loss.dataSync()[0];
-    const input = { distances: out.distances, labels: batch.labels };
-    if (step % kindsEvery === 0) {
-      const k = countTripletKinds(input, config.margin);
-      window.hard += k.hard;
-      window.semiHard += k.semiHard;
-      window.easy += k.easy;
-      window.active += out.activeFraction;
-      window.steps++;
-    }
-    if ((step + 1) % config.validateEvery === 0) flushKinds(step + 1);
-    const status = monitor.observe(step, { loss: value, distances: out.distances });
-    if (status.collapsed) {
-      collapse = monitor.record;
-      if (!warned) {
-        warned = true;
-        log(
-          `  warning: the embedding looks collapsed at step ${step} (distance spread ${
-            status.spread.toExponential(2)
-          }, loss ${value.toFixed(4)} at its collapsed value ${loss.collapsedLoss.toFixed(4)})`,
-        );
-      }
-      if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
-    }
-    return withClassLoss(out.loss, embeddings, batch);
-  };
-
-  const run = () =>
-    train<{ step: number; batch: Batch; mined?: MinedAhead }>({
-      models: classifier ? [model, classifier.model] : [model],
-      optimizer,
-      batch: (step) => {
-        const { drawn, read } = ahead.take(step);
-        return { step, batch: drawn, mined: read };
-      },
-      prepare: trainsWithoutSyncReads() ? ahead.prepare : undefined,
-      loss: ({ step, batch, mined }, moved) =>
-        lossOfEmbeddings(
-          step,
-          batch,
-          model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D,
-          mined,
-          moved,
-        ),
-      // A chunk size set: the memory-bounded step (the miners still see the whole batch).
-      gradients: config.chunkImages
-        ? ({ step, batch, mined }, moved) =>
-          chunkedModelGradients(
-            model,
-            batchTensor(batch),
-            config.chunkImages!,
-            (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D, mined, moved),
-          )
-        : undefined,
-      imagesPerPass: config.chunkImages,
-      validate: () => {
-        const cache = EmbeddingCache.forModel(model);
-        return scoreOneShot(validation, embeddingScores(validation, { cache, distance })).accuracy;
-      },
-      averageDecay: config.weightAverage,
-      sharpness: config.sharpness,
-      steps: config.steps,
-      validateEvery: config.validateEvery,
-      patience: config.patience,
-      maxSeconds: config.maxSeconds,
-      checkpoint: options.checkpoint,
-      examplesPerStep: config.batchCharacters * config.batchDrawings,
-      label: `triplet-${options.miner}`,
-      log,
-      quiet: options.quiet,
-      now: options.now,
-    });
-
+  // Whatever throws from here on (settings the proxies or the sampler refuse, a validation task
+  // that cannot be drawn, a diverging run) disposes the net: the caller gets none, so a failed run
+  // leaves no weights behind. A collapse returns the best weights validated.
+  let classifier: NormalizedSoftmax | null = null;
   try {
-    const result = await run();
-    flushKinds(result.steps);
-    return { model, distance, train: result, kinds, collapse };
-  } catch (err) {
-    if (!(err instanceof EmbeddingCollapsedError)) {
-      // The caller gets no model to dispose: a failed run leaves no weights behind.
-      model.dispose();
-      throw err;
-    }
-    log(`  ${err.message}; training stopped`);
-    // The loop's last checkpoint holds the best weights validated before the collapse.
-    const saved = options.checkpoint
-      ? await loadCheckpoint(options.checkpoint.path, options.checkpoint.configHash)
+    classifier = classWeight > 0
+      ? new NormalizedSoftmax({
+        classes: batchLabelCount(background.characters.length, {
+          turns: config.quarterTurns,
+          mirrors: config.mirrors,
+        }),
+        dimension: config.embeddingDim,
+        scale: config.classScale ?? DEFAULT_CLASS_SCALE,
+        rng: rng.fork("class-proxies"),
+      })
       : null;
-    if (saved?.early.bestWeights) setWeights([model], saved.early.bestWeights);
-    const history = saved?.history ?? [];
-    flushKinds(err.record.lastStep + 1);
-    return {
-      model,
-      distance,
-      kinds,
-      collapse: err.record,
-      train: {
-        steps: err.record.lastStep + 1,
-        stoppedBy: "collapse",
-        bestStep: saved?.early.bestStep ?? -1,
-        bestAccuracy: saved?.early.bestAccuracy ?? NaN,
-        history,
-        seconds: history.at(-1)?.seconds ?? NaN,
-        resumedFrom: 0,
-        examplesPerSecond: NaN,
-      },
+    const validation = validationTask(
+      options.evaluation,
+      rng.fork("validation"),
+      config.validationTrialsPerAlphabet,
+    );
+    const batches = rng.fork("batches");
+    const kindsEvery = options.kindsEvery ?? 1;
+    const kinds: TripletKindsPoint[] = [];
+    let window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
+    let collapse: CollapseRecord | undefined;
+    let warned = false;
+
+    const flushKinds = (step: number) => {
+      if (window.steps === 0) return;
+      const total = window.hard + window.semiHard + window.easy;
+      kinds.push({
+        step,
+        hard: window.hard / total,
+        semiHard: window.semiHard / total,
+        easy: window.easy / total,
+        active: window.active / window.steps,
+      });
+      window = { hard: 0, semiHard: 0, easy: 0, active: 0, steps: 0 };
     };
+
+    const augmentations = { ...blockAugmentations(config), drawings: config.batchDrawings };
+    // Doppelganger batches: the characters placed afresh under the current weights every
+    // validation interval (and at the first batch drawn, wherever training starts).
+    const doppelgangers = config.doppelgangers === undefined ? null : new DoppelgangerSampler({
+      split: background,
+      turns: config.quarterTurns ?? 1,
+      neighbours: config.doppelgangers,
+    });
+    const makeBatch = (step: number) => {
+      const r = batches.fork(String(step));
+      if (!doppelgangers) {
+        return sampleBatch(background, r, {
+          ...augmentations,
+          characters: config.batchCharacters,
+          perAlphabet: config.batchPerAlphabet,
+          turns: config.quarterTurns,
+          mirrors: config.mirrors,
+        });
+      }
+      if (!doppelgangers.ready || step % config.validateEvery === 0) {
+        doppelgangers.refresh(model, rng.fork(`doppelgangers/${step}`));
+      }
+      return doppelgangers.batch(r, config.batchCharacters, augmentations);
+    };
+
+    // On a backend that cannot read inside the taped step (webgpu) each batch is mined ahead.
+    const ahead = readAhead(makeBatch, (batch) =>
+      mineAhead({
+        model,
+        loss,
+        miner,
+        images: () => batchTensor(batch),
+        labels: batch.labels,
+        chunkImages: config.chunkImages,
+      }));
+
+    // The triplet loss plus the class proxies' term, when there are proxies.
+    const withClassLoss = (tripletLoss: tf.Scalar, embeddings: tf.Tensor2D, batch: Batch) =>
+      classifier
+        ? tf.add(
+          tripletLoss,
+          tf.mul(classifier.loss(embeddings, batch.labels), classWeight),
+        ) as tf.Scalar
+        : tripletLoss;
+
+    // The loss of a batch from its embeddings (whole batch): mining, kinds, collapse watch.
+    const lossOfEmbeddings = (
+      step: number,
+      batch: Batch,
+      embeddings: tf.Tensor2D,
+      mined: MinedAhead | undefined,
+      moved = false,
+    ) => {
+      const out = loss.compute(embeddings, batch.labels, miner, mined);
+      // A sharpness-aware step's second pass: the step was counted and watched at its own weights.
+      if (moved) return withClassLoss(out.loss, embeddings, batch);
+      const value = mined ? mined.value : out.loss.dataSync()[0];
+      const input = { distances: out.distances, labels: batch.labels };
+      if (step % kindsEvery === 0) {
+        const k = countTripletKinds(input, config.margin);
+        window.hard += k.hard;
+        window.semiHard += k.semiHard;
+        window.easy += k.easy;
+        window.active += out.activeFraction;
+        window.steps++;
+      }
+      if ((step + 1) % config.validateEvery === 0) flushKinds(step + 1);
+      const status = monitor.observe(step, { loss: value, distances: out.distances });
+      if (status.collapsed) {
+        collapse = monitor.record;
+        if (!warned) {
+          warned = true;
+          log(
+            `  warning: the embedding looks collapsed at step ${step} (distance spread ${
+              status.spread.toExponential(2)
+            }, loss ${value.toFixed(4)} at its collapsed value ${loss.collapsedLoss.toFixed(4)})`,
+          );
+        }
+        if (status.persistent) throw new EmbeddingCollapsedError(monitor.record!);
+      }
+      return withClassLoss(out.loss, embeddings, batch);
+    };
+
+    const run = () =>
+      train<{ step: number; batch: Batch; mined?: MinedAhead }>({
+        models: classifier ? [model, classifier.model] : [model],
+        optimizer,
+        batch: (step) => {
+          const { drawn, read } = ahead.take(step);
+          return { step, batch: drawn, mined: read };
+        },
+        prepare: trainsWithoutSyncReads() ? ahead.prepare : undefined,
+        loss: ({ step, batch, mined }, moved) =>
+          lossOfEmbeddings(
+            step,
+            batch,
+            model.apply(batchTensor(batch), { training: true }) as tf.Tensor2D,
+            mined,
+            moved,
+          ),
+        // A chunk size set: the memory-bounded step (the miners still see the whole batch).
+        gradients: config.chunkImages
+          ? ({ step, batch, mined }, moved) =>
+            chunkedModelGradients(
+              model,
+              batchTensor(batch),
+              config.chunkImages!,
+              (e) => lossOfEmbeddings(step, batch, e as tf.Tensor2D, mined, moved),
+            )
+          : undefined,
+        imagesPerPass: config.chunkImages,
+        validate: () => {
+          const cache = EmbeddingCache.forModel(model);
+          return scoreOneShot(validation, embeddingScores(validation, { cache, distance }))
+            .accuracy;
+        },
+        averageDecay: config.weightAverage,
+        sharpness: config.sharpness,
+        steps: config.steps,
+        validateEvery: config.validateEvery,
+        patience: config.patience,
+        maxSeconds: config.maxSeconds,
+        checkpoint: options.checkpoint,
+        examplesPerStep: config.batchCharacters * config.batchDrawings,
+        label: `triplet-${options.miner}`,
+        log,
+        quiet: options.quiet,
+        now: options.now,
+      });
+
+    try {
+      const result = await run();
+      flushKinds(result.steps);
+      return { model, distance, train: result, kinds, collapse };
+    } catch (err) {
+      if (!(err instanceof EmbeddingCollapsedError)) throw err;
+      log(`  ${err.message}; training stopped`);
+      // The loop's last checkpoint holds the best weights validated before the collapse.
+      const saved = options.checkpoint
+        ? await loadCheckpoint(options.checkpoint.path, options.checkpoint.configHash)
+        : null;
+      if (saved?.early.bestWeights) setWeights([model], saved.early.bestWeights);
+      const history = saved?.history ?? [];
+      flushKinds(err.record.lastStep + 1);
+      return {
+        model,
+        distance,
+        kinds,
+        collapse: err.record,
+        train: {
+          steps: err.record.lastStep + 1,
+          stoppedBy: "collapse",
+          bestStep: saved?.early.bestStep ?? -1,
+          bestAccuracy: saved?.early.bestAccuracy ?? NaN,
+          history,
+          seconds: history.at(-1)?.seconds ?? NaN,
+          resumedFrom: 0,
+          examplesPerSecond: NaN,
+        },
+      };
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
   } finally {
     optimizer.dispose();
     classifier?.dispose();

@@ -94,3 +94,19 @@ Deno.test("a Siamese run leaves no tensors behind once its net is disposed, nor 
   );
   assert.equal(tf.memory().numTensors, before, "the net, its optimiser and averages disposed");
 });
+
+Deno.test("a Siamese run that throws after its net is built leaves no tensors: bad rate, bad momentum, no validation alphabets", async () => {
+  const before = tf.memory().numTensors;
+  await assert.rejects(() => firstLoss({ learningRate: 0 }), /learningRate must be a positive/);
+  assert.equal(tf.memory().numTensors, before, "a schedule refused");
+  await assert.rejects(
+    () => firstLoss({ optimizer: "sgd", momentum: 1 }),
+    /finalMomentum must lie in \[0, 1\)/,
+  );
+  assert.equal(tf.memory().numTensors, before, "a momentum refused");
+  await assert.rejects(
+    () => firstSiameseLoss(config({}), background, background),
+    /is not in background/,
+  );
+  assert.equal(tf.memory().numTensors, before, "a validation task that cannot be drawn");
+});

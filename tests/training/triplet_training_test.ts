@@ -300,3 +300,27 @@ Deno.test("the log names each loss with its own parameter, not the margin it doe
     `softmax loss (scale 10) + 0.5 x classification (scale ${DEFAULT_CLASS_SCALE})`,
   );
 });
+
+Deno.test("a triplet run that throws after its net is built leaves no tensors: bad rate, proxies' scale, doppelgangers, no validation alphabets", async () => {
+  const bars = barSplit();
+  const before = tf.memory().numTensors;
+  const refused = async (overrides: Partial<TripletConfig>, message: RegExp, on = evaluation) => {
+    await assert.rejects(
+      () =>
+        trainTripletEmbedding({
+          config: tinyConfig({ steps: 2, validateEvery: 2, ...overrides }),
+          miner: "batch-hard",
+          background: bars,
+          evaluation: on,
+          rng: new Rng(1),
+          quiet: true,
+        }),
+      message,
+    );
+    assert.equal(tf.memory().numTensors, before, JSON.stringify(overrides));
+  };
+  await refused({ learningRate: 0 }, /learningRate must be a positive/);
+  await refused({ classWeight: 1, classScale: 0 }, /scale must be a positive number/);
+  await refused({ doppelgangers: 0 }, /neighbours must be a whole number/);
+  await refused({}, /is not in background/, bars);
+});

@@ -7,9 +7,7 @@
 import type { MinerName } from "./miners/by_name.ts";
 import type { SiameseHead } from "./models/cosine_head.ts";
 import type { TowerSpec } from "./models/koch.ts";
-import type { Profile } from "./profiles.ts";
-import type { RunSlice } from "./training/run_slice.ts";
-import type { LrScheduleName } from "./training/schedules.ts";
+import type { Profile } from "./profile_names.ts";
 import type { PairMining } from "./training/siamese_loss.ts";
 
 /** Evaluation settings shared by every experiment so rows compare. */
@@ -234,4 +232,23 @@ export interface RunConfig {
   triplet: TripletConfig;
   /** Set by `--max-steps`, `--max-minutes`, `--chunk`: a bounded slice of the profile (run_slice.ts). */
   slice?: RunSlice;
+}
+
+/** The learning-rate schedules a profile or a study may name besides the default decay. */
+export const LR_SCHEDULES = ["cosine"] as const;
+export type LrScheduleName = typeof LR_SCHEDULES[number];
+
+/** The slice flags of `reproduce` and `seeds` (lib/training/run_slice.ts), validated. */
+export interface SliceFlags {
+  maxSteps?: number;
+  maxMinutes?: number;
+  chunkImages?: number;
+}
+
+/** What a run records about its slice (`config.slice` in run.json). */
+export interface RunSlice extends SliceFlags {
+  /** `one-shot`: lake-runs and koch-400 only (105x105 on a CPU backend); `full` otherwise. */
+  evaluation: "full" | "one-shot";
+  /** Parts of the profile's evaluation left out. */
+  skipped: string[];
 }

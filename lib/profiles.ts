@@ -4,13 +4,10 @@
  */
 import { UsageError } from "./usage_error.ts";
 import type { RunConfig } from "./config.ts";
+import { type Profile, PROFILES } from "./profile_names.ts";
 import type { MinerName } from "./miners/by_name.ts";
 import { KOCH_105, STANDARD_35, type TowerSpec } from "./models/koch.ts";
 import { QUICK_TOWER, TRIPLET_35 } from "./models/towers.ts";
-
-/** Profiles of docs/interface.md. */
-export const PROFILES = ["quick", "standard", "paper"] as const;
-export type Profile = typeof PROFILES[number];
 
 /**
  * A profile written as changes to another: the blocks (evaluation, siamese, triplet, table1)

@@ -9,7 +9,7 @@
  * `NOTEBOOK_OUT` (all set here); opened by hand without them they use `quick`,
  * `results/quick/` and `results/quick/notebooks/`.
  */
-import { type Profile, PROFILES } from "../lib/profiles.ts";
+import { type Profile, PROFILES } from "../lib/profile_names.ts";
 import { parseCommandLine, parseFlags } from "../lib/cli.ts";
 import { UsageError } from "../lib/usage_error.ts";
 import { absoluteFromInvocation, omniglotDir, REPO_ROOT } from "../lib/data/paths.ts";

@@ -4,9 +4,10 @@
  * or bad input.
  */
 import { EXPERIMENTS, parseOnly } from "../lib/experiment_names.ts";
-import type { RunConfig } from "../lib/config.ts";
+import type { RunConfig, SliceFlags } from "../lib/config.ts";
 import { MINER_NAMES, type MinerName, parseMiners } from "../lib/miners/by_name.ts";
-import { PROFILES, resolveConfig } from "../lib/profiles.ts";
+import { resolveConfig } from "../lib/profiles.ts";
+import { PROFILES } from "../lib/profile_names.ts";
 import {
   checkOrExit,
   exitOnDataError,
@@ -57,7 +58,6 @@ import {
   checkChunking,
   describeSlice,
   parseSliceFlags,
-  type SliceFlags,
 } from "../lib/training/run_slice.ts";
 
 const HELP = `deno task reproduce [flags]

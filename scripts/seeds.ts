@@ -18,7 +18,8 @@ import {
 } from "../lib/cli.ts";
 import { UsageError } from "../lib/usage_error.ts";
 import type { MinerName } from "../lib/miners/by_name.ts";
-import { PROFILES, resolveConfig } from "../lib/profiles.ts";
+import { resolveConfig } from "../lib/profiles.ts";
+import { PROFILES } from "../lib/profile_names.ts";
 import { BACKEND_REQUESTS, type BackendRequest, selectRunBackend } from "../lib/backends/select.ts";
 import { threadsFlag } from "../lib/backends/threads_flag.ts";
 import { writeFileAtomic } from "../lib/data/files.ts";
@@ -41,7 +42,8 @@ import { seedEnsembleTable } from "../lib/report/seed_ensemble_table.ts";
 import { ONE_SHOT_COLUMNS, toCsv } from "../lib/report/tables.ts";
 import { scoreSeedEnsembles } from "../lib/experiments/seed_ensemble.ts";
 import { formatSeconds } from "../lib/report/progress.ts";
-import { parseSliceFlags, type SliceFlags } from "../lib/training/run_slice.ts";
+import { parseSliceFlags } from "../lib/training/run_slice.ts";
+import type { SliceFlags } from "../lib/config.ts";
 import { main as reproduce } from "./reproduce.ts";
 
 const HELP = `deno task seeds [flags]

@@ -15,9 +15,10 @@ import {
 } from "../lib/cli.ts";
 import { UsageError } from "../lib/usage_error.ts";
 import { MINER_NAMES } from "../lib/miners/by_name.ts";
-import { PROFILES, resolveConfig } from "../lib/profiles.ts";
+import { resolveConfig } from "../lib/profiles.ts";
+import { PROFILES } from "../lib/profile_names.ts";
 import type { RunConfig } from "../lib/config.ts";
-import { studyProblem, unreadOverride } from "../lib/tuning/model_reads.ts";
+import { type StudyModel, studyProblem, unreadOverride } from "../lib/tuning/model_reads.ts";
 import {
   BACKEND_REQUESTS,
   type BackendRequest,
@@ -36,7 +37,7 @@ import {
   parseOverride,
 } from "../lib/tuning/overrides.ts";
 import { recordStudy, studyRow } from "../lib/tuning/study_log.ts";
-import { type StudyModel, validationStudy } from "../lib/tuning/validation_study.ts";
+import { validationStudy } from "../lib/tuning/validation_study.ts";
 
 /** The models `--model` accepts. */
 export const STUDY_MODELS: readonly StudyModel[] = ["siamese", "same-tower", ...MINER_NAMES];

@@ -1,7 +1,8 @@
 /**
  * Which modules may import which: library code under lib/ reads neither the entry points
  * (scripts/) nor their command line (lib/cli.ts, which prints and picks exit codes); it throws
- * UsageError from usage_error.ts instead.
+ * UsageError from usage_error.ts instead. And no module of lib/ imports itself round a cycle, not
+ * even for a type: a type goes where both sides can import it.
  */
 import assert from "node:assert/strict";
 
@@ -41,4 +42,39 @@ Deno.test("lib/ imports neither scripts/ nor lib/cli.ts", () => {
     }
   }
   assert.deepEqual(offenders, []);
+});
+
+/** The first import cycle among `files` (lib/-relative paths), or null: a path that returns. */
+function importCycle(files: readonly string[]): string[] | null {
+  const edges = new Map(files.map((file) => {
+    const source = Deno.readTextFileSync(new URL(file, LIB));
+    const targets = localImports(file, source)
+      .filter((href) => href.startsWith(LIB.href))
+      .map((href) => href.slice(LIB.href.length));
+    return [file, targets];
+  }));
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (file: string): string[] | null => {
+    if (state.get(file) === "done") return null;
+    if (state.get(file) === "open") return [...path.slice(path.indexOf(file)), file];
+    state.set(file, "open");
+    path.push(file);
+    for (const target of edges.get(file) ?? []) {
+      const cycle = visit(target);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(file, "done");
+    return null;
+  };
+  for (const file of files) {
+    const cycle = visit(file);
+    if (cycle) return cycle;
+  }
+  return null;
+}
+
+Deno.test("no two lib/ modules import each other, directly or round a cycle, type imports included", () => {
+  assert.equal(importCycle(tsFiles(LIB))?.join(" -> ") ?? null, null);
 });

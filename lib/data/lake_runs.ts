@@ -1,10 +1,26 @@
 /** Lake et al.'s 20 official one-shot runs (`all_runs.zip`), decoded and checked. */
 import { DataError } from "./errors.ts";
-import { type InkNormalization, PACKED_IMAGE_BYTES, unpackImages } from "./images.ts";
+import {
+  type ImageSet,
+  type InkNormalization,
+  PACKED_IMAGE_BYTES,
+  unpackImages,
+} from "./images.ts";
 import { EXPECTED } from "./splits.ts";
-import type { LakeRun } from "./omniglot.ts";
 import type { RunContent } from "./omniglot_content.ts";
 import { decodeOmniglotPng } from "./omniglot_png.ts";
+
+/** One of Lake et al.'s 20 official 20-way runs. */
+export interface LakeRun {
+  /** `run01` .. `run20`. */
+  name: string;
+  /** The 20 support images (`training/class01..20.png`), `[20, size, size]`. */
+  training: ImageSet;
+  /** The 20 query images (`test/item01..20.png`), `[20, size, size]`. */
+  test: ImageSet;
+  /** `answers[i]` is the index into `training` that `test[i]` belongs to (class_labels.txt). */
+  answers: number[];
+}
 
 /** A run at `size` from its packed content, each image normalised as `normalization` says. */
 export function unpackRun(

@@ -26,13 +26,11 @@ import {
 } from "./omniglot_content.ts";
 import { CACHE_VERSION, type CacheHeader, encodeCache, readCache } from "./omniglot_cache.ts";
 import { ensureOmniglotFiles, readZip } from "./omniglot_release.ts";
-import { decodeSplitZip } from "./omniglot_split.ts";
-import { readRuns, unpackRun } from "./lake_runs.ts";
+import { decodeSplitZip, type StartProgress } from "./omniglot_split.ts";
+import { type LakeRun, readRuns, unpackRun } from "./lake_runs.ts";
+import type { OmniglotSetName } from "./splits.ts";
 import { isInkBoxFill } from "./ink_box.ts";
 import { isDeskewAmount } from "./deskew.ts";
-
-/** One of the two release zips. */
-export type OmniglotSetName = "background" | "evaluation";
 
 /** A character of an alphabet. Its drawings are images `index * 20 + drawer`. */
 export interface Character {
@@ -62,18 +60,6 @@ export interface OmniglotSplit {
   images: ImageSet;
 }
 
-/** One of Lake et al.'s 20 official 20-way runs. */
-export interface LakeRun {
-  /** `run01` .. `run20`. */
-  name: string;
-  /** The 20 support images (`training/class01..20.png`), `[20, size, size]`. */
-  training: ImageSet;
-  /** The 20 query images (`test/item01..20.png`), `[20, size, size]`. */
-  test: ImageSet;
-  /** `answers[i]` is the index into `training` that `test[i]` belongs to (class_labels.txt). */
-  answers: number[];
-}
-
 /** Options of {@link loadOmniglot}. */
 export interface LoadOmniglotOptions {
   /** Side length of the returned images (105 = as released; 35 = the paper's downsampling by 3). */
@@ -92,15 +78,6 @@ export interface LoadOmniglotOptions {
   /** Shows decoding progress (e.g. `report/progress.ts`); none when left out. */
   progress?: StartProgress;
 }
-
-/**
- * Starts a progress display of `total` units. Passed in, so that data/ does not depend on
- * how the report draws it.
- */
-export type StartProgress = (label: string, total: number) => {
-  tick(units: number): void;
-  finish(): void;
-};
 
 /** Background, evaluation and the official runs at one image size. */
 export interface Omniglot {

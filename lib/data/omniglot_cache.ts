@@ -5,7 +5,7 @@
  */
 import { digest } from "./files.ts";
 import { PACKED_IMAGE_BYTES } from "./images.ts";
-import type { OmniglotSetName } from "./omniglot.ts";
+import type { OmniglotSetName } from "./splits.ts";
 
 const CACHE_MAGIC = new TextEncoder().encode("OMNIGLT1");
 export const CACHE_VERSION = 1;

@@ -4,9 +4,18 @@ import { DataError } from "./errors.ts";
 import { digest } from "./files.ts";
 import { PACKED_IMAGE_BYTES } from "./images.ts";
 import { EXPECTED } from "./splits.ts";
-import type { OmniglotSetName, StartProgress } from "./omniglot.ts";
+import type { OmniglotSetName } from "./splits.ts";
 import { CACHE_VERSION, type CacheHeader } from "./omniglot_cache.ts";
 import { decodeOmniglotPng } from "./omniglot_png.ts";
+
+/**
+ * Starts a progress display of `total` units. Passed in, so that data/ does not depend on
+ * how the report draws it.
+ */
+export type StartProgress = (label: string, total: number) => {
+  tick(units: number): void;
+  finish(): void;
+};
 
 /** Decode and verify a release zip (`images_background.zip` or `images_evaluation.zip`). */
 export function decodeSplitZip(

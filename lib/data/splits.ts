@@ -4,6 +4,9 @@
  * alphabets are exactly those of Lake et al.'s 20 official runs.
  */
 
+/** One of the two release zips. */
+export type OmniglotSetName = "background" | "evaluation";
+
 /** The 10 evaluation alphabets of the official runs: the one-shot test set. */
 export const TEST_ALPHABETS: readonly string[] = [
   "Atlantean",

@@ -9,7 +9,8 @@
  */
 import type { ImageSet } from "../data/images.ts";
 import { scaleImages, selectImages } from "../data/images.ts";
-import type { LakeRun, OmniglotSplit } from "../data/omniglot.ts";
+import type { OmniglotSplit } from "../data/omniglot.ts";
+import type { LakeRun } from "../data/lake_runs.ts";
 import { TEST_ALPHABETS, VALIDATION_ALPHABETS } from "../data/splits.ts";
 import type { Mnist } from "../data/mnist.ts";
 import type { Rng } from "../rng.ts";

@@ -8,7 +8,8 @@
  */
 import { DataError } from "../data/errors.ts";
 import { imageAt, type ImageSet } from "../data/images.ts";
-import type { LakeRun, OmniglotSplit } from "../data/omniglot.ts";
+import type { OmniglotSplit } from "../data/omniglot.ts";
+import type { LakeRun } from "../data/lake_runs.ts";
 
 /** One official run, as indices into an evaluation split. */
 export interface RunSource {

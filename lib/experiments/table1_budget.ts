@@ -1,6 +1,6 @@
 /** The `table1` experiment's points and per-model budgets. */
 import type { RunConfig, SiameseConfig } from "../config.ts";
-import type { Profile } from "../profiles.ts";
+import type { Profile } from "../profile_names.ts";
 
 /** Table 1's points and each model's budget: a `siamese.table1` block's shape. */
 export type Table1Budget = SiameseConfig["table1"];

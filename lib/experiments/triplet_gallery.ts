@@ -3,12 +3,13 @@
  * experiment records with each model: the first official run's 20 drawings enrolled as new
  * classes, its 20 queries identified and verified.
  */
+import type * as tfl from "@tensorflow/tfjs-layers";
 import type { ImageSet } from "../data/images.ts";
 import type { Omniglot } from "../data/omniglot.ts";
 import { modelEmbedder } from "../evaluation/embedding_eval.ts";
 import { Gallery } from "../gallery.ts";
 import { embeddingDimension } from "../models/embedding.ts";
-import type { TripletModel } from "./triplet.ts";
+import type { TripletTrainingResult } from "../training/triplet_training.ts";
 
 /** The gallery check of a model on the first official run. */
 export type GalleryCheck = {
@@ -19,8 +20,11 @@ export type GalleryCheck = {
   queries: number;
 };
 
+/** A triplet model's embedding net and the distance it was trained with. */
+type Embedding = Pick<TripletTrainingResult, "distance"> & { model: tfl.LayersModel };
+
 /** An empty gallery over a triplet model's embedding, "same" at distance <= `threshold`. */
-export function tripletGallery(model: TripletModel, threshold: number): Gallery {
+export function tripletGallery(model: Embedding, threshold: number): Gallery {
   return new Gallery({
     embed: modelEmbedder(model.model),
     dimension: embeddingDimension(model.model),
@@ -34,7 +38,7 @@ export function tripletGallery(model: TripletModel, threshold: number): Gallery 
  * classes (no retraining), identify its 20 queries, verify each query against its answer.
  */
 export function galleryCheck(
-  obtained: TripletModel,
+  obtained: Embedding,
   omniglot: Omniglot,
   threshold: number,
 ): GalleryCheck {

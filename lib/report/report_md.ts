@@ -16,7 +16,8 @@ import { formatSeconds } from "./progress.ts";
 import { timeLimitCount, timeLimitHeading } from "./time_limits.ts";
 import { sameTowerMarkdown } from "./same_tower_table.ts";
 import { TABLE1_EXPERIMENT, table1ExperimentMarkdown } from "./table1_experiment_table.ts";
-import { describeSlice, type RunSlice } from "../training/run_slice.ts";
+import { describeSlice } from "../training/run_slice.ts";
+import type { RunSlice } from "../config.ts";
 
 /** Inputs of {@link reportMarkdown}. */
 export interface ReportInput {

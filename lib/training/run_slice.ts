@@ -8,23 +8,8 @@
  * koch-400 only, naming what it skipped in run.json and report.md.
  */
 import type { ExperimentName } from "../experiment_names.ts";
-import type { RunConfig } from "../config.ts";
+import type { RunConfig, RunSlice, SliceFlags } from "../config.ts";
 import { UsageError } from "../usage_error.ts";
-
-/** The slice flags, validated. */
-export interface SliceFlags {
-  maxSteps?: number;
-  maxMinutes?: number;
-  chunkImages?: number;
-}
-
-/** What a run records about its slice (`config.slice` in run.json). */
-export interface RunSlice extends SliceFlags {
-  /** `one-shot`: lake-runs and koch-400 only (105x105 on a CPU backend); `full` otherwise. */
-  evaluation: "full" | "one-shot";
-  /** Parts of the profile's evaluation left out. */
-  skipped: string[];
-}
 
 /** Validation trials per validation alphabet in a one-shot slice (the profile's use 32). */
 export const SLICE_VALIDATION_TRIALS = 2;

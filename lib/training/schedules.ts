@@ -70,10 +70,6 @@ export function kochSchedule(options: KochScheduleOptions): Schedule {
   };
 }
 
-/** The learning-rate schedules a profile or a study may name besides the default decay. */
-export const LR_SCHEDULES = ["cosine"] as const;
-export type LrScheduleName = typeof LR_SCHEDULES[number];
-
 /** What {@link trainingSchedule} reads of a training block. */
 export type ScheduleSettings = Pick<
   TrainingConfig,

@@ -15,7 +15,10 @@ import { batchShapeProblem } from "../training/batches.ts";
 import { doppelgangerProblem } from "../training/doppelgangers.ts";
 import { tripletTermProblem } from "../training/siamese_triplet_term.ts";
 import { applyOverrides, type Override, parseOverride } from "./overrides.ts";
-import type { StudyModel } from "./validation_study.ts";
+import type { MinerName } from "../miners/by_name.ts";
+
+/** The models a study can train: the Siamese net, its same-tower variant, or a triplet miner. */
+export type StudyModel = "siamese" | "same-tower" | MinerName;
 
 /** The training settings `model` trains with under `config`. */
 export function studyTrainingConfig(

@@ -20,7 +20,7 @@ import { isInkBoxFill } from "../data/ink_box.ts";
 import { isDeskewAmount } from "../data/deskew.ts";
 import { isTrainingAlphabetCount } from "../data/alphabet_subset.ts";
 import { EXPECTED } from "../data/splits.ts";
-import { LR_SCHEDULES } from "../training/schedules.ts";
+import { LR_SCHEDULES } from "../config.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;

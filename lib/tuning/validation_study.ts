@@ -11,17 +11,13 @@
  */
 import type { TrialScores } from "../evaluation/one_shot.ts";
 import type { RunConfig } from "../config.ts";
-import type { MinerName } from "../miners/by_name.ts";
-import { studyTrainingConfig } from "./model_reads.ts";
+import { type StudyModel, studyTrainingConfig } from "./model_reads.ts";
 import { scoreOneShot } from "../evaluation/one_shot.ts";
 import { DataSource } from "../experiments/data_source.ts";
 import { Rng } from "../rng.ts";
 import { embeddingScorer, type Scorer, siameseScorer } from "../experiments/saved_models.ts";
 import { trainSiamese } from "../training/siamese_training.ts";
 import { trainTripletEmbedding } from "../training/triplet_training.ts";
-
-/** The models a study can train: the Siamese net, its same-tower variant, or a triplet miner. */
-export type StudyModel = "siamese" | "same-tower" | MinerName;
 
 /** What one study measured. */
 export interface StudyResult {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
-import type { LakeRun } from "../../lib/data/omniglot.ts";
+import type { LakeRun } from "../../lib/data/lake_runs.ts";
 import {
   checkTask,
   lakeRunsTask,

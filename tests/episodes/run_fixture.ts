@@ -4,7 +4,8 @@
  * every image is unique and a fixture scorer can read its character and drawer back.
  */
 import type { ImageSet } from "../../lib/data/images.ts";
-import type { LakeRun, OmniglotSplit } from "../../lib/data/omniglot.ts";
+import type { OmniglotSplit } from "../../lib/data/omniglot.ts";
+import type { LakeRun } from "../../lib/data/lake_runs.ts";
 import type { RunSource } from "../../lib/episodes/run_sources.ts";
 
 /** Alphabet A: characters 0-5; alphabet B: characters 6-10. */

@@ -5,6 +5,7 @@
  * `report.md` say so in the same words.
  */
 import type { RunConfig } from "../config.ts";
+import { sameTowerConfig } from "../experiments/same_tower_config.ts";
 
 /** One model whose training the time limit stopped. */
 export interface TimeLimitStop {
@@ -47,20 +48,9 @@ export function timeLimitStops(
         : typeof o.miner === "string"
         ? `${experiment}-${o.miner}`
         : experiment;
-      const of = typeof o.maxSteps === "number"
-        ? o.maxSteps
-        : table1
-        ? config.siamese.table1.steps
-        : experiment === "triplet"
-        ? config.triplet.steps
-        : config.siamese.steps;
-      const maxSeconds = typeof o.maxSeconds === "number"
-        ? o.maxSeconds
-        : table1
-        ? config.siamese.table1.maxSeconds
-        : experiment === "triplet"
-        ? config.triplet.maxSeconds
-        : config.siamese.maxSeconds;
+      const bounds = table1 ? config.siamese.table1 : trainedBlock(experiment, config);
+      const of = typeof o.maxSteps === "number" ? o.maxSteps : bounds.steps;
+      const maxSeconds = typeof o.maxSeconds === "number" ? o.maxSeconds : bounds.maxSeconds;
       stops.push({
         model,
         step: o.steps,
@@ -75,6 +65,20 @@ export function timeLimitStops(
   };
   visit(details, []);
   return stops;
+}
+
+/**
+ * The step and time bounds of the training block an experiment's models train with, where their
+ * records do not carry them: the triplet block, the same-tower net's derived block (the triplet's
+ * steps, its own time net), else the Siamese block.
+ */
+function trainedBlock(
+  experiment: string,
+  config: RunConfig,
+): { steps: number; maxSeconds: number } {
+  if (experiment === "triplet") return config.triplet;
+  if (experiment === "same-tower") return sameTowerConfig(config);
+  return config.siamese;
 }
 
 /**

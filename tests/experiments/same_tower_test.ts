@@ -162,6 +162,21 @@ Deno.test("a same-tower model stopped by its time net is reported against the tr
   assert.deepEqual(stops.map((s) => [s.model, s.step, s.of]), [["same-tower", 3_000, 5_500]]);
 });
 
+Deno.test("a same-tower model stopped by a --max-minutes slice is named as the user's bound, by its own time limit", () => {
+  // 45 minutes: under the same-tower net's 60-minute safety net, over the Siamese net's 40, so
+  // the slice bound the same-tower net (its limit 2,700 s) but not the Siamese net (2,400 s).
+  const config = resolveConfig("standard");
+  applySlice(config, { maxMinutes: 45 }, "wasm");
+  assert.equal(sameTowerConfig(config).maxSeconds, 2_700);
+  const [stop] = timeLimitStops(
+    "same-tower",
+    { steps: 4_000, maxSteps: 5_500, stoppedBy: "time" },
+    config,
+  );
+  assert.equal(stop.bySlice, true);
+  assert.match(stop.message, /by --max-minutes 45 \(a bounded slice, as asked\)/);
+});
+
 Deno.test({
   name:
     "same-tower trains the Siamese net (tower + cosine head) on the triplet tower, saves it, and reuses it",

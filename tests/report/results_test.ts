@@ -2,21 +2,10 @@ import assert from "node:assert/strict";
 import { readOneShot, writeRows } from "../../lib/report/results.ts";
 import type { OneShotRow } from "../../lib/report/tables.ts";
 import { tempDir } from "../helpers.ts";
+import { omniglotRow } from "./rows.ts";
 
-const r = (experiment: string, accuracy: number): OneShotRow => ({
-  experiment,
-  method: "m",
-  dataset: "omniglot",
-  protocol: "lake-runs",
-  ways: 20,
-  shots: 1,
-  trials: 400,
-  correct: accuracy * 4,
-  accuracy,
-  ci_low: accuracy - 4,
-  ci_high: accuracy + 4,
-  paper_accuracy: 92,
-});
+const r = (experiment: string, accuracy: number): OneShotRow =>
+  omniglotRow(experiment, "m", "lake-runs", accuracy, { paper_accuracy: 92 });
 
 Deno.test("rows of experiments that ran replace theirs; others are kept", async () => {
   const dir = tempDir();

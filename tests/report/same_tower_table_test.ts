@@ -4,27 +4,10 @@ import { SAME_TOWER_METHOD, SIAMESE_METHOD } from "../../lib/experiments/model_s
 import { reportMarkdown } from "../../lib/report/report_md.ts";
 import type { RunRecord } from "../../lib/report/results.ts";
 import { sameTowerMarkdown } from "../../lib/report/same_tower_table.ts";
-import type { OneShotRow } from "../../lib/report/tables.ts";
 import { runRecord } from "./run_record.ts";
+import { omniglotRow } from "./rows.ts";
 
-const row = (
-  experiment: string,
-  method: string,
-  protocol: string,
-  accuracy: number,
-): OneShotRow => ({
-  experiment,
-  method,
-  dataset: "omniglot",
-  protocol,
-  ways: 20,
-  shots: 1,
-  trials: 400,
-  correct: accuracy * 4,
-  accuracy,
-  ci_low: accuracy - 4,
-  ci_high: accuracy + 4,
-});
+const row = omniglotRow;
 
 const config = resolveConfig("standard");
 const tower = { ...config.triplet.tower, dense: 128, denseActivation: "sigmoid" };

@@ -7,23 +7,15 @@ import {
 } from "../../lib/report/seed_spread.ts";
 import type { OneShotRow, VerificationRow } from "../../lib/report/tables.ts";
 import { parseCsv } from "../../lib/report/tables.ts";
+import { omniglotRow } from "./rows.ts";
 
 function oneShot(method: string, protocol: string, accuracy: number): OneShotRow {
   const experiment = method.startsWith("triplet") ? "triplet" : "siamese";
-  return {
-    experiment,
-    method,
-    dataset: "omniglot",
-    protocol,
-    ways: 20,
-    shots: 1,
-    trials: 400,
-    correct: accuracy * 4,
-    accuracy,
+  return omniglotRow(experiment, method, protocol, accuracy, {
     ci_low: accuracy - 5,
     ci_high: accuracy + 5,
     paper_accuracy: 92,
-  };
+  });
 }
 
 function verification(method: string, accuracy: number): VerificationRow {

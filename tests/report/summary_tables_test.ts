@@ -8,28 +8,10 @@ import {
   paperTable2,
   runTable,
 } from "../../lib/report/summary_tables.ts";
-import type { OneShotRow, VerificationRow } from "../../lib/report/tables.ts";
+import type { VerificationRow } from "../../lib/report/tables.ts";
+import { omniglotRow } from "./rows.ts";
 
-const one = (
-  experiment: string,
-  method: string,
-  protocol: string,
-  accuracy: number,
-  extra: Partial<OneShotRow> = {},
-): OneShotRow => ({
-  experiment,
-  method,
-  dataset: "omniglot",
-  protocol,
-  ways: 20,
-  shots: 1,
-  trials: 400,
-  correct: accuracy * 4,
-  accuracy,
-  ci_low: accuracy - 4,
-  ci_high: accuracy + 4,
-  ...extra,
-});
+const one = omniglotRow;
 
 const verification = (
   method: string,

@@ -14,6 +14,7 @@ import {
 } from "../../lib/report/tables.ts";
 import { NO_OMNIGLOT, runTask, taskPermissions, tempDir } from "../helpers.ts";
 import { runRecord } from "../report/run_record.ts";
+import { omniglotRow } from "../report/rows.ts";
 
 /** `deno task seeds` with the task's permissions; an empty OMNIGLOT_DIR so nothing can train. */
 function seeds(args: string[]) {
@@ -97,19 +98,8 @@ function writeSeedRun(
     status: options.status ?? "complete",
   };
   Deno.writeTextFileSync(`${dir}/run.json`, JSON.stringify(record));
-  const row = (method: string, protocol: string, accuracy: number): OneShotRow => ({
-    experiment: method.split("-")[0],
-    method,
-    dataset: "omniglot",
-    protocol,
-    ways: 20,
-    shots: 1,
-    trials: 400,
-    correct: accuracy * 4,
-    accuracy,
-    ci_low: 0,
-    ci_high: 100,
-  });
+  const row = (method: string, protocol: string, accuracy: number): OneShotRow =>
+    omniglotRow(method.split("-")[0], method, protocol, accuracy, { ci_low: 0, ci_high: 100 });
   Deno.writeTextFileSync(
     `${dir}/one_shot.csv`,
     toCsv(ONE_SHOT_COLUMNS, [

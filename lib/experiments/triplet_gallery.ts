@@ -6,10 +6,10 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { ImageSet } from "../data/images.ts";
 import type { Omniglot } from "../data/omniglot.ts";
+import type { Distance } from "../distances/distance.ts";
 import { modelEmbedder } from "../evaluation/embedding_eval.ts";
 import { Gallery } from "../gallery.ts";
 import { embeddingDimension } from "../models/embedding.ts";
-import type { TripletTrainingResult } from "../training/triplet_training.ts";
 
 /** The gallery check of a model on the first official run. */
 export type GalleryCheck = {
@@ -21,7 +21,7 @@ export type GalleryCheck = {
 };
 
 /** A triplet model's embedding net and the distance it was trained with. */
-type Embedding = Pick<TripletTrainingResult, "distance"> & { model: tfl.LayersModel };
+type Embedding = { model: tfl.LayersModel; distance: Distance };
 
 /** An empty gallery over a triplet model's embedding, "same" at distance <= `threshold`. */
 export function tripletGallery(model: Embedding, threshold: number): Gallery {

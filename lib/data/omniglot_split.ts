@@ -3,8 +3,7 @@ import { unzipSync } from "fflate";
 import { DataError } from "./errors.ts";
 import { digest } from "./files.ts";
 import { PACKED_IMAGE_BYTES } from "./images.ts";
-import { EXPECTED } from "./splits.ts";
-import type { OmniglotSetName } from "./splits.ts";
+import { EXPECTED, type OmniglotSetName } from "./splits.ts";
 import { CACHE_VERSION, type CacheHeader } from "./omniglot_cache.ts";
 import { decodeOmniglotPng } from "./omniglot_png.ts";
 

@@ -6,7 +6,7 @@
  */
 import { UsageError } from "../usage_error.ts";
 import { TOWERS } from "../models/towers.ts";
-import type { RunConfig } from "../config.ts";
+import { LR_SCHEDULES, type RunConfig } from "../config.ts";
 import { isQuarterTurnCount, MAX_QUARTER_TURNS } from "../training/quarter_turns.ts";
 import { isImageProbability } from "../training/each_image.ts";
 import { isElasticDisplacement } from "../training/elastic_distortions.ts";
@@ -20,7 +20,6 @@ import { isInkBoxFill } from "../data/ink_box.ts";
 import { isDeskewAmount } from "../data/deskew.ts";
 import { isTrainingAlphabetCount } from "../data/alphabet_subset.ts";
 import { EXPECTED } from "../data/splits.ts";
-import { LR_SCHEDULES } from "../config.ts";
 
 /** The blocks `--set` reaches: the two trained families. */
 const BLOCKS = ["siamese", "triplet"] as const;

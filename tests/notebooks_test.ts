@@ -482,3 +482,42 @@ Deno.test({
     assert.doesNotMatch(last, /siamese|triplet/);
   },
 });
+
+Deno.test({
+  name:
+    `notebooks 02 and 03 train their quick models into the results folder and show their rows, figures and gallery${
+      skip01 ? ` (ignored: ${skip01})` : ""
+    }`,
+  ignore: skip01 !== undefined,
+  fn: async () => {
+    const results = tempDir();
+    const out = `${results}/notebooks`;
+    const result = await runTask([
+      "--profile",
+      "quick",
+      "--only",
+      "02_siamese_bce,03_triplet_hard_negatives",
+      "--out",
+      out,
+    ], {
+      NOTEBOOK_RESULTS: results,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const tables = (name: string) => {
+      const nb = JSON.parse(Deno.readTextFileSync(`${out}/${name}.ipynb`));
+      assert.deepEqual(findErrorOutputs(nb), [], name);
+      const { data } = notebookOutputs(`${out}/${name}.ipynb`);
+      assert.ok(data.some((d) => "application/vnd.plotly.v1+json" in d), `${name}: a figure`);
+      return data.map((d) => String(d["text/markdown"] ?? "")).filter(Boolean).join("\n");
+    };
+    const siamese = tables("02_siamese_bce");
+    assert.match(siamese, /\| siamese: siamese-bce \| omniglot \| lake-runs \| 20 \| 400 \| \d/);
+    assert.match(siamese, /\| 2000 \| affine \|/, "Table 1's fixed-pair rows");
+    const triplet = tables("03_triplet_hard_negatives");
+    assert.match(triplet, /\| triplet: triplet-batch-hard \| \d+\.\d{4} \|/, "verification");
+    assert.match(triplet, /\| query \| 1st \| 2nd \| 3rd \| right \|/, "the gallery");
+    for (const model of ["siamese", "triplet-batch-hard", "triplet-semi-hard"]) {
+      assert.ok(Deno.statSync(`${results}/models/${model}`).isDirectory, `${model} saved`);
+    }
+  },
+});

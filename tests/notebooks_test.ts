@@ -9,7 +9,7 @@ import {
 import { UsageError } from "../lib/usage_error.ts";
 import { REPO_ROOT } from "../lib/data/paths.ts";
 import { writeRows, writeRunRecord } from "../lib/report/results.ts";
-import { NO_OMNIGLOT, tempDir } from "./helpers.ts";
+import { NO_OMNIGLOT, runTask as runDenoTask, tempDir } from "./helpers.ts";
 
 /** A notebook with the given code cells (source, outputs), as nbformat 4 writes it. */
 function notebook(cells: { source: string; outputs?: unknown[] }[]) {
@@ -28,26 +28,20 @@ function notebook(cells: { source: string; outputs?: unknown[] }[]) {
   };
 }
 
+/** `deno task notebooks ...args` with the task's own permissions, `env` added to the kernels'. */
+const runTask = (args: string[], env?: Record<string, string>) =>
+  runDenoTask("notebooks", args, env);
+
 /**
- * `deno task notebooks ...args` with the task's own permission flags, from the repo root;
- * `env` is added to this process's environment (the kernels inherit it).
+ * `deno task notebooks --profile quick --only <only>` against the results folder `results` (as
+ * NOTEBOOK_RESULTS), the executed copies in `<results>/notebooks` (`out`).
  */
-async function runTask(
-  args: string[],
-  env?: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const task: string = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`)).tasks.notebooks;
-  const [deno, ...taskArgs] = task.split(/\s+/);
-  assert.equal(deno, "deno");
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs, ...args],
-    cwd: REPO_ROOT,
-    env,
-    stdin: "null",
-  })
-    .output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+async function runQuick(only: string, results: string) {
+  const out = `${results}/notebooks`;
+  const result = await runTask(["--profile", "quick", "--only", only, "--out", out], {
+    NOTEBOOK_RESULTS: results,
+  });
+  return { out, result };
 }
 
 Deno.test("the scan finds an exception and a stderr stream, naming each cell", () => {
@@ -406,10 +400,7 @@ Deno.test({
   fn: async () => {
     const results = tempDir();
     await resultsFixture(results);
-    const out = `${results}/notebooks`;
-    const result = await runTask(["--profile", "quick", "--only", "05_summary", "--out", out], {
-      NOTEBOOK_RESULTS: results,
-    });
+    const { out, result } = await runQuick("05_summary", results);
     assert.equal(result.code, 0, result.stderr);
     const { stdout, data } = notebookOutputs(`${out}/05_summary.ipynb`);
     assert.match(stdout, /5 one-shot rows, 1 verification rows, run\.json present/);
@@ -444,10 +435,7 @@ Deno.test({
   ignore: noJupyter !== undefined,
   fn: async () => {
     const results = tempDir();
-    const out = `${results}/notebooks`;
-    const result = await runTask(["--profile", "quick", "--only", "05_summary", "--out", out], {
-      NOTEBOOK_RESULTS: results,
-    });
+    const { out, result } = await runQuick("05_summary", results);
     assert.equal(result.code, 0, result.stderr);
     const { stdout, data } = notebookOutputs(`${out}/05_summary.ipynb`);
     assert.match(stdout, /No results in .* yet/);
@@ -463,17 +451,7 @@ Deno.test({
   ignore: skip01 !== undefined,
   fn: async () => {
     const results = tempDir();
-    const out = `${results}/notebooks`;
-    const result = await runTask([
-      "--profile",
-      "quick",
-      "--only",
-      "04_mnist_transfer",
-      "--out",
-      out,
-    ], {
-      NOTEBOOK_RESULTS: results,
-    });
+    const { out, result } = await runQuick("04_mnist_transfer", results);
     assert.equal(result.code, 0, result.stderr);
     const { stdout, data } = notebookOutputs(`${out}/04_mnist_transfer.ipynb`);
     assert.match(stdout, /No Omniglot-trained model saved/);
@@ -491,17 +469,7 @@ Deno.test({
   ignore: skip01 !== undefined,
   fn: async () => {
     const results = tempDir();
-    const out = `${results}/notebooks`;
-    const result = await runTask([
-      "--profile",
-      "quick",
-      "--only",
-      "02_siamese_bce,03_triplet_hard_negatives",
-      "--out",
-      out,
-    ], {
-      NOTEBOOK_RESULTS: results,
-    });
+    const { out, result } = await runQuick("02_siamese_bce,03_triplet_hard_negatives", results);
     assert.equal(result.code, 0, result.stderr);
     const tables = (name: string) => {
       const nb = JSON.parse(Deno.readTextFileSync(`${out}/${name}.ipynb`));

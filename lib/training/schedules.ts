@@ -14,6 +14,7 @@
  * continues bit for bit. The update at step t depends only on the state and t.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { slotsOf } from "./slots.ts";
 import type { TrainingConfig } from "../config.ts";
 
 /** Learning rate and momentum as functions of the step index (0-based). */
@@ -137,19 +138,6 @@ export function kernelDecay(
   lambda: number,
 ): number[] {
   return weights.map((w) => (/kernel/.test(w.originalName ?? w.name) ? lambda : 0));
-}
-
-/**
- * One optimiser slot per variable, each a non-trainable variable holding `initial(v, i)`. Made
- * under tf.tidy: tf.variable shares its initial tensor's data and takes a reference of its own, so
- * the initial tensor is disposed here (outside a tidy scope it stayed registered, holding its data
- * after the slot was disposed).
- */
-function slotsOf(
-  variables: readonly tf.Variable[],
-  initial: (v: tf.Variable, i: number) => tf.Tensor,
-): tf.Variable[] {
-  return tf.tidy(() => variables.map((v, i) => tf.variable(initial(v, i), false)));
 }
 
 /** SGD with momentum: v = mu v - eta (g + lambda w); w = w + v. */

@@ -15,6 +15,7 @@
  * live weights (twice puts everything back), so nothing is copied through JavaScript.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { slotsOf } from "./slots.ts";
 
 /** Whether `decay` can be a weight average's decay: in [0, 1). */
 export function isWeightAverageDecay(decay: number): boolean {
@@ -39,8 +40,7 @@ export class WeightAverage {
     }
     this.decay = decay;
     this.#weights = weights;
-    // tf.variable shares the clone's data and takes its own reference: the clone itself must go.
-    this.#averages = tf.tidy(() => weights.map((w) => tf.variable(w.clone(), false)));
+    this.#averages = slotsOf(weights, (w) => w.clone());
   }
 
   /** Move every average towards its weight; `n` is the number of updates before this one. */
